@@ -1,0 +1,82 @@
+"""Short-lived JWT access tokens: HS256 only, every claim required and checked."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+
+from db.errors import Unauthenticated
+from db.types import utcnow
+
+ALGORITHM = "HS256"
+REQUIRED_CLAIMS = ["exp", "iat", "sub", "jti", "iss", "aud", "typ"]
+ACCESS_TOKEN_TYPE = "access"
+
+
+@dataclass(frozen=True)
+class TokenPolicy:
+    """What the API's settings decide about tokens, as plain values."""
+
+    secret: str
+    issuer: str = "studygraph"
+    audience: str = "studygraph-api"
+    access_ttl: timedelta = timedelta(minutes=15)
+    refresh_ttl: timedelta = timedelta(days=30)
+    # Tolerated clock skew between API processes.
+    leeway: timedelta = timedelta(seconds=10)
+
+
+def issue_access_token(
+    policy: TokenPolicy, *, user_id: int, now: datetime | None = None
+) -> tuple[str, datetime]:
+    """A signed access token for the user and the moment it expires."""
+    issued_at = now or utcnow()
+    expires_at = issued_at + policy.access_ttl
+    claims = {
+        "sub": str(user_id),
+        "iat": int(issued_at.timestamp()),
+        "exp": int(expires_at.timestamp()),
+        "jti": uuid.uuid4().hex,
+        "iss": policy.issuer,
+        "aud": policy.audience,
+        "typ": ACCESS_TOKEN_TYPE,
+    }
+    return jwt.encode(claims, policy.secret, algorithm=ALGORITHM), expires_at.replace(microsecond=0)
+
+
+def verify_access_token(policy: TokenPolicy, token: str) -> int:
+    """The user id inside a valid access token, else Unauthenticated.
+
+    The algorithm list is pinned: a token signed with "none" or RS256 is refused.
+    """
+    try:
+        claims = jwt.decode(
+            token,
+            policy.secret,
+            algorithms=[ALGORITHM],
+            audience=policy.audience,
+            issuer=policy.issuer,
+            leeway=policy.leeway,
+            options={"require": REQUIRED_CLAIMS},
+        )
+    except jwt.ExpiredSignatureError as error:
+        raise Unauthenticated("access token expired") from error
+    except jwt.PyJWTError as error:
+        raise Unauthenticated("invalid access token") from error
+    if claims.get("typ") != ACCESS_TOKEN_TYPE:
+        raise Unauthenticated("invalid access token")
+    try:
+        return int(claims["sub"])
+    except (TypeError, ValueError) as error:
+        raise Unauthenticated("invalid access token") from error
+
+
+def bearer_token(header_value: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` value, or None if absent."""
+    if not header_value:
+        return None
+    scheme, _, token = header_value.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("authorization must be 'Bearer <accessToken>'")
+    return token.strip()

@@ -1,0 +1,159 @@
+"""Accounts: registration, login and rotating refresh tokens.
+
+Refresh tokens are opaque random strings; only their SHA-256 is stored. Each use
+rotates the token within its family. Presenting a token that was already rotated
+means it leaked (or a client raced itself), so the whole family is revoked.
+"""
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from db.access_tokens import TokenPolicy, issue_access_token
+from db.engine import SessionFactory, unit_of_work
+from db.errors import Conflict, Unauthenticated
+from db.models import RefreshToken, User
+from db.passwords import burn_verification_time, hash_password, verify_password
+from db.types import utcnow
+from db.validation import check_password, clean_email, clean_optional_text
+
+_INVALID_LOGIN = "invalid email or password"
+_INVALID_REFRESH = "invalid or expired refresh token"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a successful register, login or refresh hands the client."""
+
+    user: User
+    access_token: str
+    access_token_expires_at: datetime
+    refresh_token: str
+
+
+async def register_user(
+    session_factory: SessionFactory,
+    *,
+    policy: TokenPolicy,
+    email: str,
+    password: str,
+    display_name: str | None,
+) -> Credentials:
+    """Create an account and sign it in; CONFLICT when the email is taken."""
+    email = clean_email(email)
+    check_password(password)
+    name = clean_optional_text(display_name, field="displayName", max_length=100)
+    password_hash = await hash_password(password)
+    try:
+        async with unit_of_work(session_factory) as session:
+            user = User(
+                email=email, display_name=name or email.split("@")[0], password_hash=password_hash
+            )
+            session.add(user)
+            await session.flush()
+            return await _credentials(session, policy=policy, user=user)
+    except IntegrityError as error:
+        raise Conflict("an account with this email already exists", field="email") from error
+
+
+async def login_user(
+    session_factory: SessionFactory, *, policy: TokenPolicy, email: str, password: str
+) -> Credentials:
+    """Check the password and sign in; one message for unknown email and wrong password."""
+    async with unit_of_work(session_factory) as session:
+        user = (await session.exec(select(User).where(User.email == email.strip().lower()))).first()
+        if user is None:
+            await burn_verification_time(password)
+            raise Unauthenticated(_INVALID_LOGIN)
+        if not await verify_password(user.password_hash, password):
+            raise Unauthenticated(_INVALID_LOGIN)
+        return await _credentials(session, policy=policy, user=user)
+
+
+async def rotate_refresh_token(
+    session_factory: SessionFactory, *, policy: TokenPolicy, refresh_token: str
+) -> Credentials:
+    """Trade a refresh token for new credentials; reuse of a rotated one revokes its family."""
+    now = utcnow()
+    async with unit_of_work(session_factory) as session:
+        stored = await _find_refresh_token(session, refresh_token)
+        if stored is None or stored.revoked_at is not None or stored.expires_at <= now:
+            raise Unauthenticated(_INVALID_REFRESH)
+        # Claim the token atomically: of two concurrent uses only one can win.
+        claimed = await session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.id == stored.id, RefreshToken.used_at.is_(None))
+            .values(used_at=now)
+        )
+        if claimed.rowcount == 1:
+            user = await session.get(User, stored.user_id)
+            return await _credentials(session, policy=policy, user=user, family_id=stored.family_id)
+        family_id = stored.family_id
+    # Reached only on reuse: revoke in a transaction of its own, so the revocation
+    # is committed even though the request fails.
+    await revoke_refresh_token_family(session_factory, family_id=family_id)
+    raise Unauthenticated(_INVALID_REFRESH)
+
+
+async def logout_refresh_token(
+    session_factory: SessionFactory, *, user_id: int, refresh_token: str
+) -> bool:
+    """Revoke the family of one of the user's refresh tokens; False if it is not theirs."""
+    async with unit_of_work(session_factory) as session:
+        stored = await _find_refresh_token(session, refresh_token)
+        if stored is None or stored.user_id != user_id or stored.revoked_at is not None:
+            return False
+        family_id = stored.family_id
+    await revoke_refresh_token_family(session_factory, family_id=family_id)
+    return True
+
+
+async def revoke_refresh_token_family(session_factory: SessionFactory, *, family_id: str) -> None:
+    """Revoke every token of one sign-in's rotation chain."""
+    async with unit_of_work(session_factory) as session:
+        await session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+
+
+async def get_users_by_ids(session: AsyncSession, *, user_ids: list[int]) -> dict[int, User]:
+    """Users by id, for the DataLoader."""
+    rows = await session.exec(select(User).where(User.id.in_(user_ids)))
+    return {user.id: user for user in rows}
+
+
+def hash_refresh_token(token: str) -> str:
+    """The stored form of a refresh token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def _find_refresh_token(session: AsyncSession, token: str) -> RefreshToken | None:
+    query = select(RefreshToken).where(RefreshToken.token_hash == hash_refresh_token(token))
+    return (await session.exec(query)).first()
+
+
+async def _credentials(
+    session: AsyncSession, *, policy: TokenPolicy, user: User, family_id: str | None = None
+) -> Credentials:
+    now = utcnow()
+    refresh_token = secrets.token_urlsafe(32)
+    session.add(
+        RefreshToken(
+            user_id=user.id,
+            family_id=family_id or uuid.uuid4().hex,
+            token_hash=hash_refresh_token(refresh_token),
+            created_at=now,
+            expires_at=now + policy.refresh_ttl,
+        )
+    )
+    access_token, expires_at = issue_access_token(policy, user_id=user.id, now=now)
+    return Credentials(user, access_token, expires_at, refresh_token)

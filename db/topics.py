@@ -1,0 +1,104 @@
+"""Topics: a learner's subjects. Every function filters by owner."""
+
+from sqlalchemy import func, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from db.errors import NotFound
+from db.models import Topic
+from db.pagination import Page, PageRequest, apply_keyset, to_page
+from db.types import utcnow
+from db.validation import UNCHANGED, clean_optional_text, clean_text
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 5000
+
+
+async def create_topic(
+    session: AsyncSession, *, owner_id: int, title: str, description: str | None
+) -> Topic:
+    """A new topic for the owner."""
+    topic = Topic(
+        owner_id=owner_id,
+        title=clean_text(title, field="title", max_length=TITLE_MAX),
+        description=clean_optional_text(
+            description, field="description", max_length=DESCRIPTION_MAX
+        ),
+    )
+    session.add(topic)
+    await session.flush()
+    return topic
+
+
+async def get_topic(session: AsyncSession, *, owner_id: int, topic_id: int) -> Topic:
+    """The owner's topic, or NotFound (also for another user's topic)."""
+    topic = await session.get(Topic, topic_id)
+    if topic is None or topic.owner_id != owner_id:
+        raise NotFound("Topic")
+    return topic
+
+
+async def get_topics_by_ids(
+    session: AsyncSession, *, owner_id: int, topic_ids: list[int]
+) -> dict[int, Topic]:
+    """The owner's topics among the ids, keyed by id (others are simply absent)."""
+    query = select(Topic).where(Topic.owner_id == owner_id, col(Topic.id).in_(topic_ids))
+    return {topic.id: topic for topic in await session.exec(query)}
+
+
+async def list_topics_for_owner(
+    session: AsyncSession, *, owner_id: int, page: PageRequest, search: str | None = None
+) -> Page[Topic]:
+    """The owner's topics, newest first, optionally filtered by a text search."""
+    query = apply_keyset(_owner_topics(owner_id, search), Topic.id, page)
+    return to_page(list(await session.exec(query)), page)
+
+
+async def count_topics_for_owner(
+    session: AsyncSession, *, owner_id: int, search: str | None = None
+) -> int:
+    """How many topics list_topics_for_owner would page through."""
+    query = _owner_topics(owner_id, search).with_only_columns(func.count())
+    return (await session.exec(query)).one()
+
+
+async def update_topic(
+    session: AsyncSession,
+    *,
+    owner_id: int,
+    topic_id: int,
+    title: str | object = UNCHANGED,
+    description: str | object | None = UNCHANGED,
+) -> Topic:
+    """Change the given fields; a None description clears it."""
+    topic = await get_topic(session, owner_id=owner_id, topic_id=topic_id)
+    if title is not UNCHANGED and title is not None:
+        topic.title = clean_text(title, field="title", max_length=TITLE_MAX)
+    if description is not UNCHANGED:
+        topic.description = clean_optional_text(
+            description, field="description", max_length=DESCRIPTION_MAX
+        )
+    topic.updated_at = utcnow()
+    session.add(topic)
+    await session.flush()
+    return topic
+
+
+async def delete_topic(session: AsyncSession, *, owner_id: int, topic_id: int) -> None:
+    """Delete a topic with its material and cards; its sessions and goals stay, detached."""
+    topic = await get_topic(session, owner_id=owner_id, topic_id=topic_id)
+    await session.delete(topic)
+    await session.flush()
+
+
+def _owner_topics(owner_id: int, search: str | None):
+    query = select(Topic).where(Topic.owner_id == owner_id)
+    term = (search or "").strip().lower()
+    if term:
+        query = query.where(
+            or_(
+                func.lower(Topic.title).contains(term, autoescape=True),
+                func.lower(func.coalesce(Topic.description, "")).contains(term, autoescape=True),
+            )
+        )
+    return query
