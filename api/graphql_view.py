@@ -1,0 +1,47 @@
+"""The GraphQL endpoint: builds each request's context and authenticates websockets."""
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+
+from db.access_tokens import bearer_token, verify_access_token
+from db.errors import DomainError
+from schema.context import Context
+
+
+class StudygraphGraphQL(GraphQL):
+    """Strawberry's ASGI view with our context (Strawberry has no context_getter here).
+
+    The lifespan puts the engine, bus and settings-derived values in
+    `app.state.context_values`; each request's context is built from them.
+    """
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        context = Context(**request.app.state.context_values, request=request)
+        if isinstance(request, Request):
+            self._authenticate(context, request.headers.get("authorization"))
+        return context
+
+    async def on_ws_connect(self, context: Context) -> dict[str, Any] | None:
+        params = context.connection_params or {}
+        header = params.get("authorization") or params.get("Authorization")
+        if not isinstance(header, str):
+            raise ConnectionRejectionError({"reason": "authorization required"})
+        self._authenticate(context, header)
+        if context.user_id is None:
+            raise ConnectionRejectionError({"reason": "invalid or expired access token"})
+        return None
+
+    @staticmethod
+    def _authenticate(context: Context, header: str | None) -> None:
+        # A bad token is not an error yet: serverInfo, login and register need none.
+        # Fields that need a user raise the stored reason.
+        try:
+            token = bearer_token(header)
+            if token is not None:
+                context.user_id = verify_access_token(context.token_policy, token)
+        except DomainError as error:
+            context.auth_error = error

@@ -1,0 +1,57 @@
+"""The Strawberry schema: the roots assembled from each domain, and its extensions."""
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.types.execution import ExecutionContext
+
+from schema.errors import ErrorCodes, log_unexpected
+from schema.server.queries import ServerQueries
+from schema.sessions.mutations import SessionMutations
+from schema.sessions.queries import SessionQueries
+from schema.topics.mutations import TopicMutations
+from schema.topics.queries import TopicQueries
+from schema.users.mutations import UserMutations
+from schema.users.queries import UserQueries
+
+MAX_QUERY_DEPTH = 10
+MAX_ALIASES = 15
+CACHE_SIZE = 1024
+
+
+@strawberry.type(description="Everything a client can read.")
+class Query(ServerQueries, UserQueries, TopicQueries, SessionQueries):
+    pass
+
+
+@strawberry.type(description="Everything a client can change.")
+class Mutation(UserMutations, TopicMutations, SessionMutations):
+    pass
+
+
+class StudygraphSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Strawberry logs every error; a wrong password is not a server error.
+        log_unexpected(errors)
+
+
+def build_schema(*, mask_unexpected_errors: bool = True) -> strawberry.Schema:
+    """The schema with its limits and caches (extensions as factories, per Strawberry)."""
+    return StudygraphSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[
+            lambda: ErrorCodes(mask_unexpected=mask_unexpected_errors),
+            lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
+            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: ParserCache(maxsize=CACHE_SIZE),
+            lambda: ValidationCache(maxsize=CACHE_SIZE),
+        ],
+    )

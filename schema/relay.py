@@ -1,0 +1,129 @@
+"""Relay conventions: opaque global IDs, the Node interface, cursor connections."""
+
+import base64
+import binascii
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Generic, TypeVar
+
+import strawberry
+
+from db.errors import BadUserInput
+from db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest
+
+NodeT = TypeVar("NodeT")
+RowT = TypeVar("RowT")
+
+
+@strawberry.interface(description="An object with a global ID, fetchable with `node(id:)`.")
+class Node:
+    id: strawberry.ID = strawberry.field(description="Opaque, globally unique ID.")
+
+
+def to_global_id(type_name: str, row_id: int) -> strawberry.ID:
+    """The opaque ID of a row of a type, as clients see it."""
+    return strawberry.ID(base64.b64encode(f"{type_name}:{row_id}".encode()).decode())
+
+
+def from_global_id(global_id: str, *, field: str = "id") -> tuple[str, int]:
+    """(type name, row id) of a global ID, or BAD_USER_INPUT if it is not one of ours."""
+    try:
+        type_name, _, raw_id = base64.b64decode(global_id, validate=True).decode().partition(":")
+        row_id = int(raw_id)
+    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        raise BadUserInput(f"{field} is not a valid ID", field=field) from error
+    if not type_name or row_id < 1:
+        raise BadUserInput(f"{field} is not a valid ID", field=field)
+    return type_name, row_id
+
+
+def row_id_of(global_id: str, expected_type: str, *, field: str = "id") -> int:
+    """The row id inside a global ID that must name `expected_type`."""
+    type_name, row_id = from_global_id(global_id, field=field)
+    if type_name != expected_type:
+        raise BadUserInput(f"{field} is not a {expected_type} ID", field=field)
+    return row_id
+
+
+def optional_row_id(global_id: str | None, expected_type: str, *, field: str) -> int | None:
+    """Like row_id_of, for an optional argument."""
+    return None if global_id is None else row_id_of(global_id, expected_type, field=field)
+
+
+def encode_cursor(row_id: int) -> str:
+    return base64.urlsafe_b64encode(f"cursor:{row_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str, *, field: str = "after") -> int:
+    try:
+        prefix, _, raw_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        row_id = int(raw_id)
+    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        raise BadUserInput(f"{field} is not a valid cursor", field=field) from error
+    if prefix != "cursor":
+        raise BadUserInput(f"{field} is not a valid cursor", field=field)
+    return row_id
+
+
+def page_request(first: int | None, after: str | None, *, newest_first: bool = True) -> PageRequest:
+    """Connection arguments as a PageRequest: `first` defaults to 20 and is capped at 100."""
+    if first is None:
+        first = DEFAULT_PAGE_SIZE
+    if first < 0:
+        raise BadUserInput("first must not be negative", field="first")
+    return PageRequest(
+        first=min(first, MAX_PAGE_SIZE),
+        after_id=None if after is None else decode_cursor(after),
+        newest_first=newest_first,
+    )
+
+
+@strawberry.type(description="Where a page of a connection stands in the whole list.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More items follow this page.")
+    has_previous_page: bool = strawberry.field(description="Items come before this page.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
+    end_cursor: str | None = strawberry.field(
+        description="Cursor of the last edge; pass as `after`."
+    )
+
+
+@strawberry.type(description="One item of a page, with the cursor that points at it.")
+class Edge(Generic[NodeT]):
+    cursor: str = strawberry.field(description="Pass as `after` to continue after this item.")
+    node: NodeT = strawberry.field(description="The item.")
+
+
+@strawberry.type(description="A page of a list that grows, and the size of the whole list.")
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]] = strawberry.field(description="The items of this page, in order.")
+    page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist.")
+    # Counting costs a query; only run it when a client selects totalCount.
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many items the whole list holds.")
+    async def total_count(self) -> int:
+        return await self.count()
+
+
+def connection_from_page(
+    page: Page[RowT],
+    convert: Callable[[RowT], NodeT],
+    count: Callable[[], Awaitable[int]],
+    row_ids: Iterable[int] | None = None,
+) -> Connection[NodeT]:
+    """A Connection of converted rows, with cursors on the rows' ids."""
+    ids = list(row_ids) if row_ids is not None else [row.id for row in page.rows]
+    edges = [
+        Edge(cursor=encode_cursor(row_id), node=convert(row))
+        for row_id, row in zip(ids, page.rows, strict=True)
+    ]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        count=count,
+    )

@@ -1,0 +1,38 @@
+"""Starting and ending study sessions."""
+
+import strawberry
+
+from db import study_sessions
+from db.engine import unit_of_work
+from schema.context import Info
+from schema.relay import optional_row_id, row_id_of
+from schema.sessions.types import StartStudySessionInput, StudyMode, StudySession
+
+
+@strawberry.type
+class SessionMutations:
+    @strawberry.mutation(description="Start a study session, on a topic or free.")
+    async def start_study_session(self, info: Info, input: StartStudySessionInput) -> StudySession:
+        context = info.context
+        model = input.model or context.server.default_model
+        async with unit_of_work(context.session_factory) as session:
+            row = await study_sessions.start_study_session(
+                session,
+                owner_id=context.require_user_id(),
+                topic_id=optional_row_id(input.topic_id, "Topic", field="topicId"),
+                title=input.title,
+                mode=(input.mode or StudyMode.EXPLAIN).value,
+                model=study_sessions.check_model_name(model),
+            )
+        return StudySession.from_row(row)
+
+    @strawberry.mutation(description="End a session; ending an ended session changes nothing.")
+    async def end_study_session(self, info: Info, id: strawberry.ID) -> StudySession:
+        context = info.context
+        async with unit_of_work(context.session_factory) as session:
+            row = await study_sessions.end_study_session(
+                session,
+                owner_id=context.require_user_id(),
+                session_id=row_id_of(id, "StudySession"),
+            )
+        return StudySession.from_row(row)

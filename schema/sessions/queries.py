@@ -1,0 +1,55 @@
+"""Reading study sessions."""
+
+import strawberry
+
+from db import study_sessions
+from db.engine import unit_of_work
+from db.errors import NotFound
+from schema.context import Info
+from schema.relay import Connection, connection_from_page, optional_row_id, page_request, row_id_of
+from schema.sessions.types import StudySession
+
+
+@strawberry.type
+class SessionQueries:
+    @strawberry.field(description="The learner's sessions, newest first.")
+    async def study_sessions(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        topic_id: strawberry.ID | None = None,
+        active: bool | None = None,
+    ) -> Connection[StudySession]:
+        context = info.context
+        owner_id = context.require_user_id()
+        topic_row_id = optional_row_id(topic_id, "Topic", field="topicId")
+        request = page_request(first, after)
+        async with unit_of_work(context.session_factory) as session:
+            page = await study_sessions.list_study_sessions_for_owner(
+                session, owner_id=owner_id, page=request, topic_id=topic_row_id, active=active
+            )
+
+        async def count() -> int:
+            async with unit_of_work(context.session_factory) as session:
+                return await study_sessions.count_study_sessions_for_owner(
+                    session, owner_id=owner_id, topic_id=topic_row_id, active=active
+                )
+
+        return connection_from_page(page, StudySession.from_row, count)
+
+    @strawberry.field(description="One of the learner's sessions; NOT_FOUND for any other.")
+    async def study_session(self, info: Info, id: strawberry.ID) -> StudySession | None:
+        row = await info.context.loaders.session_by_id.load(row_id_of(id, "StudySession"))
+        if row is None:
+            raise NotFound("StudySession")
+        return StudySession.from_row(row)
+
+    @strawberry.field(description="The newest active session.")
+    async def current_session(self, info: Info) -> StudySession | None:
+        context = info.context
+        async with unit_of_work(context.session_factory) as session:
+            row = await study_sessions.get_current_session(
+                session, owner_id=context.require_user_id()
+            )
+        return StudySession.from_row(row) if row else None

@@ -1,0 +1,56 @@
+"""Reading topics."""
+
+import strawberry
+
+from db import study_sessions, topics
+from db.engine import unit_of_work
+from db.errors import NotFound
+from schema.context import Info
+from schema.relay import Connection, connection_from_page, page_request, row_id_of
+from schema.topics.types import Topic
+
+
+@strawberry.type
+class TopicQueries:
+    @strawberry.field(
+        description="The learner's topics, newest first; `search` matches title or description."
+    )
+    async def topics(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        search: str | None = None,
+    ) -> Connection[Topic]:
+        context = info.context
+        owner_id = context.require_user_id()
+        request = page_request(first, after)
+        async with unit_of_work(context.session_factory) as session:
+            page = await topics.list_topics_for_owner(
+                session, owner_id=owner_id, page=request, search=search
+            )
+
+        async def count() -> int:
+            async with unit_of_work(context.session_factory) as session:
+                return await topics.count_topics_for_owner(
+                    session, owner_id=owner_id, search=search
+                )
+
+        return connection_from_page(page, Topic.from_row, count)
+
+    @strawberry.field(description="One of the learner's topics; NOT_FOUND for any other.")
+    async def topic(self, info: Info, id: strawberry.ID) -> Topic | None:
+        row_id = row_id_of(id, "Topic")
+        row = await info.context.loaders.topic_by_id.load(row_id)
+        if row is None:
+            raise NotFound("Topic")
+        return Topic.from_row(row)
+
+    @strawberry.field(description="The topic of the current session, else the topic studied last.")
+    async def current_topic(self, info: Info) -> Topic | None:
+        context = info.context
+        async with unit_of_work(context.session_factory) as session:
+            row = await study_sessions.get_current_topic(
+                session, owner_id=context.require_user_id()
+            )
+        return Topic.from_row(row) if row else None
