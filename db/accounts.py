@@ -87,7 +87,7 @@ async def rotate_refresh_token(
         if stored is None or stored.revoked_at is not None or stored.expires_at <= now:
             raise Unauthenticated(_INVALID_REFRESH)
         # Claim the token atomically: of two concurrent uses only one can win.
-        claimed = await session.execute(
+        claimed = await session.exec(
             update(RefreshToken)
             .where(RefreshToken.id == stored.id, RefreshToken.used_at.is_(None))
             .values(used_at=now)
@@ -118,7 +118,7 @@ async def logout_refresh_token(
 async def revoke_refresh_token_family(session_factory: SessionFactory, *, family_id: str) -> None:
     """Revoke every token of one sign-in's rotation chain."""
     async with unit_of_work(session_factory) as session:
-        await session.execute(
+        await session.exec(
             update(RefreshToken)
             .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
             .values(revoked_at=utcnow())

@@ -3,8 +3,10 @@
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func
+from sqlalchemy import select as select_columns
 from sqlalchemy.orm import aliased
+from sqlmodel import select
 
 RowT = TypeVar("RowT")
 
@@ -62,7 +64,7 @@ def partitioned_page_statement(model, partition_column, parent_ids, request: Pag
             id_column < request.after_id if request.newest_first else id_column > request.after_id
         )
     ranked = (
-        select(
+        select_columns(
             model,
             func.row_number().over(partition_by=partition_column, order_by=order).label("rank"),
         )

@@ -10,7 +10,7 @@ from strawberry.extensions import (
 )
 from strawberry.types.execution import ExecutionContext
 
-from schema.errors import ErrorCodes, log_unexpected
+from schema.errors import apply_error_codes
 from schema.server.queries import ServerQueries
 from schema.sessions.mutations import SessionMutations
 from schema.sessions.queries import SessionQueries
@@ -35,11 +35,16 @@ class Mutation(UserMutations, TopicMutations, SessionMutations):
 
 
 class StudygraphSchema(strawberry.Schema):
+    """Strawberry's schema with our error policy in place of "log every error"."""
+
+    def __init__(self, *args, mask_unexpected_errors: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.mask_unexpected_errors = mask_unexpected_errors
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        # Strawberry logs every error; a wrong password is not a server error.
-        log_unexpected(errors)
+        apply_error_codes(errors, mask_unexpected=self.mask_unexpected_errors)
 
 
 def build_schema(*, mask_unexpected_errors: bool = True) -> strawberry.Schema:
@@ -47,8 +52,8 @@ def build_schema(*, mask_unexpected_errors: bool = True) -> strawberry.Schema:
     return StudygraphSchema(
         query=Query,
         mutation=Mutation,
+        mask_unexpected_errors=mask_unexpected_errors,
         extensions=[
-            lambda: ErrorCodes(mask_unexpected=mask_unexpected_errors),
             lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: ParserCache(maxsize=CACHE_SIZE),

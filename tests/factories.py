@@ -1,0 +1,61 @@
+"""Plain async factory functions for tests."""
+
+import itertools
+
+from db import accounts, study_sessions, topics
+from db.access_tokens import TokenPolicy
+from db.engine import unit_of_work
+from db.models import StudySession, Topic
+
+_counter = itertools.count(1)
+PASSWORD = "correct horse battery"
+
+
+def unique_email() -> str:
+    return f"learner{next(_counter)}@example.com"
+
+
+async def make_user(harness, *, email: str | None = None) -> accounts.Credentials:
+    return await accounts.register_user(
+        harness.session_factory,
+        policy=harness.policy,
+        email=email or unique_email(),
+        password=PASSWORD,
+        display_name=None,
+    )
+
+
+async def make_topic(harness, *, owner_id: int, title: str = "Python", description=None) -> Topic:
+    async with unit_of_work(harness.session_factory) as session:
+        return await topics.create_topic(
+            session, owner_id=owner_id, title=title, description=description
+        )
+
+
+async def make_session(
+    harness, *, owner_id: int, topic_id: int | None = None, title: str | None = None, **kwargs
+) -> StudySession:
+    async with unit_of_work(harness.session_factory) as session:
+        return await study_sessions.start_study_session(
+            session,
+            owner_id=owner_id,
+            topic_id=topic_id,
+            title=title,
+            mode=kwargs.get("mode", "EXPLAIN"),
+            model=kwargs.get("model", "local:tutor"),
+            now=kwargs.get("now"),
+        )
+
+
+async def graphql(http, query: str, variables: dict | None = None, *, token: str | None = None):
+    """POST an operation over HTTP; returns the decoded JSON body."""
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    response = await http.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def policy_for(secret: str) -> TokenPolicy:
+    return TokenPolicy(secret=secret)

@@ -1,0 +1,227 @@
+"""Accounts: register, login, rotating refresh tokens, logout, me."""
+
+import asyncio
+import time
+import uuid
+
+import jwt
+import pytest
+from argon2 import PasswordHasher
+from sqlmodel import select
+
+from db.access_tokens import REQUIRED_CLAIMS, TokenPolicy, issue_access_token, verify_access_token
+from db.errors import Unauthenticated
+from db.models import RefreshToken, User
+from tests.conftest import TEST_JWT_SECRET
+from tests.factories import PASSWORD, make_user, unique_email
+
+REGISTER = """
+mutation($input: RegisterInput!) {
+  register(input: $input) {
+    accessToken refreshToken accessTokenExpiresAt user { id email displayName createdAt }
+  }
+}"""
+LOGIN = """
+mutation($email: String!, $password: String!) {
+  login(input: {email: $email, password: $password}) { accessToken refreshToken user { email } }
+}"""
+REFRESH = """
+mutation($token: String!) { refreshToken(refreshToken: $token) { accessToken refreshToken } }"""
+
+
+def code_of(result) -> str:
+    assert result.errors, "expected an error"
+    return result.errors[0].extensions["code"]
+
+
+async def test_register_returns_tokens_and_stores_an_argon2id_hash(harness):
+    email = unique_email()
+    payload = (
+        await harness.data(
+            REGISTER, {"input": {"email": f"  {email.upper()} ", "password": PASSWORD}}
+        )
+    )["register"]
+    assert payload["user"]["email"] == email
+    assert payload["user"]["displayName"] == email.split("@")[0]
+    assert verify_access_token(harness.policy, payload["accessToken"]) > 0
+    async with harness.session_factory() as session:
+        stored = (await session.exec(select(User).where(User.email == email))).one()
+        tokens = (await session.exec(select(RefreshToken))).all()
+    assert stored.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in stored.password_hash
+    assert PasswordHasher().verify(stored.password_hash, PASSWORD)
+    # Only the hash of the refresh token is kept.
+    assert [token.token_hash for token in tokens] != [payload["refreshToken"]]
+    assert all(len(token.token_hash) == 64 for token in tokens)
+
+
+async def test_register_rejects_taken_email_and_bad_input(harness):
+    email = unique_email()
+    await harness.data(REGISTER, {"input": {"email": email, "password": PASSWORD}})
+    again = await harness.execute(
+        REGISTER, {"input": {"email": email.upper(), "password": PASSWORD}}
+    )
+    assert code_of(again) == "CONFLICT"
+    short = await harness.execute(
+        REGISTER, {"input": {"email": unique_email(), "password": "short"}}
+    )
+    assert short.errors[0].extensions == {"code": "BAD_USER_INPUT", "field": "password"}
+    not_email = await harness.execute(
+        REGISTER, {"input": {"email": "nobody", "password": PASSWORD}}
+    )
+    assert not_email.errors[0].extensions == {"code": "BAD_USER_INPUT", "field": "email"}
+
+
+async def test_login_checks_the_password_and_hides_which_part_was_wrong(harness):
+    me = await make_user(harness)
+    ok = await harness.data(LOGIN, {"email": me.user.email, "password": PASSWORD})
+    assert ok["login"]["user"]["email"] == me.user.email
+    wrong = await harness.execute(LOGIN, {"email": me.user.email, "password": "not the password"})
+    unknown = await harness.execute(LOGIN, {"email": unique_email(), "password": PASSWORD})
+    assert code_of(wrong) == code_of(unknown) == "UNAUTHENTICATED"
+    assert wrong.errors[0].message == unknown.errors[0].message
+
+
+async def test_hashing_runs_off_the_event_loop(harness):
+    # A heartbeat coroutine keeps ticking while three logins hash: a blocking hash
+    # would starve it for the whole duration.
+    me = await make_user(harness)
+    ticks = 0
+    stop = asyncio.Event()
+
+    async def heartbeat():
+        nonlocal ticks
+        while not stop.is_set():
+            ticks += 1
+            await asyncio.sleep(0.005)
+
+    beat = asyncio.create_task(heartbeat())
+    started = time.perf_counter()
+    await asyncio.gather(
+        *(harness.data(LOGIN, {"email": me.user.email, "password": PASSWORD}) for _ in range(3))
+    )
+    elapsed = time.perf_counter() - started
+    stop.set()
+    await beat
+    assert ticks >= max(3, int(elapsed / 0.005 * 0.3)), (ticks, elapsed)
+
+
+async def test_refresh_rotates_and_reuse_revokes_the_whole_family(harness):
+    me = await make_user(harness)
+    first = me.refresh_token
+    second = (await harness.data(REFRESH, {"token": first}))["refreshToken"]
+    assert second["refreshToken"] != first
+    assert verify_access_token(harness.policy, second["accessToken"]) == me.user.id
+    # The rotated token is spent: presenting it again is reuse...
+    reuse = await harness.execute(REFRESH, {"token": first})
+    assert code_of(reuse) == "UNAUTHENTICATED"
+    # ...which revoked the family, so even the newest token no longer works.
+    after = await harness.execute(REFRESH, {"token": second["refreshToken"]})
+    assert code_of(after) == "UNAUTHENTICATED"
+    # Another sign-in of the same user is a different family and still works.
+    other = await harness.data(LOGIN, {"email": me.user.email, "password": PASSWORD})
+    assert await harness.data(REFRESH, {"token": other["login"]["refreshToken"]})
+
+
+async def test_concurrent_refreshes_with_one_token_let_at_most_one_win(harness):
+    me = await make_user(harness)
+    results = await asyncio.gather(
+        *(harness.execute(REFRESH, {"token": me.refresh_token}) for _ in range(4))
+    )
+    winners = [result for result in results if result.errors is None]
+    assert len(winners) <= 1
+    assert all(code_of(result) == "UNAUTHENTICATED" for result in results if result.errors)
+
+
+async def test_unknown_and_expired_refresh_tokens_fail(harness):
+    assert code_of(await harness.execute(REFRESH, {"token": "made-up"})) == "UNAUTHENTICATED"
+    me = await make_user(harness)
+    async with harness.session_factory() as session, session.begin():
+        for token in (await session.exec(select(RefreshToken))).all():
+            token.expires_at = token.created_at
+            session.add(token)
+    assert code_of(await harness.execute(REFRESH, {"token": me.refresh_token})) == "UNAUTHENTICATED"
+
+
+async def test_logout_revokes_only_the_callers_token(harness):
+    me = await make_user(harness)
+    other = await make_user(harness)
+    logout = "mutation($token: String!) { logout(refreshToken: $token) }"
+    # Somebody else's token: not theirs to revoke.
+    assert (await harness.data(logout, {"token": other.refresh_token}, user_id=me.user.id)) == {
+        "logout": False
+    }
+    assert (await harness.data(logout, {"token": me.refresh_token}, user_id=me.user.id)) == {
+        "logout": True
+    }
+    assert code_of(await harness.execute(REFRESH, {"token": me.refresh_token})) == "UNAUTHENTICATED"
+    assert (await harness.data(REFRESH, {"token": other.refresh_token}))["refreshToken"]
+    # Logging out needs a signed-in caller.
+    assert code_of(await harness.execute(logout, {"token": other.refresh_token})) == (
+        "UNAUTHENTICATED"
+    )
+
+
+async def test_me_needs_a_user(harness):
+    me = await make_user(harness)
+    data = await harness.data("{ me { id email } }", user_id=me.user.id)
+    assert data["me"]["email"] == me.user.email
+    assert code_of(await harness.execute("{ me { id } }")) == "UNAUTHENTICATED"
+
+
+class TestAccessTokens:
+    """The JWT rules, without a database."""
+
+    policy = TokenPolicy(secret=TEST_JWT_SECRET)
+
+    def claims(self, **changes):
+        now = int(time.time())
+        claims = {
+            "sub": "7",
+            "iat": now,
+            "exp": now + 60,
+            "jti": uuid.uuid4().hex,
+            "iss": self.policy.issuer,
+            "aud": self.policy.audience,
+            "typ": "access",
+        }
+        claims.update(changes)
+        return {key: value for key, value in claims.items() if value is not None}
+
+    def test_round_trip_and_lifetime(self):
+        token, expires_at = issue_access_token(self.policy, user_id=7)
+        assert verify_access_token(self.policy, token) == 7
+        claims = jwt.decode(token, options={"verify_signature": False})
+        assert claims["exp"] - claims["iat"] == 15 * 60
+        assert set(REQUIRED_CLAIMS) <= set(claims)
+        assert int(expires_at.timestamp()) == claims["exp"]
+
+    @pytest.mark.parametrize("missing", REQUIRED_CLAIMS)
+    def test_every_claim_is_required(self, missing):
+        token = jwt.encode(self.claims(**{missing: None}), TEST_JWT_SECRET, algorithm="HS256")
+        with pytest.raises(Unauthenticated):
+            verify_access_token(self.policy, token)
+
+    @pytest.mark.parametrize(
+        "changes",
+        [
+            {"exp": int(time.time()) - 3600},
+            {"iss": "someone-else"},
+            {"aud": "another-api"},
+            {"typ": "refresh"},
+            {"sub": "not-a-number"},
+        ],
+        ids=["expired", "issuer", "audience", "type", "subject"],
+    )
+    def test_wrong_claims_are_refused(self, changes):
+        token = jwt.encode(self.claims(**changes), TEST_JWT_SECRET, algorithm="HS256")
+        with pytest.raises(Unauthenticated):
+            verify_access_token(self.policy, token)
+
+    def test_algorithm_is_pinned(self):
+        unsigned = jwt.encode(self.claims(), None, algorithm="none")
+        hs512 = jwt.encode(self.claims(), TEST_JWT_SECRET, algorithm="HS512")
+        forged = jwt.encode(self.claims(), "another-secret-of-sufficient-length!!", "HS256")
+        for token in (unsigned, hs512, forged, "garbage"):
+            with pytest.raises(Unauthenticated):
+                verify_access_token(self.policy, token)

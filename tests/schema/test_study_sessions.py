@@ -1,0 +1,110 @@
+"""Study sessions, currentSession and currentTopic, on both databases."""
+
+from datetime import timedelta
+
+from db.types import utcnow
+from schema.relay import to_global_id
+from tests.factories import make_session, make_topic, make_user
+
+START = """
+mutation($input: StartStudySessionInput!) {
+  startStudySession(input: $input) {
+    id title mode model active endedAt durationSeconds topic { id title }
+  }
+}"""
+END = "mutation($id: ID!) { endStudySession(id: $id) { active endedAt durationSeconds } }"
+
+
+async def test_start_on_a_topic_takes_its_title_and_defaults(harness):
+    me = await make_user(harness)
+    topic = await make_topic(harness, owner_id=me.user.id, title="Graphs")
+    topic_id = to_global_id("Topic", topic.id)
+    started = (await harness.data(START, {"input": {"topicId": topic_id}}, user_id=me.user.id))[
+        "startStudySession"
+    ]
+    assert started["title"] == "Graphs"
+    assert started["mode"] == "EXPLAIN"
+    assert started["model"] == "local:tutor"
+    assert started["active"] is True and started["endedAt"] is None
+    assert started["topic"] == {"id": topic_id, "title": "Graphs"}
+
+
+async def test_free_session_with_mode_title_and_model(harness):
+    me = await make_user(harness)
+    started = (
+        await harness.data(
+            START,
+            {"input": {"title": "Cramming", "mode": "SOCRATIC", "model": "openai:gpt-4o-mini"}},
+            user_id=me.user.id,
+        )
+    )["startStudySession"]
+    assert (started["title"], started["mode"], started["model"], started["topic"]) == (
+        "Cramming",
+        "SOCRATIC",
+        "openai:gpt-4o-mini",
+        None,
+    )
+    bad = await harness.execute(START, {"input": {"model": "no-provider"}}, user_id=me.user.id)
+    assert bad.errors[0].extensions == {"code": "BAD_USER_INPUT", "field": "model"}
+
+
+async def test_end_is_idempotent_and_fixes_the_duration(harness):
+    me = await make_user(harness)
+    study = await make_session(harness, owner_id=me.user.id, now=utcnow() - timedelta(minutes=25))
+    session_id = to_global_id("StudySession", study.id)
+    ended = (await harness.data(END, {"id": session_id}, user_id=me.user.id))["endStudySession"]
+    assert ended["active"] is False
+    assert 25 * 60 <= ended["durationSeconds"] < 26 * 60
+    again = (await harness.data(END, {"id": session_id}, user_id=me.user.id))["endStudySession"]
+    assert again["endedAt"] == ended["endedAt"]
+
+
+async def test_list_filters_by_topic_and_activity(harness):
+    me = await make_user(harness)
+    algebra = await make_topic(harness, owner_id=me.user.id, title="Algebra")
+    history = await make_topic(harness, owner_id=me.user.id, title="History")
+    await make_session(harness, owner_id=me.user.id, topic_id=algebra.id)
+    ended = await make_session(harness, owner_id=me.user.id, topic_id=algebra.id)
+    await make_session(harness, owner_id=me.user.id, topic_id=history.id)
+    await harness.data(END, {"id": to_global_id("StudySession", ended.id)}, user_id=me.user.id)
+    query = """
+    query($topicId: ID, $active: Boolean) {
+      studySessions(topicId: $topicId, active: $active) {
+        totalCount edges { node { title active } }
+      }
+    }"""
+
+    async def titles(**variables):
+        data = await harness.data(query, variables, user_id=me.user.id)
+        connection = data["studySessions"]
+        return connection["totalCount"], [edge["node"]["title"] for edge in connection["edges"]]
+
+    assert await titles() == (3, ["History", "Algebra", "Algebra"])
+    assert await titles(topicId=to_global_id("Topic", algebra.id)) == (2, ["Algebra", "Algebra"])
+    assert await titles(active=True) == (2, ["History", "Algebra"])
+    assert await titles(active=False) == (1, ["Algebra"])
+
+
+async def test_current_session_and_current_topic(harness):
+    me = await make_user(harness)
+    query = "{ currentSession { title } currentTopic { title } }"
+    assert await harness.data(query, user_id=me.user.id) == {
+        "currentSession": None,
+        "currentTopic": None,
+    }
+    old = await make_topic(harness, owner_id=me.user.id, title="Old topic")
+    new = await make_topic(harness, owner_id=me.user.id, title="New topic")
+    earlier = await make_session(harness, owner_id=me.user.id, topic_id=old.id)
+    await harness.data(END, {"id": to_global_id("StudySession", earlier.id)}, user_id=me.user.id)
+    # No active session: the topic studied last.
+    assert await harness.data(query, user_id=me.user.id) == {
+        "currentSession": None,
+        "currentTopic": {"title": "Old topic"},
+    }
+    await make_session(harness, owner_id=me.user.id, topic_id=new.id, title="Now")
+    await make_session(harness, owner_id=me.user.id, title="Free, newest")
+    # The newest active session, and the topic of the newest active session that has one.
+    assert await harness.data(query, user_id=me.user.id) == {
+        "currentSession": {"title": "Free, newest"},
+        "currentTopic": {"title": "New topic"},
+    }
