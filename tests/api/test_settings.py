@@ -1,0 +1,52 @@
+"""Settings: production refuses weak secrets; development keeps a private generated one."""
+
+import stat
+
+import pytest
+from pydantic import ValidationError
+
+from api.settings import Settings
+
+
+def test_defaults_are_the_embedded_ones(monkeypatch):
+    for name in ("DATABASE_URL", "BROADCAST_URL", "ENV", "JWT_SECRET", "MODEL"):
+        monkeypatch.delenv(f"STUDYGRAPH_{name}", raising=False)
+    settings = Settings()
+    assert settings.database_url == "sqlite+aiosqlite:///./studygraph.db"
+    assert settings.broadcast_url == "memory://"
+    assert settings.env == "development"
+    assert settings.model == "local:tutor"
+
+
+def test_environment_is_read_with_the_prefix(monkeypatch):
+    monkeypatch.setenv("STUDYGRAPH_ALLOWED_ORIGINS", "https://a.example, https://b.example")
+    monkeypatch.setenv("STUDYGRAPH_BROADCAST_URL", "redis://127.0.0.1:6379")
+    settings = Settings()
+    assert settings.allowed_origins == ["https://a.example", "https://b.example"]
+    assert settings.broadcast_url == "redis://127.0.0.1:6379"
+
+
+@pytest.mark.parametrize("secret", [None, "too-short"])
+def test_production_requires_a_strong_secret(monkeypatch, secret):
+    monkeypatch.delenv("STUDYGRAPH_JWT_SECRET", raising=False)
+    with pytest.raises(ValidationError, match="JWT_SECRET"):
+        Settings(env="production", jwt_secret=secret)
+    assert Settings(env="production", jwt_secret="s" * 32).resolve_jwt_secret() == "s" * 32
+
+
+def test_development_generates_a_private_secret_once(tmp_path, monkeypatch):
+    monkeypatch.delenv("STUDYGRAPH_JWT_SECRET", raising=False)
+    path = tmp_path / "state" / "jwt-secret"
+    first = Settings(jwt_secret_file=path).resolve_jwt_secret()
+    assert len(first.encode()) >= 32
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert Settings(jwt_secret_file=path).resolve_jwt_secret() == first
+
+
+def test_a_readable_secret_file_is_refused(tmp_path, monkeypatch):
+    monkeypatch.delenv("STUDYGRAPH_JWT_SECRET", raising=False)
+    path = tmp_path / "jwt-secret"
+    path.write_text("s" * 48)
+    path.chmod(0o644)
+    with pytest.raises(PermissionError, match="chmod 600"):
+        Settings(jwt_secret_file=path).resolve_jwt_secret()
