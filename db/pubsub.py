@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from urllib.parse import urlsplit, urlunsplit
 
 from broadcaster import Broadcast
+from broadcaster._backends.redis import RedisBackend
 
 logger = logging.getLogger(__name__)
 
@@ -39,12 +40,31 @@ def _driver_free(url: str) -> str:
     return urlunsplit(parts._replace(scheme=parts.scheme.split("+")[0]))
 
 
+class _SubscribedFirstRedisBackend(RedisBackend):
+    """broadcaster 0.3.1's Redis backend wakes its listener before SUBSCRIBE is sent.
+
+    redis-py's `listen()` returns at once while nothing is subscribed, so the listener
+    went back to sleep for good and no message ever arrived (see
+    encode/broadcaster#133 for the first half of this bug). Subscribe first, then wake.
+    """
+
+    async def subscribe(self, channel: str) -> None:
+        await self._pubsub.subscribe(channel)
+        self._ready.set()
+
+
+def _make_broadcast(url: str) -> Broadcast:
+    if broadcast_kind(url) == "redis":
+        return Broadcast(backend=_SubscribedFirstRedisBackend(url))
+    return Broadcast(_driver_free(url))
+
+
 class Bus:
     """Publish and subscribe to string payloads on named channels."""
 
     def __init__(self, url: str) -> None:
         self.kind = broadcast_kind(url)
-        self._broadcast = Broadcast(_driver_free(url))
+        self._broadcast = _make_broadcast(url)
         self._connected = False
 
     async def connect(self) -> None:
