@@ -1,0 +1,509 @@
+"""End to end: the real `studygraph serve` process over real sockets, on both databases.
+
+Each database gets one server for the whole module, on a migrated database of its own,
+so the many checks below pay for two start-ups. Tests that need another configuration
+(an unmigrated database, production) start a server of their own.
+"""
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from importlib.metadata import version
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from alembic.script import ScriptDirectory
+from gql import Client, GraphQLRequest, gql
+from gql.transport.exceptions import TransportConnectionFailed, TransportQueryError
+from gql.transport.httpx import HTTPXAsyncTransport
+from gql.transport.websockets import WebsocketsTransport
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
+from websockets.exceptions import ConnectionClosed
+
+from db.access_tokens import TokenPolicy, issue_access_token
+from db.engine import create_engine
+from db.migrate import alembic_config
+from db.types import utcnow
+from schema.relay import from_global_id
+from tests import databases
+from tests.conftest import TEST_JWT_SECRET
+from tests.factories import PASSWORD
+
+logger = logging.getLogger(__name__)
+
+STUDYGRAPH = Path(sys.executable).parent / "studygraph"
+HOST = "127.0.0.1"
+STARTUP_TIMEOUT_SECONDS = 30
+SHUTDOWN_TIMEOUT_SECONDS = 10
+FORBIDDEN_CLOSE_CODE = 4403
+
+REGISTER = """
+mutation($input: RegisterInput!) {
+  register(input: $input) { accessToken refreshToken user { id email displayName } }
+}"""
+REFRESH = """
+mutation($token: String!) {
+  refreshToken(refreshToken: $token) { accessToken refreshToken user { email } }
+}"""
+CREATE_TOPIC = """
+mutation($input: CreateTopicInput!) { createTopic(input: $input) { id title description } }"""
+START_SESSION = """
+mutation($input: StartStudySessionInput!) {
+  startStudySession(input: $input) { id title active endedAt topic { id } }
+}"""
+END_SESSION = """
+mutation($id: ID!) { endStudySession(id: $id) { id active endedAt } }"""
+READ_BACK = """
+query($topicId: ID!, $sessionId: ID!) {
+  topics { totalCount edges { node { id title } } }
+  topic(id: $topicId) { id title sessions { totalCount edges { node { id } } } }
+  studySession(id: $sessionId) { id active topic { id } }
+  currentSession { id }
+  currentTopic { id }
+  topicNode: node(id: $topicId) { __typename id ... on Topic { title } }
+  sessionNode: node(id: $sessionId) { __typename id ... on StudySession { active } }
+}"""
+TOPIC = "query($id: ID!) { topic(id: $id) { id title } }"
+SERVER_INFO = "{ serverInfo { version database broadcast defaultModel } }"
+
+
+# --- the server process -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running `studygraph serve` and where to reach it."""
+
+    base_url: str
+    database: str
+    process: subprocess.Popen
+    log: Path
+
+    @property
+    def graphql_url(self) -> str:
+        return f"{self.base_url}/graphql"
+
+    @property
+    def websocket_url(self) -> str:
+        return "ws" + self.graphql_url.removeprefix("http")
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def server_env(database_url: str, extra: dict[str, str]) -> dict[str, str]:
+    # A STUDYGRAPH_ variable of the developer's shell must not change what is tested.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("STUDYGRAPH_")}
+    env.update(
+        STUDYGRAPH_DATABASE_URL=database_url,
+        STUDYGRAPH_JWT_SECRET=TEST_JWT_SECRET,
+        STUDYGRAPH_BROADCAST_URL="memory://",
+        **extra,
+    )
+    return env
+
+
+@contextlib.contextmanager
+def running_server(database_url: str, workdir: Path, **extra_env: str) -> Iterator[Server]:
+    """Starts the console script, waits until /healthz answers, stops it at the end."""
+    port = free_port()
+    log = workdir / f"server-{port}.log"
+    # Output goes to a file, not a pipe: nobody reads a pipe while the tests run, and a
+    # full pipe would block the server's logging and with it the server.
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [str(STUDYGRAPH), "serve", "--host", HOST, "--port", str(port)],
+            cwd=workdir,
+            env=server_env(database_url, extra_env),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(
+        f"http://{HOST}:{port}", make_url(database_url).get_backend_name(), process, log
+    )
+    try:
+        wait_until_healthy(server)
+        yield server
+    finally:
+        stop(process)
+
+
+def wait_until_healthy(server: Server) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    with httpx.Client(timeout=2) as http:
+        while time.monotonic() < deadline:
+            if server.process.poll() is not None:
+                pytest.fail(
+                    f"studygraph serve exited with {server.process.returncode}:\n{server.output()}"
+                )
+            with contextlib.suppress(httpx.TransportError):
+                if http.get(f"{server.base_url}/healthz").status_code == 200:
+                    return
+            time.sleep(0.1)
+    pytest.fail(
+        f"studygraph serve did not answer /healthz within {STARTUP_TIMEOUT_SECONDS} s:\n"
+        f"{server.output()}"
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM (uvicorn's graceful shutdown), then SIGKILL if it hangs."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=SHUTDOWN_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        logger.warning(
+            "studygraph serve ignored SIGTERM for %s s; killing it", SHUTDOWN_TIMEOUT_SECONDS
+        )
+        process.kill()
+        process.wait(timeout=SHUTDOWN_TIMEOUT_SECONDS)
+
+
+# --- databases ------------------------------------------------------------------------
+
+
+def require_postgres() -> None:
+    """Skip (or fail, when PostgreSQL is required) like the conftest fixtures do."""
+    reason = asyncio.run(databases.postgres_unreachable_reason())
+    if reason:
+        if databases.postgres_required():
+            pytest.fail(f"STUDYGRAPH_REQUIRE_POSTGRES=1 but {reason}")
+        pytest.skip(reason)
+
+
+@contextlib.contextmanager
+def migrated_database(kind: str, request, workdir: Path) -> Iterator[str]:
+    # A PostgreSQL database of the module's own: the session-wide one is truncated by
+    # function-scoped tests while this module's server would still be using it.
+    if kind == "sqlite":
+        yield databases.copy_sqlite(request.getfixturevalue("sqlite_template"), workdir)
+        return
+    require_postgres()
+    url = asyncio.run(databases.create_postgres_database())
+    try:
+        yield url
+    finally:
+        asyncio.run(databases.drop_postgres_database(url))
+
+
+async def create_empty_postgres_database() -> str:
+    """A new database without a single table (databases.py's helper migrates)."""
+    admin_url = make_url(databases.postgres_admin_url())
+    name = f"studygraph_e2e_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    dsn = admin_url.set(drivername="postgresql").render_as_string(hide_password=False)
+    admin = await asyncpg.connect(dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return admin_url.set(database=name).render_as_string(hide_password=False)
+
+
+async def table_names_and_revision(url: str) -> tuple[set[str], str | None]:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            names = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+            if "alembic_version" not in names:
+                return set(names), None
+            revision = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+            return set(names), revision
+    finally:
+        await engine.dispose()
+
+
+# --- fixtures -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(request, tmp_path_factory) -> Iterator[Server]:
+    """One development server per database, shared by the module's tests."""
+    workdir = tmp_path_factory.mktemp(f"serve-{request.param}")
+    with (
+        migrated_database(request.param, request, workdir) as url,
+        running_server(url, workdir) as running,
+    ):
+        yield running
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request, tmp_path) -> Iterator[str]:
+    """A database no migration has touched: an empty SQLite file or a bare PostgreSQL one."""
+    if request.param == "sqlite":
+        path = tmp_path / "empty.db"
+        path.touch()
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    require_postgres()
+    url = asyncio.run(create_empty_postgres_database())
+    try:
+        yield url
+    finally:
+        asyncio.run(databases.drop_postgres_database(url))
+
+
+@pytest.fixture
+def fresh_server(empty_database_url: str, tmp_path) -> Iterator[Server]:
+    with running_server(empty_database_url, tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+def production_server(database_url: str, tmp_path) -> Iterator[Server]:
+    with running_server(database_url, tmp_path, STUDYGRAPH_ENV="production") as running:
+        yield running
+
+
+# --- clients --------------------------------------------------------------------------
+
+
+def http_client(server: Server, token: str | None = None) -> Client:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return Client(
+        transport=HTTPXAsyncTransport(url=server.graphql_url, headers=headers, timeout=10)
+    )
+
+
+def websocket_client(server: Server, init_payload: dict) -> Client:
+    transport = WebsocketsTransport(
+        url=server.websocket_url,
+        # Without this gql offers the legacy graphql-ws protocol first.
+        subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
+        init_payload=init_payload,
+        connect_timeout=10,
+        ack_timeout=10,
+        close_timeout=5,
+    )
+    return Client(transport=transport)
+
+
+async def execute(server: Server, query: str, variables=None, *, token=None) -> dict:
+    """Data of one operation over HTTP; raises TransportQueryError on any error."""
+    async with http_client(server, token) as session:
+        return await session.execute(GraphQLRequest(query, variable_values=variables))
+
+
+async def execute_error(server: Server, query: str, variables=None, *, token=None):
+    """The TransportQueryError of an operation that must fail."""
+    with pytest.raises(TransportQueryError) as raised:
+        await execute(server, query, variables, token=token)
+    return raised.value
+
+
+def error_code(error: TransportQueryError) -> str:
+    return error.errors[0]["extensions"]["code"]
+
+
+async def register(server: Server) -> dict:
+    """A new account's AuthPayload."""
+    email = f"e2e-{uuid.uuid4().hex[:12]}@example.com"
+    variables = {"input": {"email": email, "password": PASSWORD, "displayName": "E2E"}}
+    return (await execute(server, REGISTER, variables))["register"]
+
+
+async def create_topic(server: Server, token: str, title: str = "Graph theory") -> dict:
+    variables = {"input": {"title": title, "description": "vertices and edges"}}
+    return (await execute(server, CREATE_TOPIC, variables, token=token))["createTopic"]
+
+
+def close_code(error: BaseException) -> int | None:
+    """The close code the server sent, from the websockets error gql wraps."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, ConnectionClosed):
+            return cause.rcvd.code if cause.rcvd else None
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def rejected_init_payload(credentials: str, user_id: int) -> dict:
+    """connection_init payloads the server must refuse, by kind."""
+    if credentials == "missing":
+        return {}
+    if credentials == "garbage":
+        return {"authorization": "Bearer not-a-jwt"}
+    if credentials == "expired":
+        # An hour old: far beyond the 15-minute lifetime and the 10-second leeway.
+        now = utcnow() - timedelta(hours=1)
+        token, _ = issue_access_token(TokenPolicy(TEST_JWT_SECRET), user_id=user_id, now=now)
+        return {"authorization": f"Bearer {token}"}
+    other_policy = TokenPolicy("another-secret-that-is-also-long-enough-0123456789")
+    token, _ = issue_access_token(other_policy, user_id=user_id)
+    return {"authorization": f"Bearer {token}"}
+
+
+# --- HTTP -----------------------------------------------------------------------------
+
+
+async def test_server_info_needs_no_sign_in(server):
+    data = await execute(server, SERVER_INFO)
+    assert data["serverInfo"] == {
+        "version": version("studygraph"),
+        "database": server.database,
+        "broadcast": "memory",
+        "defaultModel": "local:tutor",
+    }
+
+
+async def test_topic_and_study_session_round_trip(server):
+    me = await register(server)
+    async with http_client(server, me["accessToken"]) as session:
+        topic = await create_topic(server, me["accessToken"])
+        started = (
+            await session.execute(
+                GraphQLRequest(START_SESSION, variable_values={"input": {"topicId": topic["id"]}})
+            )
+        )["startStudySession"]
+        assert started["active"] is True
+        assert started["endedAt"] is None
+        assert started["topic"] == {"id": topic["id"]}
+        assert started["title"] == "Graph theory"  # defaults to the topic's title
+
+        ids = {"topicId": topic["id"], "sessionId": started["id"]}
+        read = await session.execute(GraphQLRequest(READ_BACK, variable_values=ids))
+        assert read["topics"] == {
+            "totalCount": 1,
+            "edges": [{"node": {"id": topic["id"], "title": "Graph theory"}}],
+        }
+        assert read["topic"] == {
+            "id": topic["id"],
+            "title": "Graph theory",
+            "sessions": {"totalCount": 1, "edges": [{"node": {"id": started["id"]}}]},
+        }
+        assert read["studySession"] == {
+            "id": started["id"],
+            "active": True,
+            "topic": {"id": topic["id"]},
+        }
+        assert read["currentSession"] == {"id": started["id"]}
+        assert read["currentTopic"] == {"id": topic["id"]}
+        assert read["topicNode"] == {
+            "__typename": "Topic",
+            "id": topic["id"],
+            "title": "Graph theory",
+        }
+        assert read["sessionNode"] == {
+            "__typename": "StudySession",
+            "id": started["id"],
+            "active": True,
+        }
+
+        ended = (
+            await session.execute(
+                GraphQLRequest(END_SESSION, variable_values={"id": started["id"]})
+            )
+        )["endStudySession"]
+        assert ended["active"] is False
+        assert ended["endedAt"] is not None
+        after = await session.execute(gql("{ currentSession { id } currentTopic { id } }"))
+    # Nothing is active any more, but the topic studied last is still the current one.
+    assert after == {"currentSession": None, "currentTopic": {"id": topic["id"]}}
+
+
+async def test_refresh_rotates_and_reuse_revokes_the_family(server):
+    first = await register(server)
+    second = (await execute(server, REFRESH, {"token": first["refreshToken"]}))["refreshToken"]
+    assert second["refreshToken"] != first["refreshToken"]
+    assert second["user"]["email"] == first["user"]["email"]
+    me = await execute(server, "{ me { email } }", token=second["accessToken"])
+    assert me == {"me": {"email": first["user"]["email"]}}
+
+    reused = await execute_error(server, REFRESH, {"token": first["refreshToken"]})
+    assert reused.data is None
+    assert error_code(reused) == "UNAUTHENTICATED"
+    # The reuse revoked the whole family: the newest token, never used, is dead too.
+    revoked = await execute_error(server, REFRESH, {"token": second["refreshToken"]})
+    assert error_code(revoked) == "UNAUTHENTICATED"
+
+
+async def test_another_users_topic_is_not_found(server):
+    owner = await register(server)
+    stranger = await register(server)
+    topic = await create_topic(server, owner["accessToken"], title="Private notes")
+
+    error = await execute_error(server, TOPIC, {"id": topic["id"]}, token=stranger["accessToken"])
+    # `topic` is nullable, so the error nulls the field and data stays an object.
+    assert error.data == {"topic": None}
+    assert error_code(error) == "NOT_FOUND"
+    # The same ID works for its owner: the NOT_FOUND is about who asks.
+    own = await execute(server, TOPIC, {"id": topic["id"]}, token=owner["accessToken"])
+    assert own == {"topic": {"id": topic["id"], "title": "Private notes"}}
+
+
+async def test_development_serves_graphiql(server):
+    async with httpx.AsyncClient(timeout=10) as http:
+        response = await http.get(server.graphql_url, headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "graphiql" in response.text.lower()
+
+
+# --- websockets (graphql-transport-ws) ------------------------------------------------
+
+
+async def test_websocket_runs_a_query_as_the_init_payload_user(server):
+    me = await register(server)
+    await create_topic(server, me["accessToken"])
+    client = websocket_client(server, {"authorization": f"Bearer {me['accessToken']}"})
+    async with client as session:
+        data = await session.execute(gql("{ me { email } topics { totalCount } }"))
+        assert client.transport.subprotocol == WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL
+    assert data == {"me": {"email": me["user"]["email"]}, "topics": {"totalCount": 1}}
+
+
+@pytest.mark.parametrize("credentials", ["missing", "garbage", "expired", "other-secret"])
+async def test_websocket_without_a_valid_token_is_closed_with_4403(server, credentials):
+    # A real user's id, so only the token itself can be what the server refuses.
+    me = await register(server)
+    _, user_id = from_global_id(me["user"]["id"])
+    client = websocket_client(server, rejected_init_payload(credentials, user_id))
+    with pytest.raises(TransportConnectionFailed) as raised:
+        async with client as session:
+            await session.execute(gql("{ me { email } }"))
+    assert close_code(raised.value) == FORBIDDEN_CLOSE_CODE, repr(raised.value)
+
+
+# --- servers of their own -------------------------------------------------------------
+
+
+async def test_serve_migrates_an_empty_database(fresh_server, empty_database_url):
+    me = await register(fresh_server)
+    topic = await create_topic(fresh_server, me["accessToken"])
+    assert topic["title"] == "Graph theory"
+
+    tables, revision = await table_names_and_revision(empty_database_url)
+    assert set(databases.TABLES) <= tables
+    assert revision == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def test_production_hides_graphiql_and_is_ready(production_server):
+    async with httpx.AsyncClient(base_url=production_server.base_url, timeout=10) as http:
+        page = await http.get("/graphql", headers={"Accept": "text/html"})
+        ready = await http.get("/readyz")
+    assert page.status_code == 404
+    assert "graphiql" not in page.text.lower()
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ok", "database": "ok", "broadcast": "ok"}
+    # The API itself still answers there.
+    data = await execute(production_server, SERVER_INFO)
+    assert data["serverInfo"]["database"] == production_server.database
