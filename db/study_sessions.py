@@ -6,8 +6,9 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.errors import BadUserInput, NotFound
+from db.errors import BadUserInput
 from db.models import StudySession, Topic
+from db.ownership import get_owned
 from db.pagination import Page, PageRequest, apply_keyset, partitioned_page_statement, to_page
 from db.topics import get_topic
 from db.types import utcnow
@@ -59,10 +60,9 @@ async def get_study_session(
     session: AsyncSession, *, owner_id: int, session_id: int
 ) -> StudySession:
     """The owner's session, or NotFound."""
-    study_session = await session.get(StudySession, session_id)
-    if study_session is None or study_session.owner_id != owner_id:
-        raise NotFound("StudySession")
-    return study_session
+    return await get_owned(
+        session, StudySession, owner_id=owner_id, row_id=session_id, kind="StudySession"
+    )
 
 
 async def get_study_sessions_by_ids(

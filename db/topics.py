@@ -4,8 +4,8 @@ from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.errors import NotFound
 from db.models import Topic
+from db.ownership import get_owned
 from db.pagination import Page, PageRequest, apply_keyset, to_page
 from db.types import utcnow
 from db.validation import UNCHANGED, clean_optional_text, clean_text
@@ -32,10 +32,7 @@ async def create_topic(
 
 async def get_topic(session: AsyncSession, *, owner_id: int, topic_id: int) -> Topic:
     """The owner's topic, or NotFound (also for another user's topic)."""
-    topic = await session.get(Topic, topic_id)
-    if topic is None or topic.owner_id != owner_id:
-        raise NotFound("Topic")
-    return topic
+    return await get_owned(session, Topic, owner_id=owner_id, row_id=topic_id, kind="Topic")
 
 
 async def get_topics_by_ids(

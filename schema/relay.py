@@ -7,7 +7,7 @@ from typing import Generic, TypeVar
 
 import strawberry
 
-from db.errors import BadUserInput
+from db.errors import BadUserInput, NotFound
 from db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest
 
 NodeT = TypeVar("NodeT")
@@ -47,6 +47,14 @@ def row_id_of(global_id: str, expected_type: str, *, field: str = "id") -> int:
 def optional_row_id(global_id: str | None, expected_type: str, *, field: str) -> int | None:
     """Like row_id_of, for an optional argument."""
     return None if global_id is None else row_id_of(global_id, expected_type, field=field)
+
+
+async def load_or_not_found(loader, row_id: int, kind: str):
+    """A row through an owner-scoped DataLoader; None (absent or not theirs) is NOT_FOUND."""
+    row = await loader.load(row_id)
+    if row is None:
+        raise NotFound(kind)
+    return row
 
 
 def encode_cursor(row_id: int) -> str:

@@ -4,9 +4,15 @@ import strawberry
 
 from db import study_sessions
 from db.engine import unit_of_work
-from db.errors import NotFound
 from schema.context import Info
-from schema.relay import Connection, connection_from_page, optional_row_id, page_request, row_id_of
+from schema.relay import (
+    Connection,
+    connection_from_page,
+    load_or_not_found,
+    optional_row_id,
+    page_request,
+    row_id_of,
+)
 from schema.sessions.types import StudySession
 
 
@@ -40,10 +46,9 @@ class SessionQueries:
 
     @strawberry.field(description="One of the learner's sessions; NOT_FOUND for any other.")
     async def study_session(self, info: Info, id: strawberry.ID) -> StudySession | None:
-        row = await info.context.loaders.session_by_id.load(row_id_of(id, "StudySession"))
-        if row is None:
-            raise NotFound("StudySession")
-        return StudySession.from_row(row)
+        loader = info.context.loaders.session_by_id
+        row_id = row_id_of(id, "StudySession")
+        return StudySession.from_row(await load_or_not_found(loader, row_id, "StudySession"))
 
     @strawberry.field(description="The newest active session.")
     async def current_session(self, info: Info) -> StudySession | None:

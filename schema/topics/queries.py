@@ -4,9 +4,14 @@ import strawberry
 
 from db import study_sessions, topics
 from db.engine import unit_of_work
-from db.errors import NotFound
 from schema.context import Info
-from schema.relay import Connection, connection_from_page, page_request, row_id_of
+from schema.relay import (
+    Connection,
+    connection_from_page,
+    load_or_not_found,
+    page_request,
+    row_id_of,
+)
 from schema.topics.types import Topic
 
 
@@ -40,11 +45,8 @@ class TopicQueries:
 
     @strawberry.field(description="One of the learner's topics; NOT_FOUND for any other.")
     async def topic(self, info: Info, id: strawberry.ID) -> Topic | None:
-        row_id = row_id_of(id, "Topic")
-        row = await info.context.loaders.topic_by_id.load(row_id)
-        if row is None:
-            raise NotFound("Topic")
-        return Topic.from_row(row)
+        loader = info.context.loaders.topic_by_id
+        return Topic.from_row(await load_or_not_found(loader, row_id_of(id, "Topic"), "Topic"))
 
     @strawberry.field(description="The topic of the current session, else the topic studied last.")
     async def current_topic(self, info: Info) -> Topic | None:
