@@ -3,6 +3,7 @@
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     ParserCache,
     QueryDepthLimiter,
@@ -47,15 +48,28 @@ class StudygraphSchema(strawberry.Schema):
         apply_error_codes(errors, mask_unexpected=self.mask_unexpected_errors)
 
 
+def limit_rules() -> list:
+    """The depth and alias limits as validation-rule classes, to be built once per schema.
+
+    QueryDepthLimiter and MaxAliasesLimiter mint new rule classes on every
+    instantiation, and ValidationCache keys on the rule classes: built per request,
+    they made every lookup a miss (measured: 0 hits in 1,500 identical requests).
+    """
+    return [
+        *QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    ]
+
+
 def build_schema(*, mask_unexpected_errors: bool = True) -> strawberry.Schema:
     """The schema with its limits and caches (extensions as factories, per Strawberry)."""
+    rules = limit_rules()
     return StudygraphSchema(
         query=Query,
         mutation=Mutation,
         mask_unexpected_errors=mask_unexpected_errors,
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
-            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: AddValidationRules(rules),
             lambda: ParserCache(maxsize=CACHE_SIZE),
             lambda: ValidationCache(maxsize=CACHE_SIZE),
         ],

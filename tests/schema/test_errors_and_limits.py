@@ -74,3 +74,42 @@ async def test_aliases_are_limited_to_fifteen(harness):
     too_many = await harness.execute(sixteen, user_id=me.user.id)
     assert too_many.errors[0].extensions["code"] == "BAD_USER_INPUT"
     assert "aliases" in too_many.errors[0].message
+
+
+@pytest.fixture
+def counted_validations(monkeypatch):
+    """Counts the real validations behind ValidationCache's shared LRU cache."""
+    import strawberry.schema.schema as strawberry_schema
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    calls = []
+    real_validate = strawberry_schema.validate_document
+
+    def counting_validate(*args, **kwargs):
+        calls.append(args)
+        return real_validate(*args, **kwargs)
+
+    monkeypatch.setattr(strawberry_schema, "validate_document", counting_validate)
+    _get_validate_cache.cache_clear()  # the cache re-wraps the patched function
+    try:
+        yield calls
+    finally:
+        _get_validate_cache.cache_clear()  # forget the wrapper of the patched function
+
+
+async def test_a_repeated_operation_is_validated_once(harness, counted_validations):
+    # ValidationCache only helps if its key (schema, document, rule classes) is stable
+    # from one request to the next.
+    me = await make_user(harness)
+    schema = build_schema()
+    query = "{ me { email } topics(first: 3) { totalCount } }"
+    for _ in range(5):
+        result = await schema.execute(query, context_value=harness.context(me.user.id))
+        assert result.errors is None
+    assert len(counted_validations) == 1
+    # The limits still apply through the cached path.
+    deep = "{ topics { edges { node { sessions { edges { node { topic { sessions { edges { node {"
+    deep += " topic { title } } } } } } } } } } } }"
+    for _ in range(2):
+        refused = await schema.execute(deep, context_value=harness.context(me.user.id))
+        assert "exceeds maximum operation depth" in refused.errors[0].message
