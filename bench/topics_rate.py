@@ -1,0 +1,630 @@
+"""Request rate and latency of `topics(first: 20)` on one studygraph process, next to a baseline.
+
+Creates and seeds a fresh database, starts `studygraph serve` and bench/raw_topics.py as
+separate uvicorn processes on 127.0.0.1, drives each in turn with a bounded asyncio
+httpx client, prints a table and stops everything it started.
+
+    uv run python bench/topics_rate.py [--database sqlite] [--seconds 10] [--connections 10]
+
+See bench/README.md for what the numbers mean. Exits 1 if any request failed.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import math
+import os
+import platform
+import secrets
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from db import accounts, topics
+from db.access_tokens import TokenPolicy
+from db.engine import create_engine, create_session_factory, unit_of_work
+from db.migrate import upgrade_database
+
+logger = logging.getLogger("bench.topics_rate")
+
+HOST = "127.0.0.1"
+POSTGRES_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+BENCH_DATABASE = "studygraph_bench"
+BENCH_DIR = Path(__file__).resolve().parent
+EMAIL = "bench@example.com"
+PASSWORD = "bench-password-0123"
+PAGE_SIZE = 20
+WARMUP_SECONDS = 2.0
+STARTUP_TIMEOUT_SECONDS = 30.0
+REQUEST_TIMEOUT_SECONDS = 10.0
+STOP_GRACE_SECONDS = 5.0
+# A cap next to the time bound: a server that fails instantly cannot make a worker spin
+# through millions of requests.
+MAX_REQUESTS_PER_RUN = 2_000_000
+
+TOPICS_QUERY = "{ topics(first: 20) { edges { node { id title createdAt } } } }"
+LOGIN_MUTATION = "mutation($input: LoginInput!) { login(input: $input) { accessToken } }"
+
+
+# --- database -------------------------------------------------------------------------
+
+
+async def create_database(kind: str, workdir: Path) -> str:
+    """A fresh, empty database of the kind; returns its SQLAlchemy URL."""
+    if kind == "sqlite":
+        return f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+    admin = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
+    finally:
+        await admin.close()
+    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{BENCH_DATABASE}"
+
+
+async def drop_database(kind: str) -> None:
+    """Drop the PostgreSQL bench database (the SQLite file goes with its temp directory)."""
+    if kind != "postgresql":
+        return
+    admin = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def database_version(kind: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite {sqlite3.sqlite_version}"
+    admin = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
+    try:
+        return f"postgresql {await admin.fetchval('SHOW server_version')}"
+    finally:
+        await admin.close()
+
+
+async def seed(url: str, *, topic_count: int, secret: str) -> int:
+    """Migrate, then one user with `topic_count` topics through studygraph's own functions."""
+    await upgrade_database(url)
+    engine = create_engine(url)
+    try:
+        session_factory = create_session_factory(engine)
+        credentials = await accounts.register_user(
+            session_factory,
+            policy=TokenPolicy(secret=secret),
+            email=EMAIL,
+            password=PASSWORD,
+            display_name="Bench",
+        )
+        user_id = credentials.user.id
+        async with unit_of_work(session_factory) as session:
+            for number in range(1, topic_count + 1):
+                await topics.create_topic(
+                    session, owner_id=user_id, title=f"Topic {number:03d}", description=None
+                )
+        return user_id
+    finally:
+        await engine.dispose()
+
+
+# --- server processes -----------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen
+    base_url: str
+    log_path: Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def studygraph_command(port: int) -> list[str]:
+    script = Path(sys.executable).parent / "studygraph"
+    return [str(script), "serve", "--host", HOST, "--port", str(port)]
+
+
+def studygraph_env(database_url: str, secret: str) -> dict[str, str]:
+    # Inherited STUDYGRAPH_* settings (a Redis broadcast, say) would make runs incomparable.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("STUDYGRAPH_")}
+    env.update(
+        STUDYGRAPH_ENV="production",
+        STUDYGRAPH_JWT_SECRET=secret,
+        STUDYGRAPH_DATABASE_URL=database_url,
+        STUDYGRAPH_LOG_LEVEL="warning",
+    )
+    return env
+
+
+def raw_command(port: int) -> list[str]:
+    # Same uvicorn defaults as `studygraph serve` (uvloop, httptools), one process.
+    app = ["raw_topics:app", "--app-dir", str(BENCH_DIR)]
+    listen = ["--host", HOST, "--port", str(port), "--log-level", "warning"]
+    return [sys.executable, "-m", "uvicorn", *app, *listen]
+
+
+def raw_env(database_url: str) -> dict[str, str]:
+    return {**os.environ, "BENCH_RAW_DATABASE_URL": database_url}
+
+
+def spawn(name: str, command: list[str], env: dict[str, str], workdir: Path, port: int) -> Server:
+    log_path = workdir / f"{name}.log"
+    with log_path.open("wb") as log:
+        # The child keeps its own copy of the descriptor; ours can close right away.
+        process = subprocess.Popen(
+            command, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+        )
+    logger.info("started %s (pid %d) on %s:%d", name, process.pid, HOST, port)
+    return Server(name, process, f"http://{HOST}:{port}", log_path)
+
+
+def stop(server: Server) -> None:
+    """SIGTERM for a graceful uvicorn shutdown, SIGKILL if it does not come."""
+    if server.process.poll() is None:
+        server.process.terminate()
+        try:
+            server.process.wait(STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            logger.warning("%s ignored SIGTERM; killing it", server.name)
+            server.process.kill()
+            server.process.wait(STOP_GRACE_SECONDS)
+    logger.info("stopped %s (exit %s)", server.name, server.process.returncode)
+
+
+@contextlib.contextmanager
+def running_servers(database_url: str, secret: str, workdir: Path) -> Iterator[list[Server]]:
+    servers: list[Server] = []
+    try:
+        port = free_port()
+        env = studygraph_env(database_url, secret)
+        servers.append(spawn("studygraph", studygraph_command(port), env, workdir, port))
+        port = free_port()
+        servers.append(spawn("raw", raw_command(port), raw_env(database_url), workdir, port))
+        yield servers
+    finally:
+        for server in servers:
+            stop(server)
+
+
+def log_tail(server: Server, lines: int = 20) -> str:
+    text = server.log_path.read_text(errors="replace")
+    return "\n".join(text.splitlines()[-lines:])
+
+
+async def wait_ready(client: httpx.AsyncClient, server: Server) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(
+                f"{server.name} exited with {server.process.returncode}:\n{log_tail(server)}"
+            )
+        with contextlib.suppress(httpx.TransportError):
+            response = await client.get(f"{server.base_url}/healthz", timeout=1)
+            if response.status_code == 200:
+                return
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"{server.name} not ready in {STARTUP_TIMEOUT_SECONDS:.0f} s")
+
+
+# --- requests -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """One contender: the request to repeat and the process that answers it."""
+
+    name: str
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes | None
+    pid: int
+
+
+async def login(client: httpx.AsyncClient, server: Server) -> str:
+    body = {"query": LOGIN_MUTATION, "variables": {"input": {"email": EMAIL, "password": PASSWORD}}}
+    response = await client.post(f"{server.base_url}/graphql", json=body)
+    payload = response.json()
+    if response.status_code != 200 or payload.get("errors"):
+        raise RuntimeError(f"login failed: HTTP {response.status_code} {response.text[:300]}")
+    return payload["data"]["login"]["accessToken"]
+
+
+def studygraph_target(server: Server, token: str) -> Target:
+    return Target(
+        name="studygraph",
+        method="POST",
+        url=f"{server.base_url}/graphql",
+        headers={"authorization": f"Bearer {token}", "content-type": "application/json"},
+        # Encoded once: the client's per-request work should be the same for both sides.
+        body=json.dumps({"query": TOPICS_QUERY}).encode(),
+        pid=server.process.pid,
+    )
+
+
+def raw_target(server: Server, user_id: int) -> Target:
+    url = f"{server.base_url}/topics?user_id={user_id}"
+    return Target("raw", "GET", url, {}, None, server.process.pid)
+
+
+def problem_of(response: httpx.Response, expected_edges: int) -> str | None:
+    """Why a response does not count as a success, or None."""
+    if response.status_code != 200:
+        return f"HTTP {response.status_code}"
+    try:
+        payload = response.json()
+    except ValueError:
+        return "body is not JSON"
+    if not isinstance(payload, dict):
+        return "body is not a JSON object"
+    if payload.get("errors"):
+        return f"GraphQL error: {str(payload['errors'][0].get('message'))[:80]}"
+    edges = ((payload.get("data") or {}).get("topics") or {}).get("edges")
+    if not isinstance(edges, list) or len(edges) != expected_edges:
+        return f"expected {expected_edges} edges, got {len(edges or [])}"
+    return None
+
+
+async def send(client: httpx.AsyncClient, target: Target) -> httpx.Response:
+    return await client.request(
+        target.method, target.url, headers=target.headers, content=target.body
+    )
+
+
+async def fetch_sample(client: httpx.AsyncClient, target: Target, expected_edges: int) -> dict:
+    """One validated answer, to compare both contenders before timing them."""
+    response = await send(client, target)
+    problem = problem_of(response, expected_edges)
+    if problem:
+        raise RuntimeError(f"{target.name} sample is wrong ({problem}): {response.text[:300]}")
+    return response.json()["data"]
+
+
+# --- load -----------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+    sent: int = 0
+
+
+@dataclass(frozen=True)
+class Window:
+    """Requests count only if they start after warm-up and finish before the end."""
+
+    measure_from: float
+    end_at: float
+
+
+async def worker(
+    client: httpx.AsyncClient, target: Target, window: Window, tally: Tally, expected: int
+) -> None:
+    while tally.sent < MAX_REQUESTS_PER_RUN:
+        started = time.perf_counter()
+        if started >= window.end_at:
+            return
+        tally.sent += 1
+        try:
+            problem = problem_of(await send(client, target), expected)
+        except httpx.HTTPError as error:
+            problem = type(error).__name__
+        finished = time.perf_counter()
+        if started < window.measure_from or finished > window.end_at:
+            continue
+        if problem:
+            tally.errors[problem] += 1
+        else:
+            tally.latencies.append(finished - started)
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """utime + stime of a process from /proc (Linux only; None elsewhere)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # Fields after the parenthesised command name start at field 3; utime is 14, stime 15.
+    fields = stat.rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def host_busy_seconds() -> float | None:
+    """CPU time all cores spent not idle, from /proc/stat (Linux only; None elsewhere)."""
+    try:
+        first_line = Path("/proc/stat").read_text().splitlines()[0]
+    except OSError:
+        return None
+    # cpu user nice system idle iowait irq softirq steal: only user, nice, system, irq and
+    # softirq are work done here (steal is time a VM's hypervisor gave to someone else).
+    user, nice, system, _idle, _iowait, irq, softirq = (
+        int(value) for value in first_line.split()[1:8]
+    )
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class CpuMark:
+    """CPU seconds used so far by the server, this load generator and the whole host."""
+
+    server: float | None
+    client: float
+    host: float | None
+
+    @classmethod
+    def now(cls, pid: int) -> "CpuMark":
+        return cls(process_cpu_seconds(pid), time.process_time(), host_busy_seconds())
+
+    def since(self, earlier: "CpuMark") -> "CpuMark":
+        return CpuMark(
+            _difference(self.server, earlier.server),
+            self.client - earlier.client,
+            _difference(self.host, earlier.host),
+        )
+
+
+def _difference(later: float | None, earlier: float | None) -> float | None:
+    return None if later is None or earlier is None else later - earlier
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    seconds: float
+    latencies: list[float]
+    errors: Counter[str]
+    cpu: CpuMark
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    def percentile_ms(self, percent: float) -> float:
+        if not self.latencies:
+            return math.nan
+        ordered = sorted(self.latencies)
+        rank = max(math.ceil(percent / 100 * len(ordered)) - 1, 0)
+        return ordered[rank] * 1000
+
+    def share(self, cpu_seconds: float | None) -> float | None:
+        """CPU seconds as a fraction of one core over the measured time."""
+        return None if cpu_seconds is None else cpu_seconds / self.seconds
+
+    @property
+    def server_ms_per_request(self) -> float | None:
+        if self.cpu.server is None or not self.latencies:
+            return None
+        return self.cpu.server * 1000 / len(self.latencies)
+
+    @property
+    def other_cpu(self) -> float | None:
+        """The host's busy time beyond server and load generator: the database, and neighbours."""
+        if self.cpu.host is None or self.cpu.server is None:
+            return None
+        return max(self.cpu.host - self.cpu.server - self.cpu.client, 0.0)
+
+
+async def sleep_until(moment: float) -> None:
+    await asyncio.sleep(max(moment - time.perf_counter(), 0))
+
+
+async def measure(target: Target, *, connections: int, seconds: float, expected: int) -> Result:
+    """`connections` workers for warm-up plus `seconds`; CPU is sampled over the measured part."""
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    start = time.perf_counter()
+    window = Window(start + WARMUP_SECONDS, start + WARMUP_SECONDS + seconds)
+    tally = Tally()
+    logger.info("measuring %s: %d connections, %.0f s + warm-up", target.name, connections, seconds)
+    async with httpx.AsyncClient(
+        limits=limits, timeout=REQUEST_TIMEOUT_SECONDS, trust_env=False
+    ) as client:
+        workers = [
+            asyncio.create_task(worker(client, target, window, tally, expected))
+            for _ in range(connections)
+        ]
+        await sleep_until(window.measure_from)
+        before = CpuMark.now(target.pid)
+        await sleep_until(window.end_at)
+        after = CpuMark.now(target.pid)
+        # In-flight requests end within their timeout; wait_for cancels them if not.
+        await asyncio.wait_for(asyncio.gather(*workers), REQUEST_TIMEOUT_SECONDS + 1)
+    return Result(
+        name=target.name,
+        seconds=seconds,
+        latencies=tally.latencies,
+        errors=tally.errors,
+        cpu=after.since(before),
+    )
+
+
+# --- run and report -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Setup:
+    database_version: str
+    connections: int
+    seconds: float
+    topics: int
+    started_at: datetime
+    load_average: str
+
+
+async def bench(servers: list[Server], setup: Setup, user_id: int) -> list[Result]:
+    studygraph, raw = servers
+    expected = min(setup.topics, PAGE_SIZE)
+    async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT_SECONDS, trust_env=False) as client:
+        for server in servers:
+            await wait_ready(client, server)
+        targets = [studygraph_target(studygraph, await login(client, studygraph))]
+        targets.append(raw_target(raw, user_id))
+        samples = [await fetch_sample(client, target, expected) for target in targets]
+    if samples[0] != samples[1]:
+        raise RuntimeError(f"the answers differ:\n{samples[0]}\n{samples[1]}")
+    return [
+        await measure(
+            target, connections=setup.connections, seconds=setup.seconds, expected=expected
+        )
+        for target in targets
+    ]
+
+
+def format_number(value: float | None, spec: str) -> str:
+    return "n/a" if value is None or math.isnan(value) else format(value, spec)
+
+
+def format_share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.0f}%"
+
+
+ROW_FORMAT = "{:<11}{:>7}{:>8}{:>8}{:>8}{:>7}{:>9}{:>11}{:>9}{:>10}"
+HEADER = (
+    "contender",
+    "req/s",
+    "p50 ms",
+    "p90 ms",
+    "p99 ms",
+    "errors",
+    "srv CPU",
+    "srv ms/req",
+    "gen CPU",
+    "other CPU",
+)
+
+
+def report_row(result: Result) -> str:
+    return ROW_FORMAT.format(
+        result.name,
+        f"{result.rate:.0f}",
+        format_number(result.percentile_ms(50), ".1f"),
+        format_number(result.percentile_ms(90), ".1f"),
+        format_number(result.percentile_ms(99), ".1f"),
+        sum(result.errors.values()),
+        format_share(result.share(result.cpu.server)),
+        format_number(result.server_ms_per_request, ".2f"),
+        format_share(result.share(result.cpu.client)),
+        format_share(result.share(result.other_cpu)),
+    )
+
+
+def report(setup: Setup, results: list[Result]) -> None:
+    cpus = os.cpu_count()
+    print(f"studygraph topics(first: 20) benchmark, {setup.started_at:%Y-%m-%d %H:%M} UTC")
+    print(
+        f"python {platform.python_version()}, os.cpu_count()={cpus}, "
+        f"database {setup.database_version}, {setup.topics} topics, "
+        f"load average before the run {setup.load_average}"
+    )
+    print(
+        f"{setup.connections} connections, {setup.seconds:g} s measured after "
+        f"{WARMUP_SECONDS:g} s warm-up, one server process per contender, one after the other"
+    )
+    print(f"note: the load generator (gen) shares the {cpus} CPUs with the server (srv)")
+    print("CPU columns: % of one core; other = the database and anything else on the host")
+    print()
+    print(ROW_FORMAT.format(*HEADER))
+    for result in results:
+        print(report_row(result))
+    report_ratio(*results)
+    report_errors(results)
+
+
+def report_ratio(studygraph: Result, raw: Result) -> None:
+    rate_ratio = studygraph.rate / raw.rate if raw.rate else math.nan
+    p50_ratio = studygraph.percentile_ms(50) / raw.percentile_ms(50)
+    print()
+    print(
+        f"ratio studygraph/raw: req/s {format_number(rate_ratio, '.2f')}, "
+        f"p50 latency {format_number(p50_ratio, '.2f')}x"
+    )
+
+
+def report_errors(results: list[Result]) -> None:
+    for result in results:
+        for problem, count in result.errors.most_common(5):
+            print(f"{result.name} error x{count}: {problem}")
+
+
+def load_average() -> str:
+    # Other work on the host skews every figure; say how busy it was.
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured time per contender")
+    parser.add_argument("--connections", type=int, default=10, help="concurrent connections")
+    parser.add_argument("--topics", type=int, default=50, help="topics of the one user")
+    args = parser.parse_args(argv)
+    if not 0 < args.seconds <= 600:
+        parser.error("--seconds must be in (0, 600]")
+    if not 1 <= args.connections <= 1000:
+        parser.error("--connections must be in [1, 1000]")
+    if not 0 <= args.topics <= 100_000:
+        parser.error("--topics must be in [0, 100000]")
+    return args
+
+
+def run(args: argparse.Namespace) -> tuple[Setup, list[Result]]:
+    """Database, servers, measurements; everything started here is stopped or dropped here."""
+    secret = secrets.token_urlsafe(36)  # 48 characters
+    with tempfile.TemporaryDirectory(prefix="studygraph-bench-") as tmp:
+        workdir = Path(tmp)
+        database_url = asyncio.run(create_database(args.database, workdir))
+        try:
+            user_id = asyncio.run(seed(database_url, topic_count=args.topics, secret=secret))
+            setup = Setup(
+                database_version=asyncio.run(database_version(args.database)),
+                connections=args.connections,
+                seconds=args.seconds,
+                topics=args.topics,
+                started_at=datetime.now(UTC),
+                load_average=load_average(),
+            )
+            with running_servers(database_url, secret, workdir) as servers:
+                return setup, asyncio.run(bench(servers, setup, user_id))
+        finally:
+            asyncio.run(drop_database(args.database))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """0 when every request succeeded, 1 when some failed, 2 when the bench could not run."""
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    # httpx logs every request at INFO: that would cost the load generator more than parsing.
+    for noisy in ("httpx", "httpcore", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        setup, results = run(args)
+    except (RuntimeError, OSError, asyncpg.PostgresError, httpx.HTTPError) as error:
+        logger.error("benchmark aborted: %s", error)
+        return 2
+    report(setup, results)
+    return 1 if any(result.errors for result in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
