@@ -10,6 +10,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route, WebSocketRoute
 
+from api.body_limit import BodySizeLimit
 from api.graphql_view import StudygraphGraphQL
 from api.health import healthz, readyz
 from api.settings import Settings
@@ -79,7 +80,8 @@ def create_app(settings: Settings) -> Starlette:
                     "graphql-preflight",
                     "apollo-require-preflight",
                 ],
-            )
+            ),
+            Middleware(BodySizeLimit, max_bytes=settings.max_request_bytes),
         ],
         lifespan=lifespan,
     )

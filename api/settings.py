@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     # Origins allowed for browser CORS and cross-origin websockets, comma separated.
     allowed_origins: Annotated[list[str], NoDecode] = []
     model: str = "local:tutor"
+    # JSON bodies beyond this are refused with 413 before they are buffered (uploads
+    # have their own limit).
+    max_request_bytes: int = Field(default=1_048_576, gt=0)
     log_level: str = "INFO"
 
     @model_validator(mode="before")

@@ -115,3 +115,31 @@ async def test_cors_allows_only_configured_origins(settings):
             )
     assert allowed.headers["access-control-allow-origin"] == "https://app.example"
     assert "access-control-allow-origin" not in denied.headers
+
+
+async def test_oversized_bodies_are_refused_before_they_are_read(settings):
+    import httpx
+
+    from api.app import create_app
+
+    app = create_app(settings.model_copy(update={"max_request_bytes": 4096}))
+    query = {"query": "{ serverInfo { version } }"}
+    padding = {**query, "variables": {"pad": "x" * 8000}}
+
+    async def chunked():
+        # No content-length: the limit must hold while the body streams in.
+        for _ in range(10):
+            yield b" " * 1000
+
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            small = await http.post("/graphql", json=query)
+            declared = await http.post("/graphql", json=padding)
+            streamed = await http.post(
+                "/graphql", content=chunked(), headers={"content-type": "application/json"}
+            )
+    assert small.status_code == 200 and small.json()["data"]["serverInfo"]["version"]
+    for response in (declared, streamed):
+        assert response.status_code == 413
+        assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"

@@ -35,8 +35,9 @@ def _urls():
 async def test_round_trip_and_readiness(kind):
     url = _urls()[kind]
     if kind != "memory" and not _reachable(url):
-        if os.environ.get("STUDYGRAPH_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"{kind} at {url} is unreachable")
+        switch = "STUDYGRAPH_REQUIRE_REDIS" if kind == "redis" else "STUDYGRAPH_REQUIRE_POSTGRES"
+        if os.environ.get(switch) == "1":
+            pytest.fail(f"{switch}=1 but {kind} at {url} is unreachable")
         pytest.skip(f"{kind} at {url} is unreachable")
     bus = Bus(url)
     assert bus.kind == kind
