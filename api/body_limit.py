@@ -1,8 +1,11 @@
 """A cap on request bodies, enforced while they stream in.
 
-Strawberry reads a whole JSON body into memory and has no limit of its own, so a
-client could make one process buffer gigabytes. Multipart uploads are left to the
-upload path, which enforces its own (larger) limit.
+Strawberry reads a whole body into memory and has no limit of its own, so a client
+could make one process buffer gigabytes. The cap applies to every body, whatever its
+Content-Type claims: Strawberry decides how to parse by substring ("multipart/
+application/json" is read as JSON), so exempting by prefix would be a bypass. The
+upload path, when it lands, must stream multipart bodies under its own limit rather
+than widen this one.
 """
 
 import json
@@ -11,14 +14,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class BodySizeLimit:
-    """Answer 413 PAYLOAD_TOO_LARGE to a non-multipart body over `max_bytes`."""
+    """Answer 413 PAYLOAD_TOO_LARGE to any request body over `max_bytes`."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or _is_multipart(scope):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         declared = _header(scope, b"content-length")
@@ -83,8 +86,3 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key.lower() == name:
             return value.decode("latin-1")
     return None
-
-
-def _is_multipart(scope: Scope) -> bool:
-    content_type = _header(scope, b"content-type") or ""
-    return content_type.lower().startswith("multipart/")

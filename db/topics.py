@@ -88,9 +88,12 @@ async def delete_topic(session: AsyncSession, *, owner_id: int, topic_id: int) -
     await session.flush()
 
 
+SEARCH_MAX = 200
+
+
 def _owner_topics(owner_id: int, search: str | None):
     query = select(Topic).where(Topic.owner_id == owner_id)
-    term = (search or "").strip().lower()
+    term = clean_text(search or "", field="search", max_length=SEARCH_MAX, required=False).lower()
     if term:
         query = query.where(
             or_(

@@ -22,9 +22,16 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 
 
+def check_no_nul(value: str, *, field: str) -> str:
+    """The value, unless it holds a NUL character (PostgreSQL text cannot store one)."""
+    if "\x00" in value:
+        raise BadUserInput(f"{field} must not contain NUL characters", field=field)
+    return value
+
+
 def clean_text(value: str, *, field: str, max_length: int, required: bool = True) -> str:
     """Trimmed text within a length; empty text is refused where the field is required."""
-    cleaned = value.strip()
+    cleaned = check_no_nul(value, field=field).strip()
     if required and not cleaned:
         raise BadUserInput(f"{field} must not be empty", field=field)
     if len(cleaned) > max_length:
@@ -42,7 +49,7 @@ def clean_optional_text(value: str | None, *, field: str, max_length: int) -> st
 
 def clean_email(value: str) -> str:
     """A lower-cased, trimmed email address, or BAD_USER_INPUT."""
-    email = value.strip().lower()
+    email = check_no_nul(value, field="email").strip().lower()
     if len(email) > 254 or not _EMAIL.match(email):
         raise BadUserInput("email is not a valid address", field="email")
     return email

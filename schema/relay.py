@@ -11,6 +11,9 @@ from db.errors import BadUserInput, NotFound
 from db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest
 
 NodeT = TypeVar("NodeT")
+# Row ids are INTEGER columns: anything larger cannot exist, and would overflow the
+# driver's parameter (PostgreSQL at 2**31) before the database could say "not found".
+MAX_ROW_ID = 2**31 - 1
 RowT = TypeVar("RowT")
 
 
@@ -31,7 +34,7 @@ def from_global_id(global_id: str, *, field: str = "id") -> tuple[str, int]:
         row_id = int(raw_id)
     except (binascii.Error, UnicodeDecodeError, ValueError) as error:
         raise BadUserInput(f"{field} is not a valid ID", field=field) from error
-    if not type_name or row_id < 1:
+    if not type_name or not 1 <= row_id <= MAX_ROW_ID:
         raise BadUserInput(f"{field} is not a valid ID", field=field)
     return type_name, row_id
 
@@ -67,7 +70,7 @@ def decode_cursor(cursor: str, *, field: str = "after") -> int:
         row_id = int(raw_id)
     except (binascii.Error, UnicodeDecodeError, ValueError) as error:
         raise BadUserInput(f"{field} is not a valid cursor", field=field) from error
-    if prefix != "cursor":
+    if prefix != "cursor" or not 1 <= row_id <= MAX_ROW_ID:
         raise BadUserInput(f"{field} is not a valid cursor", field=field)
     return row_id
 

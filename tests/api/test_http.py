@@ -1,5 +1,7 @@
 """The HTTP surface through httpx.ASGITransport: auth header, health, CORS, GET rules."""
 
+import json
+
 import pytest
 
 from db.access_tokens import TokenPolicy, issue_access_token
@@ -139,7 +141,14 @@ async def test_oversized_bodies_are_refused_before_they_are_read(settings):
             streamed = await http.post(
                 "/graphql", content=chunked(), headers={"content-type": "application/json"}
             )
+            # Strawberry parses any Content-Type containing "application/json" as JSON,
+            # so a multipart-looking type must not slip past the cap.
+            disguised = await http.post(
+                "/graphql",
+                content=json.dumps(padding),
+                headers={"content-type": "multipart/application/json"},
+            )
     assert small.status_code == 200 and small.json()["data"]["serverInfo"]["version"]
-    for response in (declared, streamed):
+    for response in (declared, streamed, disguised):
         assert response.status_code == 413
         assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"

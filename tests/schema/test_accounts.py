@@ -227,3 +227,29 @@ class TestAccessTokens:
         for token in (unsigned, hs512, forged, "garbage"):
             with pytest.raises(Unauthenticated):
                 verify_access_token(self.policy, token)
+
+
+async def test_nul_characters_are_input_errors_not_server_errors(harness):
+    register = await harness.execute(
+        REGISTER, {"input": {"email": "a\x00b@example.com", "password": PASSWORD}}
+    )
+    assert code_of(register) == "BAD_USER_INPUT"
+    login = await harness.execute(LOGIN, {"email": "a\x00b@example.com", "password": PASSWORD})
+    assert code_of(login) == "UNAUTHENTICATED"
+
+
+async def test_login_holds_no_connection_while_hashing(harness, monkeypatch):
+    # The pool is what other requests wait for; argon2 must not sit on it.
+    import db.accounts as accounts_module
+
+    me = await make_user(harness)
+    checked_out = []
+    real_verify = accounts_module.verify_password
+
+    async def observing_verify(password_hash, password):
+        checked_out.append(harness.engine.pool.checkedout())
+        return await real_verify(password_hash, password)
+
+    monkeypatch.setattr(accounts_module, "verify_password", observing_verify)
+    await harness.data(LOGIN, {"email": me.user.email, "password": PASSWORD})
+    assert checked_out == [0]

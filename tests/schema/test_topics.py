@@ -138,3 +138,36 @@ async def test_bad_input_is_rejected_with_codes(harness):
         user_id=me.user.id,
     )
     assert wrong_kind.errors[0].extensions["code"] == "BAD_USER_INPUT"
+
+
+async def test_search_folds_case_beyond_ascii(harness):
+    me = await make_user(harness)
+    await make_topic(harness, owner_id=me.user.id, title="Émile Durkheim")
+    await make_topic(harness, owner_id=me.user.id, title="ÄRZTE und Straße")
+    for term, expected in (
+        ("émile", ["Émile Durkheim"]),
+        ("ÉMILE", ["Émile Durkheim"]),
+        ("ärzte", ["ÄRZTE und Straße"]),
+    ):
+        found = (await harness.data(LIST, {"search": term}, user_id=me.user.id))["topics"]
+        assert [edge["node"]["title"] for edge in found["edges"]] == expected, term
+
+
+async def test_ids_cursors_and_text_outside_what_the_database_holds(harness):
+    # Each would overflow a driver parameter or be refused by PostgreSQL: a client
+    # mistake, so BAD_USER_INPUT, never an internal error.
+    import base64
+
+    me = await make_user(harness)
+    huge_id = base64.b64encode(b"Topic:2147483648").decode()
+    huge_cursor = base64.urlsafe_b64encode(f"cursor:{2**40}".encode()).decode()
+    cases = [
+        ("query($id: ID!) { topic(id: $id) { id } }", {"id": huge_id}),
+        ("query($id: ID!) { node(id: $id) { id } }", {"id": huge_id}),
+        (LIST, {"after": huge_cursor}),
+        (LIST, {"search": "nul\x00byte"}),
+        (CREATE, {"input": {"title": "nul\x00byte"}}),
+    ]
+    for query, variables in cases:
+        result = await harness.execute(query, variables, user_id=me.user.id)
+        assert result.errors[0].extensions["code"] == "BAD_USER_INPUT", variables
