@@ -4,6 +4,7 @@ import logging
 import os
 import secrets
 import stat
+import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -67,21 +68,43 @@ class Settings(BaseSettings):
 
 
 def _development_secret(path: Path) -> str:
-    if path.exists():
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise PermissionError(
-                f"{path} is readable by others (mode {mode:o}); run `chmod 600 {path}`"
-            )
-        return path.read_text().strip()
+    if not path.exists():
+        _create_secret_file(path)
+    return _read_secret_file(path)
+
+
+def _create_secret_file(path: Path) -> None:
+    """Write the secret to a private temp file, then link it into place.
+
+    The link is atomic and fails if the name exists, so workers starting together
+    all end up reading the one complete file; none can see it half-written.
+    """
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    secret = secrets.token_urlsafe(48)
-    # O_EXCL: if another process created it first, use theirs.
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".jwt-secret-")
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(secret)
-    logger.info("generated a development JWT secret in %s", path)
+        with os.fdopen(descriptor, "w") as handle:  # mkstemp creates it with mode 600
+            handle.write(secrets.token_urlsafe(48))
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+            logger.info("generated a development JWT secret in %s", path)
+        except FileExistsError:
+            pass  # another process won the race; its file is complete
+    finally:
+        os.unlink(temporary)
+
+
+def _read_secret_file(path: Path) -> str:
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise PermissionError(
+            f"{path} is readable by others (mode {mode:o}); run `chmod 600 {path}`"
+        )
+    secret = path.read_text().strip()
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        raise ValueError(
+            f"{path} holds no usable secret (under {MIN_SECRET_BYTES} bytes); delete it "
+            "to have a new one generated"
+        )
     return secret

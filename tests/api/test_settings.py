@@ -50,3 +50,30 @@ def test_a_readable_secret_file_is_refused(tmp_path, monkeypatch):
     path.chmod(0o644)
     with pytest.raises(PermissionError, match="chmod 600"):
         Settings(jwt_secret_file=path).resolve_jwt_secret()
+
+
+def _secret_in_a_fresh_process(path: str) -> str:
+    return Settings(jwt_secret=None, jwt_secret_file=path).resolve_jwt_secret()
+
+
+def test_workers_starting_together_share_one_complete_secret(tmp_path, monkeypatch):
+    # `serve --workers N` in development: every worker must read the same, whole key.
+    from concurrent.futures import ProcessPoolExecutor
+
+    monkeypatch.delenv("STUDYGRAPH_JWT_SECRET", raising=False)
+    for trial in range(10):
+        path = str(tmp_path / f"trial-{trial}" / "jwt-secret")
+        with ProcessPoolExecutor(max_workers=6) as pool:
+            secrets_seen = set(pool.map(_secret_in_a_fresh_process, [path] * 6))
+        assert len(secrets_seen) == 1
+        assert len(secrets_seen.pop()) >= 32
+    assert not [p for p in tmp_path.rglob(".jwt-secret-*")], "temporary files were left"
+
+
+def test_an_empty_secret_file_is_refused(tmp_path, monkeypatch):
+    monkeypatch.delenv("STUDYGRAPH_JWT_SECRET", raising=False)
+    path = tmp_path / "jwt-secret"
+    path.write_text("")
+    path.chmod(0o600)
+    with pytest.raises(ValueError, match="no usable secret"):
+        Settings(jwt_secret_file=path).resolve_jwt_secret()
