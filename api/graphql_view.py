@@ -7,7 +7,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
-from db.access_tokens import bearer_token, verify_access_token
+from db.access_tokens import bearer_token, decode_access_token
 from db.errors import DomainError
 from schema.context import Context
 
@@ -42,6 +42,8 @@ class StudygraphGraphQL(GraphQL):
         try:
             token = bearer_token(header)
             if token is not None:
-                context.user_id = verify_access_token(context.token_policy, token)
+                grant = decode_access_token(context.token_policy, token)
+                context.user_id = grant.user_id
+                context.auth_expires_at = grant.expires_at
         except DomainError as error:
             context.auth_error = error

@@ -2,7 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 
@@ -45,8 +45,21 @@ def issue_access_token(
     return jwt.encode(claims, policy.secret, algorithm=ALGORITHM), expires_at.replace(microsecond=0)
 
 
+@dataclass(frozen=True)
+class AccessGrant:
+    """Who a valid access token speaks for, and until when."""
+
+    user_id: int
+    expires_at: datetime
+
+
 def verify_access_token(policy: TokenPolicy, token: str) -> int:
-    """The user id inside a valid access token, else Unauthenticated.
+    """The user id inside a valid access token, else Unauthenticated."""
+    return decode_access_token(policy, token).user_id
+
+
+def decode_access_token(policy: TokenPolicy, token: str) -> AccessGrant:
+    """The grant of a valid access token, else Unauthenticated.
 
     The algorithm list is pinned: a token signed with "none" or RS256 is refused.
     """
@@ -67,9 +80,11 @@ def verify_access_token(policy: TokenPolicy, token: str) -> int:
     if claims.get("typ") != ACCESS_TOKEN_TYPE:
         raise Unauthenticated("invalid access token")
     try:
-        return int(claims["sub"])
-    except (TypeError, ValueError) as error:
+        user_id = int(claims["sub"])
+        expires_at = datetime.fromtimestamp(int(claims["exp"]), UTC)
+    except (TypeError, ValueError, OverflowError) as error:
         raise Unauthenticated("invalid access token") from error
+    return AccessGrant(user_id=user_id, expires_at=expires_at)
 
 
 def bearer_token(header_value: str | None) -> str | None:

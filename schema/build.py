@@ -11,6 +11,7 @@ from strawberry.extensions import (
 )
 from strawberry.types.execution import ExecutionContext
 
+from schema.context import OperationScope
 from schema.errors import apply_error_codes
 from schema.server.queries import ServerQueries
 from schema.sessions.mutations import SessionMutations
@@ -69,6 +70,7 @@ def build_schema(*, mask_unexpected_errors: bool = True) -> strawberry.Schema:
         mutation=Mutation,
         mask_unexpected_errors=mask_unexpected_errors,
         extensions=[
+            OperationScope,
             lambda: AddValidationRules(rules),
             lambda: ParserCache(maxsize=CACHE_SIZE),
             lambda: ValidationCache(maxsize=CACHE_SIZE),

@@ -5,16 +5,21 @@ socket, so the context holds a session *factory*; each unit of work or DataLoade
 batch opens its own short session.
 """
 
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from strawberry.extensions import SchemaExtension
 from strawberry.types import Info as StrawberryInfo
 
 from db.access_tokens import TokenPolicy
 from db.engine import SessionFactory
 from db.errors import DomainError, Unauthenticated
 from db.pubsub import Bus
+from db.types import utcnow
 from schema.sessions.loaders import (
     sessions_count_by_topic_loader,
     sessions_page_by_topic_loader,
@@ -41,6 +46,9 @@ class Context:
     bus: Bus
     server: ServerFacts
     user_id: int | None = None
+    # When the access token behind user_id stops being valid. A websocket's context
+    # outlives its token, so every operation checks this, not just the handshake.
+    auth_expires_at: datetime | None = None
     # Why user_id is None despite credentials being sent (bad or expired token).
     auth_error: DomainError | None = None
     request: Any = None
@@ -48,15 +56,50 @@ class Context:
     connection_params: dict[str, Any] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
+    # Loaders for code that runs outside an operation (none in production).
+    _fallback_scope: dict[str, "Loaders"] = field(default_factory=dict, repr=False)
+
     def require_user_id(self) -> int:
         """The signed-in user's id, or UNAUTHENTICATED."""
         if self.user_id is None:
             raise self.auth_error or Unauthenticated("authentication required")
+        expires_at = self.auth_expires_at
+        if expires_at is not None and utcnow() > expires_at + self.token_policy.leeway:
+            raise Unauthenticated("access token expired; reconnect with a fresh one")
         return self.user_id
 
-    @cached_property
+    @property
     def loaders(self) -> "Loaders":
-        return Loaders(self.session_factory, self.require_user_id())
+        """This operation's DataLoaders (see OperationScope)."""
+        scope = _operation_scope.get()
+        if scope is None:
+            scope = self._fallback_scope
+        if "loaders" not in scope:
+            scope["loaders"] = Loaders(self.session_factory, self.require_user_id())
+        return scope["loaders"]
+
+
+# One dict per operation, shared by the tasks the operation's resolvers run in
+# (child tasks inherit the reference, so they all batch into the same loaders).
+_operation_scope: ContextVar[dict[str, "Loaders"] | None] = ContextVar(
+    "studygraph_operation_scope", default=None
+)
+
+
+class OperationScope(SchemaExtension):
+    """Fresh DataLoaders for every operation.
+
+    Over HTTP a context serves one operation, but a websocket's context lives as long
+    as the socket: loaders cached on it would serve stale rows for hours and grow
+    without bound.
+    """
+
+    def on_operation(self) -> Iterator[None]:
+        token = _operation_scope.set({})
+        try:
+            yield
+        finally:
+            _operation_scope.reset(token)
 
 
 class Loaders:

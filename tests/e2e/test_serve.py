@@ -483,6 +483,38 @@ async def test_websocket_without_a_valid_token_is_closed_with_4403(server, crede
     assert close_code(raised.value) == FORBIDDEN_CLOSE_CODE, repr(raised.value)
 
 
+async def test_websocket_reads_are_fresh_for_every_operation(server):
+    # One socket lives for hours; what it reads must not be cached from its first query.
+    me = await register(server)
+    topic = await create_topic(server, me["accessToken"], title="Old title")
+    rename = 'mutation($id: ID!) { updateTopic(id: $id, input: {title: "New title"}) { id } }'
+    client = websocket_client(server, {"authorization": f"Bearer {me['accessToken']}"})
+    async with client as session:
+        read = GraphQLRequest(TOPIC, variable_values={"id": topic["id"]})
+        before = await session.execute(read)
+        await execute(server, rename, {"id": topic["id"]}, token=me["accessToken"])
+        after = await session.execute(read)
+    assert before["topic"]["title"] == "Old title"
+    assert after["topic"]["title"] == "New title"
+
+
+async def test_websocket_operations_stop_when_the_token_expires(server):
+    # The handshake accepted a valid token; once it (and the 10 s leeway) runs out,
+    # the open socket may not keep acting for the user.
+    me = await register(server)
+    _, user_id = from_global_id(me["user"]["id"])
+    short_lived = TokenPolicy(TEST_JWT_SECRET, access_ttl=timedelta(seconds=1))
+    soon_expired = utcnow() - timedelta(seconds=9)  # valid for about 2 s more
+    token, _ = issue_access_token(short_lived, user_id=user_id, now=soon_expired)
+    client = websocket_client(server, {"authorization": f"Bearer {token}"})
+    async with client as session:
+        assert (await session.execute(gql("{ me { email } }")))["me"]["email"]
+        await asyncio.sleep(3)
+        with pytest.raises(TransportQueryError) as raised:
+            await session.execute(gql("{ me { email } }"))
+    assert error_code(raised.value) == "UNAUTHENTICATED"
+
+
 # --- servers of their own -------------------------------------------------------------
 
 

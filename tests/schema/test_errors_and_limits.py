@@ -113,3 +113,36 @@ async def test_a_repeated_operation_is_validated_once(harness, counted_validatio
     for _ in range(2):
         refused = await schema.execute(deep, context_value=harness.context(me.user.id))
         assert "exceeds maximum operation depth" in refused.errors[0].message
+
+
+async def test_each_operation_gets_fresh_loaders_on_a_long_lived_context(harness):
+    # A websocket reuses one context for all its operations.
+    from schema.relay import to_global_id
+    from tests.factories import make_topic
+
+    me = await make_user(harness)
+    topic = await make_topic(harness, owner_id=me.user.id, title="Before")
+    context = harness.context(me.user.id)
+    read = "query($id: ID!) { topic(id: $id) { title } }"
+    variables = {"id": to_global_id("Topic", topic.id)}
+    first = await harness.schema.execute(read, variable_values=variables, context_value=context)
+    await harness.data(
+        'mutation($id: ID!) { updateTopic(id: $id, input: {title: "After"}) { id } }',
+        variables,
+        user_id=me.user.id,
+    )
+    second = await harness.schema.execute(read, variable_values=variables, context_value=context)
+    assert (first.data["topic"]["title"], second.data["topic"]["title"]) == ("Before", "After")
+
+
+async def test_an_expired_grant_stops_working_on_a_live_context(harness):
+    from datetime import timedelta
+
+    from db.types import utcnow
+
+    me = await make_user(harness)
+    context = harness.context(me.user.id)
+    context.auth_expires_at = utcnow() - harness.policy.leeway - timedelta(seconds=1)
+    result = await harness.schema.execute("{ me { email } }", context_value=context)
+    assert result.errors[0].extensions["code"] == "UNAUTHENTICATED"
+    assert "expired" in result.errors[0].message
