@@ -55,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         workers=args.workers,
         log_level=settings.log_level.lower(),
         proxy_headers=True,
+        # The same cap as HTTP bodies, for each websocket message (uvicorn allows 16 MiB).
+        ws_max_size=settings.max_request_bytes,
     )
     return 0
 

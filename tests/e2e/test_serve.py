@@ -515,6 +515,27 @@ async def test_websocket_operations_stop_when_the_token_expires(server):
     assert error_code(raised.value) == "UNAUTHENTICATED"
 
 
+async def test_websocket_messages_are_capped_like_request_bodies(server):
+    # 2 MiB in one graphql-transport-ws message: over the 1 MiB default, so uvicorn
+    # closes the socket with 1009 (message too big) before Strawberry parses it.
+    import json
+
+    import websockets
+
+    me = await register(server)
+    async with websockets.connect(
+        server.websocket_url, subprotocols=["graphql-transport-ws"], max_size=None
+    ) as socket_:
+        init = {"authorization": f"Bearer {me['accessToken']}"}
+        await socket_.send(json.dumps({"type": "connection_init", "payload": init}))
+        assert json.loads(await socket_.recv())["type"] == "connection_ack"
+        huge = {"query": "{ me { email } }", "variables": {"pad": "x" * (2 * 1024 * 1024)}}
+        await socket_.send(json.dumps({"id": "1", "type": "subscribe", "payload": huge}))
+        with pytest.raises(ConnectionClosed) as raised:
+            await asyncio.wait_for(socket_.recv(), 10)
+    assert raised.value.rcvd.code == 1009
+
+
 # --- servers of their own -------------------------------------------------------------
 
 
