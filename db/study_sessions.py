@@ -36,7 +36,7 @@ async def start_study_session(
         topic_id=topic.id if topic else None,
         title=chosen_title or (topic.title if topic else DEFAULT_TITLE),
         mode=mode,
-        model=clean_text(model, field="model", max_length=200),
+        model=check_model_name(model),
         started_at=now or utcnow(),
     )
     session.add(study_session)
@@ -151,7 +151,7 @@ async def get_current_topic(session: AsyncSession, *, owner_id: int) -> Topic | 
 
 def check_model_name(model: str) -> str:
     """`provider:model`, as STUDYGRAPH_MODEL and the `models` query spell it."""
-    provider, _, name = model.strip().partition(":")
+    provider, _, name = clean_text(model, field="model", max_length=200).partition(":")
     if not provider or not name:
         raise BadUserInput(
             "model must look like 'provider:model', e.g. 'local:tutor'", field="model"

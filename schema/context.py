@@ -54,7 +54,6 @@ class Context:
     request: Any = None
     # Set by Strawberry from the graphql-transport-ws connection_init payload.
     connection_params: dict[str, Any] | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
 
     # Loaders for code that runs outside an operation (none in production).
     _fallback_scope: dict[str, "Loaders"] = field(default_factory=dict, repr=False)

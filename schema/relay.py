@@ -2,7 +2,7 @@
 
 import base64
 import binascii
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 import strawberry
@@ -120,14 +120,9 @@ def connection_from_page(
     page: Page[RowT],
     convert: Callable[[RowT], NodeT],
     count: Callable[[], Awaitable[int]],
-    row_ids: Iterable[int] | None = None,
 ) -> Connection[NodeT]:
     """A Connection of converted rows, with cursors on the rows' ids."""
-    ids = list(row_ids) if row_ids is not None else [row.id for row in page.rows]
-    edges = [
-        Edge(cursor=encode_cursor(row_id), node=convert(row))
-        for row_id, row in zip(ids, page.rows, strict=True)
-    ]
+    edges = [Edge(cursor=encode_cursor(row.id), node=convert(row)) for row in page.rows]
     return Connection(
         edges=edges,
         page_info=PageInfo(

@@ -49,8 +49,8 @@ async def postgres_unreachable_reason() -> str | None:
     return None
 
 
-async def create_postgres_database() -> str:
-    """A new, migrated database; returns its SQLAlchemy URL."""
+async def create_postgres_database(*, migrate: bool = True) -> str:
+    """A new database, migrated unless asked not to; returns its SQLAlchemy URL."""
     name = f"studygraph_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(_asyncpg_dsn(postgres_admin_url()))
     try:
@@ -58,7 +58,8 @@ async def create_postgres_database() -> str:
     finally:
         await admin.close()
     url = make_url(postgres_admin_url()).set(database=name).render_as_string(hide_password=False)
-    await upgrade_database(url)
+    if migrate:
+        await upgrade_database(url)
     return url
 
 

@@ -3,7 +3,6 @@
 import itertools
 
 from db import accounts, study_sessions, topics
-from db.access_tokens import TokenPolicy
 from db.engine import unit_of_work
 from db.models import StudySession, Topic
 
@@ -55,7 +54,3 @@ async def graphql(http, query: str, variables: dict | None = None, *, token: str
     )
     assert response.status_code == 200, response.text
     return response.json()
-
-
-def policy_for(secret: str) -> TokenPolicy:
-    return TokenPolicy(secret=secret)

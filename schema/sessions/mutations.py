@@ -14,7 +14,6 @@ class SessionMutations:
     @strawberry.mutation(description="Start a study session, on a topic or free.")
     async def start_study_session(self, info: Info, input: StartStudySessionInput) -> StudySession:
         context = info.context
-        model = input.model or context.server.default_model
         async with unit_of_work(context.session_factory) as session:
             row = await study_sessions.start_study_session(
                 session,
@@ -22,7 +21,7 @@ class SessionMutations:
                 topic_id=optional_row_id(input.topic_id, "Topic", field="topicId"),
                 title=input.title,
                 mode=(input.mode or StudyMode.EXPLAIN).value,
-                model=study_sessions.check_model_name(model),
+                model=input.model or context.server.default_model,
             )
         return StudySession.from_row(row)
 

@@ -20,7 +20,6 @@ from datetime import timedelta
 from importlib.metadata import version
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 from alembic.script import ScriptDirectory
@@ -206,19 +205,6 @@ def migrated_database(kind: str, request, workdir: Path) -> Iterator[str]:
         asyncio.run(databases.drop_postgres_database(url))
 
 
-async def create_empty_postgres_database() -> str:
-    """A new database without a single table (databases.py's helper migrates)."""
-    admin_url = make_url(databases.postgres_admin_url())
-    name = f"studygraph_e2e_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    dsn = admin_url.set(drivername="postgresql").render_as_string(hide_password=False)
-    admin = await asyncpg.connect(dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return admin_url.set(database=name).render_as_string(hide_password=False)
-
-
 async def table_names_and_revision(url: str) -> tuple[set[str], str | None]:
     engine = create_engine(url)
     try:
@@ -255,7 +241,7 @@ def empty_database_url(request, tmp_path) -> Iterator[str]:
         yield f"sqlite+aiosqlite:///{path}"
         return
     require_postgres()
-    url = asyncio.run(create_empty_postgres_database())
+    url = asyncio.run(databases.create_postgres_database(migrate=False))
     try:
         yield url
     finally:
