@@ -2,6 +2,7 @@
 
 import logging
 import os
+import re
 import secrets
 import stat
 import tempfile
@@ -33,7 +34,50 @@ class Settings(BaseSettings):
     # JSON bodies beyond this are refused with 413 before they are buffered (uploads
     # have their own limit).
     max_request_bytes: int = Field(default=1_048_576, gt=0)
+    # Multipart uploads (GraphQL multipart request spec) instead get this limit, counted
+    # while the body streams in; the rest of an oversized body is never read.
+    max_upload_bytes: int = Field(default=20 * 1_048_576, gt=0)
+    # Uploads are extracted on a pool of this many threads of their own, each document
+    # for at most this long (counted from when a worker starts it, not while queued).
+    material_workers: int = Field(default=2, gt=0, le=32)
+    material_processing_seconds: float = Field(default=60.0, gt=0)
+    # How often each process looks for uploads a dead process left PROCESSING.
+    material_sweep_interval_seconds: float = Field(default=60.0, gt=0)
     log_level: str = "INFO"
+    # Sign-in throttling (db/login_throttle.py), counted in the database so that every
+    # process shares it: attempts per email from one client address, and per email from
+    # anywhere, within a window that restarts once it lapses.
+    login_attempts_per_client: int = Field(default=10, gt=0)
+    login_attempts_per_account: int = Field(default=50, gt=0)
+    login_window_seconds: float = Field(default=900.0, gt=0)
+
+    # ---- the tutor
+    # Tokens per user per day (input + output); unset means unlimited.
+    daily_token_budget: int | None = Field(default=None, gt=0)
+    # Answers one user may have running at once, across all sessions (the budget is
+    # charged when an answer ends, so this bounds how far a burst can overshoot it).
+    max_running_answers_per_user: int = Field(default=3, gt=0, le=100)
+    # SDK trace export to OpenAI; off unless explicitly enabled.
+    agents_tracing: bool = False
+    # One model call (the whole streamed response) may take this long.
+    model_timeout_seconds: float = Field(default=60.0, gt=0)
+    # A whole turn, tool round trips included.
+    turn_timeout_seconds: float = Field(default=300.0, gt=0)
+    max_turns: int = Field(default=6, gt=0, le=50)
+    # A generation whose process stops renewing its lease for this long is declared
+    # dead by the others (checked every reap interval): FAILED within their sum.
+    generation_lease_seconds: float = Field(default=30.0, gt=0)
+    generation_reap_interval_seconds: float = Field(default=15.0, gt=0)
+    # OpenAI-compatible providers: STUDYGRAPH_<NAME>_BASE_URL and STUDYGRAPH_<NAME>_API_KEY
+    # for any <NAME>, gathered from the environment (or given directly, as in tests).
+    providers: dict[str, dict[str, str]] = Field(default_factory=dict, repr=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gather_providers(cls, values: dict) -> dict:
+        if "providers" not in values:
+            values["providers"] = providers_from_environment(os.environ)
+        return values
 
     @model_validator(mode="before")
     @classmethod
@@ -65,6 +109,20 @@ class Settings(BaseSettings):
         if self.jwt_secret:
             return self.jwt_secret
         return _development_secret(self.jwt_secret_file)
+
+
+_PROVIDER_VARIABLE = re.compile(r"^STUDYGRAPH_([A-Z0-9]+)_(BASE_URL|API_KEY)$")
+
+
+def providers_from_environment(environ) -> dict[str, dict[str, str]]:
+    """{"openrouter": {"base_url": ..., "api_key": ...}} from STUDYGRAPH_<NAME>_* variables."""
+    providers: dict[str, dict[str, str]] = {}
+    for name, value in environ.items():
+        match = _PROVIDER_VARIABLE.match(name.upper())
+        if match and value:
+            provider, kind = match.groups()
+            providers.setdefault(provider.lower(), {})[kind.lower()] = value
+    return providers
 
 
 def _development_secret(path: Path) -> str:

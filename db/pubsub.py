@@ -2,19 +2,37 @@
 
 `memory://` serves one process; `postgres://` (LISTEN/NOTIFY) and `redis://` let a
 subscriber on one process see what another process publishes.
+
+broadcaster gives us the backends (one wire subscription per channel); the fan-out to
+local subscribers is ours, because broadcaster's gives every subscriber an unbounded
+queue: one stalled websocket would hold every event of a long answer in memory. Here
+each subscriber has a bounded queue; a subscriber that falls behind loses its queue and
+is told so (`SubscriberLagged`) so that it can resynchronise from the database. The
+same happens to every subscriber when the backend's connection drops and comes back,
+since events published meanwhile are gone.
 """
 
+import asyncio
+import contextlib
 import logging
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from broadcaster import Broadcast
+import asyncpg
+from broadcaster._backends.base import BroadcastBackend
+from broadcaster._backends.memory import MemoryBackend
+from broadcaster._backends.postgres import PostgresBackend
 from broadcaster._backends.redis import RedisBackend
+from broadcaster._base import Event
 
 logger = logging.getLogger(__name__)
 
 HEALTH_CHANNEL = "studygraph_health"
+DEFAULT_QUEUE_SIZE = 1024
+_RECONNECT_DELAYS = (0.1, 0.5, 1.0, 2.0, 5.0)
 _SCHEMES = {
     "memory": "memory",
     "redis": "redis",
@@ -22,6 +40,14 @@ _SCHEMES = {
     "postgres": "postgres",
     "postgresql": "postgres",
 }
+
+
+class SubscriberLagged(Exception):
+    """Events were dropped for this subscriber; it must resynchronise from the source."""
+
+
+class BackendConnectionLost(ConnectionError):
+    """The backend's listening connection went away; events may have been missed."""
 
 
 def broadcast_kind(url: str) -> str:
@@ -35,68 +61,250 @@ def broadcast_kind(url: str) -> str:
 
 
 def _driver_free(url: str) -> str:
-    # broadcaster hands postgres URLs to asyncpg, which knows no "+asyncpg" suffix.
+    # asyncpg knows no "+asyncpg" suffix.
     parts = urlsplit(url)
     return urlunsplit(parts._replace(scheme=parts.scheme.split("+")[0]))
 
 
-class _SubscribedFirstRedisBackend(RedisBackend):
-    """broadcaster 0.3.1's Redis backend wakes its listener before SUBSCRIBE is sent.
+_LOST = Event(channel="", message="")
 
-    redis-py's `listen()` returns at once while nothing is subscribed, so the listener
-    went back to sleep for good and no message ever arrived (see
-    encode/broadcaster#133 for the first half of this bug). Subscribe first, then wake.
+
+class _RedisBackend(RedisBackend):
+    """broadcaster 0.3.1's Redis backend, fixed in two ways.
+
+    It woke its listener before SUBSCRIBE was sent; redis-py's `listen()` returns at
+    once while nothing is subscribed, so the listener went back to sleep for good
+    (encode/broadcaster#133). And a dropped connection killed the listener silently;
+    here it surfaces as BackendConnectionLost so the bus can reconnect.
     """
 
     async def subscribe(self, channel: str) -> None:
         await self._pubsub.subscribe(channel)
         self._ready.set()
 
+    async def _pubsub_listener(self) -> None:
+        try:
+            await super()._pubsub_listener()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.warning("redis pub/sub connection lost", exc_info=True)
+            self._queue.put_nowait(_LOST)
 
-def _make_broadcast(url: str) -> Broadcast:
-    if broadcast_kind(url) == "redis":
-        return Broadcast(backend=_SubscribedFirstRedisBackend(url))
-    return Broadcast(_driver_free(url))
+    async def next_published(self) -> Event:
+        event = await self._queue.get()
+        if event is _LOST:
+            raise BackendConnectionLost("redis pub/sub connection lost")
+        return event
+
+    async def reconnect(self, channels: set[str]) -> None:
+        with contextlib.suppress(Exception):
+            await self.disconnect()
+        self.__init__(self._url)
+        await self.connect()
+        for channel in channels:
+            await self.subscribe(channel)
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        super().__init__(url)
+
+
+class _PostgresBackend(PostgresBackend):
+    """LISTEN on one connection, NOTIFY through a small pool.
+
+    broadcaster's backend sends NOTIFY on its LISTEN connection, and asyncpg refuses a
+    second query while one is in flight: concurrent publishers failed with "another
+    operation is in progress". It also never noticed a dropped connection.
+    """
+
+    async def connect(self) -> None:
+        self._listen_queue: asyncio.Queue[Event] = asyncio.Queue()
+        self._conn = await asyncpg.connect(self._url)
+        self._conn.add_termination_listener(self._terminated)
+        self._pool = await asyncpg.create_pool(self._url, min_size=1, max_size=4)
+
+    async def disconnect(self) -> None:
+        with contextlib.suppress(Exception):
+            self._conn.remove_termination_listener(self._terminated)
+            await self._conn.close()
+        await self._pool.close()
+
+    def _terminated(self, connection: Any) -> None:
+        self._listen_queue.put_nowait(_LOST)
+
+    async def publish(self, channel: str, message: str) -> None:
+        await self._pool.execute("SELECT pg_notify($1, $2)", channel, message)
+
+    async def next_published(self) -> Event:
+        event = await self._listen_queue.get()
+        if event is _LOST:
+            raise BackendConnectionLost("postgres LISTEN connection lost")
+        return event
+
+    async def reconnect(self, channels: set[str]) -> None:
+        with contextlib.suppress(Exception):
+            await self._conn.close()
+        self._conn = await asyncpg.connect(self._url)
+        self._conn.add_termination_listener(self._terminated)
+        for channel in channels:
+            await self.subscribe(channel)
+
+
+class _MemoryBackend(MemoryBackend):
+    async def reconnect(self, channels: set[str]) -> None:  # pragma: no cover - never lost
+        return None
+
+
+def _make_backend(url: str) -> BroadcastBackend:
+    kind = broadcast_kind(url)
+    if kind == "redis":
+        return _RedisBackend(url)
+    if kind == "postgres":
+        return _PostgresBackend(_driver_free(url))
+    return _MemoryBackend(url)
+
+
+class Subscription:
+    """One subscriber's bounded queue of payloads, iterated with `async for`.
+
+    Iteration raises SubscriberLagged once when events were dropped (queue full or the
+    backend reconnected); the subscription stays usable afterwards.
+    """
+
+    def __init__(self, channel: str, max_queued: int) -> None:
+        self.channel = channel
+        self._max_queued = max_queued
+        self._queue: deque[str] = deque()
+        self._wakeup = asyncio.Event()
+        self._lagged = False
+
+    def _deliver(self, payload: str) -> None:
+        if len(self._queue) >= self._max_queued:
+            # Dropping the backlog (not just the newest event) frees the memory now;
+            # the subscriber will rebuild its state from the database anyway.
+            self._queue.clear()
+            self._lagged = True
+        else:
+            self._queue.append(payload)
+        self._wakeup.set()
+
+    def _mark_lagged(self) -> None:
+        self._queue.clear()
+        self._lagged = True
+        self._wakeup.set()
+
+    def __aiter__(self) -> "Subscription":
+        return self
+
+    async def __anext__(self) -> str:
+        while not self._queue and not self._lagged:
+            self._wakeup.clear()
+            await self._wakeup.wait()
+        if self._lagged:
+            self._lagged = False
+            raise SubscriberLagged(self.channel)
+        return self._queue.popleft()
 
 
 class Bus:
     """Publish and subscribe to string payloads on named channels."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self, url: str, *, max_queued: int = DEFAULT_QUEUE_SIZE, namespace: str = ""
+    ) -> None:
         self.kind = broadcast_kind(url)
-        self._broadcast = _make_broadcast(url)
+        # Prefixed to every channel on the wire: deployments (or test runs) that share
+        # one Redis would otherwise mix events of messages that happen to share an id.
+        self._prefix = f"{namespace}:" if namespace else ""
+        self._backend = _make_backend(url)
+        self._max_queued = max_queued
+        self._subscribers: dict[str, set[Subscription]] = {}
+        self._listener: asyncio.Task | None = None
         self._connected = False
+        # Serialises SUBSCRIBE/UNSUBSCRIBE against reconnection.
+        self._wire_lock = asyncio.Lock()
 
     async def connect(self) -> None:
-        await self._broadcast.connect()
+        await self._backend.connect()
         self._connected = True
+        self._listener = asyncio.create_task(self._listen(), name="studygraph-bus-listener")
 
     async def disconnect(self) -> None:
-        if self._connected:
-            self._connected = False
-            await self._broadcast.disconnect()
+        if not self._connected:
+            return
+        self._connected = False
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        await self._backend.disconnect()
 
     async def publish(self, channel: str, payload: str) -> None:
-        await self._broadcast.publish(channel, payload)
+        await self._backend.publish(self._prefix + channel, payload)
 
     @asynccontextmanager
-    async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[str]]:
+    async def subscribe(self, channel: str) -> AsyncIterator[Subscription]:
         """Payloads published on the channel from now on, until the block exits."""
-        async with self._broadcast.subscribe(channel) as subscriber:
+        channel = self._prefix + channel
+        subscription = Subscription(channel, self._max_queued)
+        async with self._wire_lock:
+            local = self._subscribers.get(channel)
+            if local is None:
+                await self._backend.subscribe(channel)
+                self._subscribers[channel] = {subscription}
+            else:
+                local.add(subscription)
+        try:
+            yield subscription
+        finally:
+            async with self._wire_lock:
+                local = self._subscribers.get(channel)
+                if local is not None:
+                    local.discard(subscription)
+                    if not local:
+                        del self._subscribers[channel]
+                        if self._connected:
+                            with contextlib.suppress(Exception):
+                                await self._backend.unsubscribe(channel)
 
-            async def payloads() -> AsyncIterator[str]:
-                async for event in subscriber:
-                    if event is not None:
-                        yield event.message
+    def subscriber_count(self) -> int:
+        """Local subscriptions open now (for tests and metrics)."""
+        return sum(len(subs) for subs in self._subscribers.values())
 
-            yield payloads()
+    async def _listen(self) -> None:
+        while True:
+            try:
+                event = await self._backend.next_published()
+            except BackendConnectionLost:
+                await self._recover()
+                continue
+            for subscription in tuple(self._subscribers.get(event.channel, ())):
+                subscription._deliver(event.message)
+
+    async def _recover(self) -> None:
+        """Reconnect with back-off; every subscriber may have missed events meanwhile."""
+        attempt = 0
+        while True:
+            async with self._wire_lock:
+                try:
+                    await self._backend.reconnect(set(self._subscribers))
+                except Exception:
+                    logger.warning("broadcast reconnect failed", exc_info=True)
+                else:
+                    logger.info("broadcast reconnected")
+                    for subscriptions in self._subscribers.values():
+                        for subscription in subscriptions:
+                            subscription._mark_lagged()
+                    return
+            await asyncio.sleep(_RECONNECT_DELAYS[min(attempt, len(_RECONNECT_DELAYS) - 1)])
+            attempt += 1
 
     async def check(self) -> None:
         """Raise if the backend cannot carry a message now (for /readyz)."""
         if not self._connected:
             raise RuntimeError("broadcast is not connected")
-        listener = getattr(self._broadcast, "_listener_task", None)
-        if listener is not None and listener.done():
+        if self._listener is not None and self._listener.done():
             raise RuntimeError("broadcast listener has stopped")
         # A publish is a round trip to Redis or PostgreSQL; on memory:// it is a put.
-        await self._broadcast.publish(HEALTH_CHANNEL, "ping")
+        await self._backend.publish(HEALTH_CHANNEL, "ping")

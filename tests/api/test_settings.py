@@ -2,9 +2,12 @@
 
 import stat
 
+import agents
 import pytest
+from agents.tracing.traces import NoOpTrace
 from pydantic import ValidationError
 
+from api.app import build_model_catalog
 from api.settings import Settings
 
 
@@ -77,3 +80,27 @@ def test_an_empty_secret_file_is_refused(tmp_path, monkeypatch):
     path.chmod(0o600)
     with pytest.raises(ValueError, match="no usable secret"):
         Settings(jwt_secret_file=path).resolve_jwt_secret()
+
+
+def test_providers_come_from_prefixed_base_url_and_key_variables(monkeypatch):
+    monkeypatch.setenv("STUDYGRAPH_OPENROUTER_API_KEY", "sk-or")
+    monkeypatch.setenv("STUDYGRAPH_VLLM_BASE_URL", "http://gpu:8000/v1")
+    monkeypatch.setenv("STUDYGRAPH_VLLM_API_KEY", "token")
+    monkeypatch.setenv("STUDYGRAPH_DATABASE_URL", "sqlite+aiosqlite:///x.db")  # not a provider
+    providers = Settings().providers
+    assert providers == {
+        "openrouter": {"api_key": "sk-or"},
+        "vllm": {"base_url": "http://gpu:8000/v1", "api_key": "token"},
+    }
+    catalog = build_model_catalog(Settings())
+    assert catalog.check("openrouter:anthropic/claude") == "openrouter:anthropic/claude"
+    assert catalog.check("vllm:qwen") == "vllm:qwen"
+
+
+@pytest.mark.parametrize("enabled", [False, True])
+def test_sdk_trace_export_is_off_unless_enabled(enabled):
+    try:
+        build_model_catalog(Settings(agents_tracing=enabled, providers={}))
+        assert isinstance(agents.trace("probe"), NoOpTrace) is (not enabled)
+    finally:
+        agents.set_tracing_disabled(True)
