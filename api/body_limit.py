@@ -3,26 +3,55 @@
 Strawberry reads a whole body into memory and has no limit of its own, so a client
 could make one process buffer gigabytes. The cap applies to every body, whatever its
 Content-Type claims: Strawberry decides how to parse by substring ("multipart/
-application/json" is read as JSON), so exempting by prefix would be a bypass. The
-upload path, when it lands, must stream multipart bodies under its own limit rather
-than widen this one.
+application/json" is read as JSON), so exempting by prefix would be a bypass.
+
+Uploads: a body Strawberry will parse as a GraphQL multipart request (its own test:
+the parsed MIME type is exactly multipart/form-data) gets `max_upload_bytes` instead,
+and is not buffered here: bytes pass through to the form parser while being counted,
+and the moment the count passes the limit the client gets 413 PAYLOAD_TOO_LARGE, the
+app sees a disconnect, and nothing more is read (or spooled to disk). Such a request
+must also carry `GraphQL-Preflight` or `Apollo-Require-Preflight`, headers a
+cross-site HTML form cannot set (Strawberry has no CSRF check): without one, 400.
 """
 
 import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.http.parse_content_type import parse_content_type
+
+PREFLIGHT_HEADERS = (b"graphql-preflight", b"apollo-require-preflight")
+
+
+def is_multipart(scope: Scope) -> bool:
+    """True when Strawberry would read this request as a multipart upload."""
+    content_type = _header(scope, b"content-type") or ""
+    try:
+        mime_type, _ = parse_content_type(content_type)
+    except (AssertionError, ValueError):
+        return False
+    return mime_type == "multipart/form-data"
 
 
 class BodySizeLimit:
-    """Answer 413 PAYLOAD_TOO_LARGE to any request body over `max_bytes`."""
+    """Answer 413 PAYLOAD_TOO_LARGE to any request body over its limit.
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    JSON and other bodies: `max_bytes`, buffered. Multipart uploads: `max_upload_bytes`
+    (default: `max_bytes`), streamed, and only with a CSRF preflight header.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, max_upload_bytes: int | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_upload_bytes = max_upload_bytes or max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if is_multipart(scope):
+            await self._upload(scope, receive, send)
             return
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
@@ -42,30 +71,70 @@ class BodySizeLimit:
                 break
         await self.app(scope, _replay(bytes(body), receive), send)
 
-    async def _reject(self, send: Send) -> None:
-        payload = json.dumps(
-            {
-                "data": None,
-                "errors": [
-                    {
-                        "message": f"request body is larger than {self.max_bytes} bytes",
-                        "extensions": {"code": "PAYLOAD_TOO_LARGE"},
-                    }
-                ],
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(payload)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
+    async def _upload(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not any(_header(scope, name) for name in PREFLIGHT_HEADERS):
+            await _error(
+                send,
+                400,
+                "multipart requests must send a `GraphQL-Preflight: 1` (or "
+                "`Apollo-Require-Preflight: true`) header; this blocks cross-site form posts",
+                "BAD_REQUEST",
+            )
+            return
+        limit = self.max_upload_bytes
+        declared = _header(scope, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._reject(send, limit)
+            return
+        received = 0
+        rejected = False
+
+        async def counted() -> Message:
+            nonlocal received, rejected
+            if rejected:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                rejected = True
+                await self._reject(send, limit)
+                # The parser stops at a disconnect; the rest of the body is never read.
+                return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if not rejected:  # the 413 is already on the wire; drop the app's answer
+                await send(message)
+
+        try:
+            await self.app(scope, counted, guarded_send)
+        except Exception:
+            if not rejected:
+                raise
+            # Starlette raises ClientDisconnect at the cut; that is the point.
+
+    async def _reject(self, send: Send, limit: int | None = None) -> None:
+        limit = self.max_bytes if limit is None else limit
+        await _error(send, 413, f"request body is larger than {limit} bytes", "PAYLOAD_TOO_LARGE")
+
+
+async def _error(send: Send, status: int, message: str, code: str) -> None:
+    """A GraphQL-shaped error response, and close the connection."""
+    payload = json.dumps(
+        {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -7,7 +7,16 @@ that adding a value later is not a migration on either database.
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from db.types import UTCDateTime, utcnow
@@ -54,6 +63,20 @@ class RefreshToken(SQLModel, table=True):
     revoked_at: datetime | None = _timestamp(nullable=True)
 
 
+class LoginFailure(SQLModel, table=True):
+    """Failed sign-ins counted per key (an email, or an email from one client address).
+
+    Keys are SHA-256 digests, so the table never holds an address in the clear; rows
+    are not tied to a user, so guessing at an unknown email is counted the same way.
+    """
+
+    __tablename__ = "login_failures"
+
+    key: str = Field(max_length=64, primary_key=True)
+    failures: int = Field(default=0)
+    window_started_at: datetime = _timestamp(index=True)
+
+
 class Topic(SQLModel, table=True):
     __tablename__ = "topics"
     __table_args__ = (Index("ix_topics_owner_id_id", "owner_id", "id"),)
@@ -89,6 +112,17 @@ class Message(SQLModel, table=True):
     __table_args__ = (
         Index("ix_messages_session_id_id", "session_id", "id"),
         UniqueConstraint("session_id", "client_message_id", name="uq_messages_client_id"),
+        # At most one generation per session runs at a time, enforced by the database
+        # so that two concurrent sendMessage calls cannot both start one.
+        Index(
+            "uq_messages_one_running_per_session",
+            "session_id",
+            unique=True,
+            postgresql_where=text("status IN ('PENDING', 'STREAMING')"),
+            sqlite_where=text("status IN ('PENDING', 'STREAMING')"),
+        ),
+        # The reaper's scan for generations whose process stopped renewing the lease.
+        Index("ix_messages_status_lease", "status", "lease_expires_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -109,6 +143,9 @@ class Message(SQLModel, table=True):
     tool_calls: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     created_at: datetime = _timestamp()
     completed_at: datetime | None = _timestamp(nullable=True)
+    # A running generation's process renews this while it works; once it lapses, any
+    # process may declare the generation dead (FAILED, code INTERRUPTED).
+    lease_expires_at: datetime | None = _timestamp(nullable=True)
 
 
 class StudyMaterial(SQLModel, table=True):

@@ -1,0 +1,272 @@
+"""Study material: uploads checked by content, text extracted into citable chunks.
+
+A material is PROCESSING from upload until its chunks are stored (READY) or the
+extraction fails (FAILED, with `error`). Chunks and the READY status are written in
+one transaction, so search never sees half a document. Extraction runs on the app's
+extraction pool under a deadline that starts when a worker picks it up
+(db/extraction_pool.py; db/extraction.py caps pages, characters and stream sizes).
+"""
+
+import json
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from sqlalchemy import delete, func, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from db.engine import SessionFactory, unit_of_work
+from db.extraction import (
+    ExtractionFailed,
+    ExtractionLimits,
+    chunk_pages,
+    extract_pages,
+    sanitize_filename,
+    sniff_content_type,
+)
+from db.extraction_pool import ExtractionPool
+from db.models import MaterialChunk, StudyMaterial, Topic
+from db.ownership import get_owned
+from db.pagination import Page, PageRequest, partitioned_page_statement, to_page
+from db.pubsub import Bus
+
+logger = logging.getLogger(__name__)
+
+PROCESSING = "PROCESSING"
+READY = "READY"
+FAILED = "FAILED"
+# A material still PROCESSING after this long belongs to a process that died.
+STALE_AFTER = timedelta(minutes=10)
+STALE_REASON = "processing was interrupted (the server stopped); upload the file again"
+ERROR_MAX = 1000
+
+
+def topic_channel(topic_id: int) -> str:
+    """The bus channel of a topic's material events."""
+    return f"materials:topic:{topic_id}"
+
+
+async def create_material(
+    session: AsyncSession,
+    *,
+    owner_id: int,
+    topic_id: int,
+    filename: str | None,
+    data: bytes,
+) -> StudyMaterial:
+    """A PROCESSING material for the owner's topic, once its bytes pass the type check."""
+    await get_owned(session, Topic, owner_id=owner_id, row_id=topic_id, kind="Topic")
+    name = sanitize_filename(filename)
+    material = StudyMaterial(
+        owner_id=owner_id,
+        topic_id=topic_id,
+        filename=name,
+        content_type=sniff_content_type(data, name),
+        size_bytes=len(data),
+        status=PROCESSING,
+    )
+    session.add(material)
+    await session.flush()
+    return material
+
+
+async def get_material(session: AsyncSession, *, owner_id: int, material_id: int) -> StudyMaterial:
+    """The owner's material, or NotFound (also for another user's)."""
+    return await get_owned(
+        session, StudyMaterial, owner_id=owner_id, row_id=material_id, kind="StudyMaterial"
+    )
+
+
+async def get_materials_by_ids(
+    session: AsyncSession, *, owner_id: int, material_ids: list[int]
+) -> dict[int, StudyMaterial]:
+    """The owner's materials among the ids, keyed by id (others are simply absent)."""
+    query = select(StudyMaterial).where(
+        StudyMaterial.owner_id == owner_id, col(StudyMaterial.id).in_(material_ids)
+    )
+    return {row.id: row for row in await session.exec(query)}
+
+
+async def list_materials_for_topics(
+    session: AsyncSession, *, owner_id: int, topic_ids: list[int], page: PageRequest
+) -> dict[int, Page[StudyMaterial]]:
+    """One page of materials per topic, newest first, in one statement."""
+    statement = partitioned_page_statement(
+        StudyMaterial,
+        StudyMaterial.topic_id,
+        topic_ids,
+        page,
+        StudyMaterial.owner_id == owner_id,
+    )
+    rows_by_topic: dict[int, list[StudyMaterial]] = defaultdict(list)
+    for row in await session.exec(statement):
+        rows_by_topic[row.topic_id].append(row)
+    return {topic_id: to_page(rows_by_topic[topic_id], page) for topic_id in topic_ids}
+
+
+async def count_materials_for_topics(
+    session: AsyncSession, *, owner_id: int, topic_ids: list[int]
+) -> dict[int, int]:
+    """How many materials each topic has."""
+    query = (
+        select(StudyMaterial.topic_id, func.count())
+        .where(StudyMaterial.owner_id == owner_id, col(StudyMaterial.topic_id).in_(topic_ids))
+        .group_by(StudyMaterial.topic_id)
+    )
+    counts = dict((await session.exec(query)).all())
+    return {topic_id: counts.get(topic_id, 0) for topic_id in topic_ids}
+
+
+async def delete_material(
+    session: AsyncSession, *, owner_id: int, material_id: int
+) -> StudyMaterial:
+    """Delete a material and its chunks (which leaves the search index with them)."""
+    material = await get_material(session, owner_id=owner_id, material_id=material_id)
+    await session.exec(delete(MaterialChunk).where(MaterialChunk.material_id == material_id))
+    await session.delete(material)
+    await session.flush()
+    return material
+
+
+async def fail_stale_materials(session: AsyncSession, *, now: datetime) -> list[StudyMaterial]:
+    """Mark materials stuck in PROCESSING longer than STALE_AFTER as FAILED; those marked."""
+    result = await session.exec(
+        update(StudyMaterial)
+        .where(StudyMaterial.status == PROCESSING, StudyMaterial.created_at < now - STALE_AFTER)
+        .values(status=FAILED, error=STALE_REASON)
+        .returning(StudyMaterial)
+    )
+    return list(result.scalars().all())
+
+
+def _extract(data: bytes, content_type: str, limits: ExtractionLimits, deadline: float):
+    pages = extract_pages(data, content_type, limits, deadline=deadline)
+    return len(pages) if pages[0].page is not None else None, chunk_pages(pages)
+
+
+async def process_material(
+    session_factory: SessionFactory,
+    bus: Bus | None,
+    *,
+    material: StudyMaterial,
+    data: bytes,
+    pool: ExtractionPool | None = None,
+    limits: ExtractionLimits | None = None,
+) -> StudyMaterial | None:
+    """Extract, chunk and index a PROCESSING material; it ends READY or FAILED.
+
+    `material` is the row as create_material returned it. Runs on `pool` (the app's;
+    without one, on a private one-worker pool) under its limits unless `limits` is
+    given. None when the material was deleted (or ended) meanwhile.
+    """
+    limits = limits or (pool.limits if pool is not None else ExtractionLimits())
+    upload = _Upload(material.id, material.owner_id, material.created_at)
+    material_id = upload.material_id
+    async with unit_of_work(session_factory) as session:
+        if await _current_row(session, upload) is None:
+            return None
+        content_type = material.content_type
+    own_pool = pool is None
+    if pool is None:
+        pool = ExtractionPool(max_workers=1, limits=limits)
+    try:
+        # The worker checks the deadline between pages; the pool's backstop covers a
+        # single page that never returns (its thread is then abandoned).
+        page_count, chunks = await pool.run(
+            partial(_extract, data, content_type, limits), seconds=limits.seconds
+        )
+    except (ExtractionFailed, TimeoutError) as error:
+        reason = str(error) or f"processing took longer than {limits.seconds:g} seconds"
+        return await _finish(session_factory, bus, upload, FAILED, error=reason)
+    except Exception:
+        logger.exception("extracting material %s failed", material_id)
+        return await _finish(
+            session_factory, bus, upload, FAILED, error="the file could not be processed"
+        )
+    finally:
+        if own_pool:
+            pool.close()
+    return await _finish(session_factory, bus, upload, READY, chunks=chunks, page_count=page_count)
+
+
+@dataclass(frozen=True)
+class _Upload:
+    """Which upload a processing job belongs to: more than its id, because SQLite reuses
+    the id of a deleted row, and a job queued for a deleted upload must never write into
+    the next one (possibly another user's)."""
+
+    material_id: int
+    owner_id: int
+    created_at: datetime
+
+
+async def _current_row(session: AsyncSession, upload: _Upload) -> StudyMaterial | None:
+    """The upload's row while it is still this upload and still PROCESSING."""
+    material = await session.get(StudyMaterial, upload.material_id)
+    if (
+        material is None
+        or material.owner_id != upload.owner_id
+        or material.created_at != upload.created_at
+        or material.status != PROCESSING
+    ):
+        return None
+    return material
+
+
+async def _finish(
+    session_factory: SessionFactory,
+    bus: Bus | None,
+    upload: _Upload,
+    status: str,
+    *,
+    error: str | None = None,
+    chunks=(),
+    page_count: int | None = None,
+) -> StudyMaterial | None:
+    async with unit_of_work(session_factory) as session:
+        material = await _current_row(session, upload)
+        if material is None:  # deleted (or ended by the sweeper) meanwhile
+            logger.info("material %s is gone or ended; its result is dropped", upload.material_id)
+            return None
+        for ordinal, chunk in enumerate(chunks):
+            session.add(
+                MaterialChunk(
+                    owner_id=material.owner_id,
+                    material_id=material.id,
+                    topic_id=material.topic_id,
+                    ordinal=ordinal,
+                    page=chunk.page,
+                    start_offset=chunk.start_offset,
+                    end_offset=chunk.end_offset,
+                    text=chunk.text,
+                )
+            )
+        material.status = status
+        material.error = error[:ERROR_MAX] if error else None
+        material.page_count = page_count
+        material.chunk_count = len(chunks)
+        session.add(material)
+        await session.flush()
+    if bus is not None:
+        await publish_material_event(bus, material, kind="UPDATED")
+    return material
+
+
+async def publish_material_event(bus: Bus, material: StudyMaterial, *, kind: str) -> None:
+    """Tell the topic's subscribers that a material changed (never fails the caller)."""
+    payload = json.dumps(
+        {
+            "kind": kind,
+            "material_id": material.id,
+            "owner_id": material.owner_id,
+            "topic_id": material.topic_id,
+            "status": material.status,
+        }
+    )
+    try:
+        await bus.publish(topic_channel(material.topic_id), payload)
+    except Exception:
+        logger.warning("could not publish material event for %s", material.id, exc_info=True)

@@ -1,0 +1,1 @@
+"""Study material: uploads, processing status, search and citations."""

@@ -1,0 +1,65 @@
+"""DataLoaders of the materials domain."""
+
+from collections import defaultdict
+
+from strawberry.dataloader import DataLoader
+
+from db.engine import SessionFactory
+from db.materials import (
+    count_materials_for_topics,
+    get_materials_by_ids,
+    list_materials_for_topics,
+)
+from db.models import StudyMaterial
+from db.pagination import Page, PageRequest
+
+TopicPageKey = tuple[int, PageRequest]
+
+
+def material_loader(
+    session_factory: SessionFactory, owner_id: int
+) -> DataLoader[int, StudyMaterial | None]:
+    """Materials by id; another user's (or a deleted) material loads as None."""
+
+    async def load(material_ids: list[int]) -> list[StudyMaterial | None]:
+        async with session_factory() as session:
+            rows = await get_materials_by_ids(session, owner_id=owner_id, material_ids=material_ids)
+        return [rows.get(material_id) for material_id in material_ids]
+
+    return DataLoader(load_fn=load)
+
+
+def materials_page_by_topic_loader(
+    session_factory: SessionFactory, owner_id: int
+) -> DataLoader[TopicPageKey, Page[StudyMaterial]]:
+    """A page of materials per (topic, page request): one statement per distinct request."""
+
+    async def load(keys: list[TopicPageKey]) -> list[Page[StudyMaterial]]:
+        topics_by_request: dict[PageRequest, list[int]] = defaultdict(list)
+        for topic_id, request in keys:
+            topics_by_request[request].append(topic_id)
+        pages: dict[TopicPageKey, Page[StudyMaterial]] = {}
+        async with session_factory() as session:
+            for request, topic_ids in topics_by_request.items():
+                by_topic = await list_materials_for_topics(
+                    session, owner_id=owner_id, topic_ids=topic_ids, page=request
+                )
+                pages.update({(topic_id, request): by_topic[topic_id] for topic_id in topic_ids})
+        return [pages[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def materials_count_by_topic_loader(
+    session_factory: SessionFactory, owner_id: int
+) -> DataLoader[int, int]:
+    """How many materials each topic has."""
+
+    async def load(topic_ids: list[int]) -> list[int]:
+        async with session_factory() as session:
+            counts = await count_materials_for_topics(
+                session, owner_id=owner_id, topic_ids=topic_ids
+            )
+        return [counts[topic_id] for topic_id in topic_ids]
+
+    return DataLoader(load_fn=load)

@@ -1,0 +1,73 @@
+"""Following a topic's materials as they are uploaded, processed and deleted."""
+
+import asyncio
+import json
+from collections.abc import AsyncGenerator
+
+import strawberry
+
+from db import materials
+from db.engine import unit_of_work
+from db.pubsub import SubscriberLagged
+from db.topics import get_topic
+from schema.context import Info
+from schema.materials.types import (
+    MaterialEvent,
+    MaterialEventKind,
+    MaterialStatus,
+    StudyMaterial,
+)
+from schema.relay import row_id_of, to_global_id
+
+# With no event for this long, re-check the token: a quiet topic must not keep a
+# subscription alive past its access token (as in schema/chat/subscriptions.py).
+LIVENESS_SECONDS = 5.0
+
+
+@strawberry.type
+class MaterialSubscriptions:
+    @strawberry.subscription(
+        description="Changes to the materials of one of the learner's topics (uploaded, "
+        "READY or FAILED, deleted), for as long as the client listens. NOT_FOUND for "
+        "another user's topic."
+    )
+    async def material_events(
+        self, info: Info, topic_id: strawberry.ID
+    ) -> AsyncGenerator[MaterialEvent, None]:
+        context = info.context
+        owner_id = context.require_user_id()
+        topic_row_id = row_id_of(topic_id, "Topic", field="topicId")
+        async with unit_of_work(context.session_factory) as session:
+            await get_topic(session, owner_id=owner_id, topic_id=topic_row_id)
+        async with context.bus.subscribe(materials.topic_channel(topic_row_id)) as payloads:
+            while True:
+                try:
+                    payload = await asyncio.wait_for(anext(payloads), LIVENESS_SECONDS)
+                except TimeoutError:
+                    context.require_user_id()
+                    continue
+                except SubscriberLagged:
+                    continue  # dropped events: node(id) still tells each material's status
+                context.require_user_id()  # the token may expire while the socket lives
+                event = json.loads(payload)
+                if event.get("owner_id") != owner_id:
+                    continue  # a topic has one owner; this is defence in depth
+                yield await _event(context, owner_id, event)
+
+
+async def _event(context, owner_id: int, event: dict) -> MaterialEvent:
+    # A fresh short session per event: a subscription's loaders would cache stale rows.
+    material_id = int(event["material_id"])
+    row = None
+    if event["kind"] != "DELETED":
+        async with unit_of_work(context.session_factory) as session:
+            rows = await materials.get_materials_by_ids(
+                session, owner_id=owner_id, material_ids=[material_id]
+            )
+        row = rows.get(material_id)
+    return MaterialEvent(
+        kind=MaterialEventKind(event["kind"]),
+        material_id=to_global_id("StudyMaterial", material_id),
+        status=MaterialStatus(row.status if row else event["status"]),
+        material=StudyMaterial.from_row(row) if row else None,
+    )

@@ -1,0 +1,95 @@
+"""materialEvents: the token is re-checked on a quiet topic; stale uploads are announced."""
+
+import asyncio
+from datetime import timedelta
+
+from api.app import create_app
+from db.engine import unit_of_work
+from db.material_sweeper import StaleMaterialSweeper
+from db.materials import STALE_AFTER, create_material
+from db.models import StudyMaterial
+from db.types import utcnow
+from schema.materials import subscriptions
+from schema.relay import to_global_id
+from tests.factories import make_topic, make_user
+
+SUBSCRIBE = """
+subscription($t: ID!) {
+  materialEvents(topicId: $t) { kind status materialId material { status error } }
+}
+"""
+
+
+async def test_material_events_end_unauthenticated_soon_after_the_token_expires(
+    harness, monkeypatch
+):
+    monkeypatch.setattr(subscriptions, "LIVENESS_SECONDS", 0.1)
+    me = await make_user(harness)
+    topic = await make_topic(harness, owner_id=me.user.id)
+    context = harness.context(me.user.id)
+    context.auth_expires_at = utcnow() + timedelta(hours=1)
+    stream = await harness.schema.subscribe(
+        SUBSCRIBE, variable_values={"t": to_global_id("Topic", topic.id)}, context_value=context
+    )
+    first = asyncio.ensure_future(anext(stream))
+    await asyncio.sleep(0.3)  # subscribed, and a few quiet liveness ticks pass
+    assert not first.done()
+    # No event will ever arrive on this topic: only the liveness timer can notice.
+    context.auth_expires_at = utcnow() - harness.policy.leeway - timedelta(seconds=1)
+    result = await asyncio.wait_for(first, timeout=5)
+    assert result.errors is not None, result
+    assert result.errors[0].extensions["code"] == "UNAUTHENTICATED"
+    await stream.aclose()
+
+
+async def _stale_material(harness, owner_id: int, topic_id: int) -> int:
+    """A material a dead process left PROCESSING (created longer than STALE_AFTER ago)."""
+    async with unit_of_work(harness.session_factory) as session:
+        material = await create_material(
+            session, owner_id=owner_id, topic_id=topic_id, filename="n.txt", data=b"Notes."
+        )
+        material.created_at = utcnow() - STALE_AFTER - timedelta(seconds=1)
+        session.add(material)
+    return material.id
+
+
+async def test_the_periodic_sweep_fails_stale_materials_and_announces_it(harness):
+    me = await make_user(harness)
+    topic = await make_topic(harness, owner_id=me.user.id)
+    stream = await harness.schema.subscribe(
+        SUBSCRIBE,
+        variable_values={"t": to_global_id("Topic", topic.id)},
+        context_value=harness.context(me.user.id),
+    )
+    first = asyncio.ensure_future(anext(stream))
+    sweeper = StaleMaterialSweeper(harness.session_factory, harness.bus, interval_seconds=0.1)
+    sweeper.start()
+    try:
+        await asyncio.sleep(0.3)  # a few sweeps with nothing to do
+        assert not first.done()
+        # Left behind by another process that died while this one keeps running.
+        material_id = await _stale_material(harness, me.user.id, topic.id)
+        result = await asyncio.wait_for(first, timeout=5)
+    finally:
+        await sweeper.close()
+        await stream.aclose()
+    assert result.errors is None, result.errors
+    event = result.data["materialEvents"]
+    assert event["materialId"] == to_global_id("StudyMaterial", material_id)
+    assert event["kind"] == "UPDATED" and event["status"] == "FAILED"
+    assert "interrupted" in event["material"]["error"]
+
+
+async def test_the_app_keeps_sweeping_after_start_up(harness, settings):
+    me = await make_user(harness)
+    topic = await make_topic(harness, owner_id=me.user.id)
+    app = create_app(settings.model_copy(update={"material_sweep_interval_seconds": 0.1}))
+    async with app.router.lifespan_context(app):
+        material_id = await _stale_material(harness, me.user.id, topic.id)
+        for _ in range(100):
+            async with harness.session_factory() as session:
+                row = await session.get(StudyMaterial, material_id)
+            if row.status != "PROCESSING":
+                break
+            await asyncio.sleep(0.05)
+    assert row.status == "FAILED" and "interrupted" in row.error

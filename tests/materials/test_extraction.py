@@ -1,0 +1,106 @@
+"""Extraction and chunking without a database: limits, memory, offsets."""
+
+import itertools
+import time
+import tracemalloc
+
+import pytest
+
+from db.extraction import (
+    ExtractionFailed,
+    ExtractionLimits,
+    chunk_pages,
+    decode_text,
+    extract_pages,
+    sniff_content_type,
+)
+from tests.materials.helpers import DATA
+from tests.materials.test_rejections import flate_bomb
+
+
+def test_a_flate_bomb_is_stopped_with_bounded_memory():
+    data = flate_bomb()
+    tracemalloc.start()
+    try:
+        with pytest.raises(ExtractionFailed, match="safety limit"):
+            extract_pages(data, "application/pdf", ExtractionLimits())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # 200 MiB inflated would be the unbounded cost; the 20 MB stream cap holds it down.
+    assert peak < 80 * 1024 * 1024, peak
+
+
+def test_processing_time_is_capped():
+    data = (DATA / "tutorial-modules.pdf").read_bytes()
+    started = time.monotonic()
+    with pytest.raises(ExtractionFailed, match="longer than"):
+        extract_pages(data, "application/pdf", ExtractionLimits(seconds=0.0))
+    assert time.monotonic() - started < 5
+
+
+def test_extracted_characters_are_capped():
+    data = (DATA / "tutorial-classes.md").read_bytes()
+    with pytest.raises(ExtractionFailed, match="longer than 1000 characters"):
+        extract_pages(data, "text/markdown", ExtractionLimits(max_chars=1000))
+
+
+def test_pdf_chunks_keep_their_page_and_offsets():
+    data = (DATA / "tutorial-modules.pdf").read_bytes()
+    pages = extract_pages(data, sniff_content_type(data, "m.pdf"), ExtractionLimits())
+    assert [page.page for page in pages] == list(range(1, 11))
+    chunks = chunk_pages(pages)
+    assert {chunk.page for chunk in chunks} == set(range(1, 11))
+    by_page = {page.page: page.text for page in pages}
+    for chunk in chunks:
+        assert by_page[chunk.page][chunk.start_offset : chunk.end_offset] == chunk.text
+        assert 0 < len(chunk.text) <= 1400
+
+
+def test_markdown_chunks_cover_the_document_in_order():
+    text = decode_text((DATA / "tutorial-controlflow.md").read_bytes())
+    chunks = chunk_pages(extract_pages(text.encode(), "text/markdown", ExtractionLimits()))
+    assert all(chunk.page is None for chunk in chunks)
+    assert all(a.end_offset <= b.start_offset for a, b in itertools.pairwise(chunks))
+    for chunk in chunks:
+        assert text[chunk.start_offset : chunk.end_offset] == chunk.text
+    covered = sum(len(chunk.text) for chunk in chunks)
+    assert covered > 0.95 * len(text.strip().replace("\n\n", ""))
+
+
+def test_utf16_with_a_bom_is_text():
+    data = "\ufeffIterators and generators".encode("utf-16-le")
+    data = b"\xff\xfe" + data[2:]
+    assert sniff_content_type(data, "notes.txt") == "text/plain"
+    assert decode_text(data) == "Iterators and generators"
+
+
+HOSTILE_HTML = {
+    "tags that never close": "<a" * 120_000,
+    "end tags that never close": "</" * 120_000,
+    "unterminated comments": "<!--" * 60_000,
+    "marked sections": "<![" * 80_000,
+    "processing instructions": "<?" * 120_000,
+    "scripts that never end": "<script>" * 40_000,
+}
+
+
+@pytest.mark.parametrize("markup", HOSTILE_HTML.values(), ids=HOSTILE_HTML.keys())
+def test_hostile_html_is_read_in_linear_time(markup):
+    # html.parser took 38 s on the first of these (quadratic), in a thread no deadline
+    # can stop; the scanner that replaced it reads each in a single pass.
+    page = "<p>Lists keep their order.</p>" + markup
+    started = time.monotonic()
+    pages = extract_pages(page.encode(), "text/html", ExtractionLimits(seconds=30))
+    assert time.monotonic() - started < 5
+    assert pages[0].text.startswith("Lists keep their order.")
+
+
+def test_html_text_keeps_what_a_browser_shows():
+    markup = (
+        "<!DOCTYPE html><html><head><title>Not shown</title><style>p{}</style></head>"
+        "<body><h1>Loops</h1><p>if a < b and b > c <b>then</b>&nbsp;stop</p>"
+        "<SCRIPT>alert(1)</script><p>two<br>lines</p><!-- hidden --><p>x &amp; y</p>"
+    )
+    [page] = extract_pages(markup.encode(), "text/html", ExtractionLimits())
+    assert page.text == "Loops\n\nif a < b and b > c then\xa0stop\n\ntwo\nlines\n\nx & y"
