@@ -1,0 +1,233 @@
+"""Study goals: weekly minutes, a target mastery, an optional exam date. Owner-filtered."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from db.errors import BadUserInput
+from db.models import StudyGoal, StudySession, User
+from db.ownership import get_owned
+from db.progress import TopicProgressFacts, list_topic_progress, session_seconds
+from db.scheduling import as_utc
+from db.timezones import user_zone
+from db.topics import get_topic
+from db.validation import UNCHANGED, clean_text
+
+TITLE_MAX = 200
+STATUSES = ("ACTIVE", "ACHIEVED", "ARCHIVED")
+MAX_MINUTES_PER_WEEK = 7 * 24 * 60
+WEEK = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class GoalView:
+    """A goal with how far the learner is toward it now."""
+
+    goal: StudyGoal
+    progress: float
+
+
+def _check_targets(minutes: int | None, mastery: float | None) -> None:
+    if minutes is not None and not 1 <= minutes <= MAX_MINUTES_PER_WEEK:
+        raise BadUserInput(
+            f"targetMinutesPerWeek must be between 1 and {MAX_MINUTES_PER_WEEK}",
+            field="targetMinutesPerWeek",
+        )
+    if mastery is not None and not 0 < mastery <= 1:
+        raise BadUserInput("targetMastery must be in (0, 1]", field="targetMastery")
+
+
+async def create_study_goal(
+    session: AsyncSession,
+    *,
+    owner_id: int,
+    title: str,
+    topic_id: int | None,
+    target_minutes_per_week: int | None,
+    target_mastery: float | None,
+    due_date: date | None,
+    now: datetime,
+) -> StudyGoal:
+    """A new active goal; a mastery target needs a topic to measure it on.
+
+    A due date must not be in the past (today, in the learner's time zone, is fine).
+    """
+    if due_date is not None and due_date < await _today(session, owner_id=owner_id, now=now):
+        raise BadUserInput("dueDate must not be in the past", field="dueDate")
+    if topic_id is not None:
+        await get_topic(session, owner_id=owner_id, topic_id=topic_id)
+    elif target_mastery is not None:
+        raise BadUserInput("targetMastery needs a topicId", field="targetMastery")
+    _check_targets(target_minutes_per_week, target_mastery)
+    goal = StudyGoal(
+        owner_id=owner_id,
+        topic_id=topic_id,
+        title=clean_text(title, field="title", max_length=TITLE_MAX),
+        target_minutes_per_week=target_minutes_per_week,
+        target_mastery=target_mastery,
+        due_date=due_date,
+    )
+    session.add(goal)
+    await session.flush()
+    return goal
+
+
+async def _today(session: AsyncSession, *, owner_id: int, now: datetime) -> date:
+    user = await session.get(User, owner_id)
+    return as_utc(now).astimezone(user_zone(user.timezone if user else None)).date()
+
+
+async def get_study_goal(session: AsyncSession, *, owner_id: int, goal_id: int) -> StudyGoal:
+    """The owner's goal, or NotFound."""
+    return await get_owned(session, StudyGoal, owner_id=owner_id, row_id=goal_id, kind="StudyGoal")
+
+
+async def update_study_goal(
+    session: AsyncSession,
+    *,
+    owner_id: int,
+    goal_id: int,
+    title: object = UNCHANGED,
+    target_minutes_per_week: object = UNCHANGED,
+    target_mastery: object = UNCHANGED,
+    due_date: object = UNCHANGED,
+    status: object = UNCHANGED,
+) -> StudyGoal:
+    """Change the given fields; None clears a target or the date.
+
+    Changing a target or the date of an ACHIEVED goal reopens it (ACTIVE), so that the
+    next reader (goal_views) decides afresh whether the new targets are reached.
+    """
+    goal = await get_study_goal(session, owner_id=owner_id, goal_id=goal_id)
+    targets = (target_minutes_per_week, target_mastery, due_date)
+    if goal.status == "ACHIEVED" and any(value is not UNCHANGED for value in targets):
+        goal.status = "ACTIVE"
+    if title is not UNCHANGED and title is not None:
+        goal.title = clean_text(title, field="title", max_length=TITLE_MAX)
+    if target_minutes_per_week is not UNCHANGED:
+        goal.target_minutes_per_week = target_minutes_per_week
+    if target_mastery is not UNCHANGED:
+        if target_mastery is not None and goal.topic_id is None:
+            raise BadUserInput("targetMastery needs a goal with a topic", field="targetMastery")
+        goal.target_mastery = target_mastery
+    if due_date is not UNCHANGED:
+        goal.due_date = due_date
+    if status is not UNCHANGED and status is not None:
+        if status not in STATUSES:
+            raise BadUserInput(f"status must be one of {', '.join(STATUSES)}", field="status")
+        goal.status = status
+    _check_targets(goal.target_minutes_per_week, goal.target_mastery)
+    session.add(goal)
+    await session.flush()
+    return goal
+
+
+async def delete_study_goal(session: AsyncSession, *, owner_id: int, goal_id: int) -> None:
+    """Delete one of the owner's goals."""
+    await session.delete(await get_study_goal(session, owner_id=owner_id, goal_id=goal_id))
+    await session.flush()
+
+
+async def list_study_goals_for_owner(
+    session: AsyncSession, *, owner_id: int, now: datetime, status: str | None = None
+) -> list[GoalView]:
+    """The owner's goals, oldest first, with progress; a goal reached becomes ACHIEVED."""
+    if status is not None and status not in STATUSES:
+        raise BadUserInput(f"status must be one of {', '.join(STATUSES)}", field="status")
+    goals = list(
+        await session.exec(
+            select(StudyGoal).where(StudyGoal.owner_id == owner_id).order_by(col(StudyGoal.id))
+        )
+    )
+    views = await goal_views(session, owner_id=owner_id, goals=goals, now=now)
+    return [view for view in views if status is None or view.goal.status == status]
+
+
+async def goal_views(
+    session: AsyncSession, *, owner_id: int, goals: list[StudyGoal], now: datetime
+) -> list[GoalView]:
+    """Progress of each goal, in a constant number of statements; reached goals ACHIEVED.
+
+    Every reader of goals (studyGoals, the goal mutations, studyPlan, nextUpTopics) goes
+    through here, so they all agree on the status. Reaching a goal is recorded (the
+    row's status changes) so that it stays achieved when mastery later decays; an
+    archived goal is never revived.
+    """
+    if not goals:
+        return []
+    topic_ids = sorted({goal.topic_id for goal in goals if goal.topic_id is not None})
+    facts = await list_topic_progress(session, owner_id=owner_id, topic_ids=topic_ids, now=now)
+    minutes = await minutes_last_week(session, owner_id=owner_id, now=now)
+    views = [
+        GoalView(goal, goal_progress(goal, facts.get(goal.topic_id), minutes)) for goal in goals
+    ]
+    reached = [view.goal for view in views if view.goal.status == "ACTIVE" and view.progress >= 1]
+    for goal in reached:
+        goal.status = "ACHIEVED"
+        session.add(goal)
+    if reached:
+        await session.flush()
+    return views
+
+
+async def list_active_goal_views(
+    session: AsyncSession, *, owner_id: int, now: datetime
+) -> list[GoalView]:
+    """The owner's goals still ACTIVE once reached ones are marked ACHIEVED, oldest first."""
+    goals = list(
+        await session.exec(
+            select(StudyGoal)
+            .where(StudyGoal.owner_id == owner_id, StudyGoal.status == "ACTIVE")
+            .order_by(col(StudyGoal.id))
+        )
+    )
+    views = await goal_views(session, owner_id=owner_id, goals=goals, now=now)
+    return [view for view in views if view.goal.status == "ACTIVE"]
+
+
+def goal_progress(
+    goal: StudyGoal, facts: TopicProgressFacts | None, minutes_by_topic: dict[int | None, float]
+) -> float:
+    """0..1: the mean of each target's share reached, each share capped at 1.
+
+    Minutes count over the last seven days (a rolling week, so progress does not drop
+    to zero every Monday): the topic's sessions, or all sessions for a goal without one.
+    A goal without targets has nothing to reach: 1 once ACHIEVED by hand, else 0.
+    """
+    shares = []
+    if goal.target_minutes_per_week:
+        if goal.topic_id is None:
+            studied = sum(minutes_by_topic.values())
+        else:
+            studied = minutes_by_topic.get(goal.topic_id, 0.0)
+        shares.append(min(1.0, studied / goal.target_minutes_per_week))
+    if goal.target_mastery:
+        mastery = facts.mastery if facts else 0.0
+        shares.append(min(1.0, mastery / goal.target_mastery))
+    if not shares:
+        return 1.0 if goal.status == "ACHIEVED" else 0.0
+    return sum(shares) / len(shares)
+
+
+async def minutes_last_week(
+    session: AsyncSession, *, owner_id: int, now: datetime
+) -> dict[int | None, float]:
+    """Minutes studied in the seven days before `now`, per topic (None: no topic)."""
+    now = as_utc(now)
+    since = now - WEEK
+    rows = await session.exec(
+        select(StudySession.topic_id, StudySession.started_at, StudySession.ended_at).where(
+            StudySession.owner_id == owner_id,
+            StudySession.started_at >= since - timedelta(hours=4),
+            StudySession.started_at <= now,
+        )
+    )
+    minutes: dict[int | None, float] = {}
+    for topic_id, started_at, ended_at in rows:
+        counted = session_seconds(max(started_at, since), ended_at, now) / 60
+        if ended_at is not None and ended_at < since:
+            counted = 0.0
+        minutes[topic_id] = minutes.get(topic_id, 0.0) + counted
+    return minutes

@@ -1,0 +1,166 @@
+"""What to study next and where to improve, from FSRS state, goals and activity."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from db.goals import list_active_goal_views
+from db.models import Card, Topic, User
+from db.progress import list_topic_progress
+from db.scheduling import as_utc, row_retrievability
+from db.timezones import user_zone
+
+MAX_TOPICS = 500
+WEAK_CARDS = 3
+# Weights of the next-up score: a due card is one point; the rest are scaled to it.
+OVERDUE_DAY_WEIGHT = 0.1
+GOAL_GAP_WEIGHT = 10.0
+NEGLECT_WEIGHT = 0.1
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    topic_id: int
+    score: float
+    reason: str
+    due_cards_count: int
+
+
+@dataclass(frozen=True)
+class Weakness:
+    topic_id: int
+    mastery: float
+    reason: str
+    suggested_mode: str
+    weak_card_ids: list[int]
+
+
+async def _load(session: AsyncSession, owner_id: int, now: datetime):
+    topics = list(
+        await session.exec(
+            select(Topic)
+            .where(Topic.owner_id == owner_id)
+            .order_by(col(Topic.id).desc())
+            .limit(MAX_TOPICS)
+        )
+    )
+    ids = [topic.id for topic in topics]
+    facts = await list_topic_progress(session, owner_id=owner_id, topic_ids=ids, now=now)
+    cards: dict[int, list[Card]] = {topic_id: [] for topic_id in ids}
+    for card in await session.exec(
+        select(Card).where(Card.owner_id == owner_id, col(Card.topic_id).in_(ids))
+    ):
+        cards[card.topic_id].append(card)
+    return topics, facts, cards
+
+
+async def list_next_up_topics(
+    session: AsyncSession, *, owner_id: int, now: datetime, limit: int = 5
+) -> list[Recommendation]:
+    """Topics ranked by due cards, goal urgency and neglect, each with its reasons.
+
+    Score = due cards (+0.1 per day each is overdue, up to 30 days)
+          + 10 x the mastery gap of each active goal, x 7/days-left when it has a date
+          + the share of the weekly minutes still missing
+          + 0.1 per day since the topic was last studied (up to 30 days), for topics
+            that have cards or goals (an empty topic has nothing to come back to).
+    """
+    now = as_utc(now)
+    user = await session.get(User, owner_id)
+    today = now.astimezone(user_zone(user.timezone if user else None)).date()
+    topics, facts, cards = await _load(session, owner_id, now)
+    views = await list_active_goal_views(session, owner_id=owner_id, now=now)
+    recommendations = []
+    for topic in topics:
+        fact = facts[topic.id]
+        score, reasons = 0.0, []
+        due = [card for card in cards[topic.id] if card.due <= now]
+        overdue_days = [min(30, (now - card.due).days) for card in due]
+        if due:
+            score += len(due) + OVERDUE_DAY_WEIGHT * sum(overdue_days)
+            late = sum(1 for days in overdue_days if days >= 1)
+            text = f"{len(due)} card{'s' if len(due) != 1 else ''} due for review"
+            reasons.append(text + (f", {late} overdue by a day or more" if late else ""))
+        topic_views = [view for view in views if view.goal.topic_id == topic.id]
+        for view in topic_views:
+            goal = view.goal
+            if goal.target_mastery and fact.mastery < goal.target_mastery:
+                gap = goal.target_mastery - fact.mastery
+                if goal.due_date and goal.due_date >= today:
+                    days_left = (goal.due_date - today).days
+                    score += GOAL_GAP_WEIGHT * gap * 7 / max(1, days_left)
+                    reasons.append(
+                        f"'{goal.title}' is on {goal.due_date.isoformat()} (in {days_left} "
+                        f"day{'s' if days_left != 1 else ''}) and mastery is "
+                        f"{fact.mastery:.0%}, below the {goal.target_mastery:.0%} target"
+                    )
+                else:
+                    score += GOAL_GAP_WEIGHT * gap
+                    reasons.append(
+                        f"mastery is {fact.mastery:.0%}, below the {goal.target_mastery:.0%} "
+                        f"target of '{goal.title}'"
+                    )
+            if goal.target_minutes_per_week and view.progress < 1:
+                score += 1 - view.progress
+                reasons.append(f"the weekly minutes of '{goal.title}' are not reached yet")
+        if cards[topic.id] or topic_views:
+            last = fact.last_studied_at
+            idle = min(30, (now - (last or topic.created_at)).days)
+            if idle >= 2 or last is None:
+                score += NEGLECT_WEIGHT * idle
+                reasons.append("never studied" if last is None else f"not studied for {idle} days")
+        if reasons:
+            reason = "; ".join(reasons)
+            recommendations.append(
+                Recommendation(topic.id, round(score, 3), reason[0].upper() + reason[1:], len(due))
+            )
+    recommendations.sort(key=lambda item: (-item.score, -item.topic_id))
+    return recommendations[: max(0, limit)]
+
+
+async def list_improvement_areas(
+    session: AsyncSession, *, owner_id: int, now: datetime, limit: int = 5
+) -> list[Weakness]:
+    """The weakest reviewed topics, weakest first, with their most-forgotten cards.
+
+    Weakness = (1 - mastery) + (1 - correct rate) + lapses per card (capped at 1): low
+    predicted recall, answers that go wrong, and cards forgotten after being learnt.
+    """
+    now = as_utc(now)
+    _topics, facts, cards = await _load(session, owner_id, now)
+    areas = []
+    for topic_id, fact in facts.items():
+        if not fact.reviews_count or not cards[topic_id]:
+            continue
+        topic_cards = cards[topic_id]
+        lapses = sum(card.lapses for card in topic_cards)
+        lapse_rate = min(1.0, lapses / len(topic_cards))
+        wrong = 1 - (fact.correct_rate or 0.0)
+        weakness = (1 - fact.mastery) + wrong + lapse_rate
+        recall = {card.id: row_retrievability(card, now) for card in topic_cards}
+        weak = sorted(topic_cards, key=lambda card: (-card.lapses, recall[card.id], card.id))
+        weak = weak[:WEAK_CARDS]
+        if fact.mastery < 0.5:
+            mode, advice = "EXPLAIN", "go over the ideas again before more quizzing"
+        elif lapse_rate >= 0.5:
+            mode, advice = "SOCRATIC", "work out why the forgotten cards slip away"
+        else:
+            mode, advice = "QUIZ", "quiz the shaky cards to firm them up"
+        reason = (
+            f"Mastery {fact.mastery:.0%}, {wrong:.0%} of {fact.reviews_count} reviews wrong, "
+            f"{lapses} lapse{'s' if lapses != 1 else ''} over {len(topic_cards)} cards"
+        )
+        if weak and weak[0].lapses:
+            reason += f"; '{weak[0].front}' forgotten {weak[0].lapses} times"
+        areas.append(
+            (
+                weakness,
+                Weakness(
+                    topic_id, fact.mastery, f"{reason}: {advice}.", mode, [card.id for card in weak]
+                ),
+            )
+        )
+    areas.sort(key=lambda item: (-item[0], item[1].topic_id))
+    return [area for _, area in areas[: max(0, limit)]]

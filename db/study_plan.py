@@ -1,0 +1,265 @@
+"""The study plan: FSRS's forecast reviews and goal work, day by day, within a budget.
+
+The plan simulates the coming days with the same scheduler the reviews use, assuming
+each planned review is answered GOOD at the same time of day as now:
+
+1. cards due by the end of the day, most overdue first (exam topics ahead of others);
+2. exam preparation: for each active goal with a date and a target mastery, the cards
+   with the lowest predicted recall at the exam are reviewed, on the days before it,
+   until the topic's predicted mastery at the start of the exam day meets the target;
+3. weekly-minutes goals get their daily share (a seventh of the week) of what is left.
+
+Each planned review costs REVIEW_SECONDS; a day never exceeds its minutes budget, and
+reviews that do not fit move to the next day. The work is bounded (MAX_PLAN_CARDS,
+MAX_SIMULATED_REVIEWS) so that a plan is cheap whatever the learner's collection.
+"""
+
+import heapq
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from db.errors import BadUserInput
+from db.goals import list_active_goal_views
+from db.models import Card, StudyGoal, User
+from db.scheduling import FSRS_COLUMNS, apply_rating, as_utc, fsrs_card, retrievability
+from db.timezones import user_zone
+
+REVIEW_SECONDS = 30
+MAX_DAYS = 60
+# Work bounds: the cards a plan looks at (the ones due soonest) and the reviews it
+# simulates in all (about 50 microseconds each), shared equally among its days: 10,000
+# reviews is 83 minutes of reviews a day over 60 days, 1,428 a day over 7 days.
+MAX_PLAN_CARDS = 20_000
+MAX_SIMULATED_REVIEWS = 10_000
+MIN_BUDGET, MAX_BUDGET = 5, 600
+DEFAULT_BUDGET = 30
+
+
+@dataclass
+class PlanItem:
+    topic_id: int
+    mode: str
+    reason: str
+    card_ids: list[int] = field(default_factory=list)
+    extra_minutes: int = 0
+    predicted_mastery: float = 0.0
+
+    @property
+    def minutes(self) -> int:
+        return math.ceil(len(self.card_ids) * REVIEW_SECONDS / 60) + self.extra_minutes
+
+
+@dataclass
+class PlanDay:
+    day: date
+    items: list[PlanItem]
+
+    @property
+    def total_minutes(self) -> int:
+        return sum(item.minutes for item in self.items)
+
+
+@dataclass(frozen=True)
+class ExamForecast:
+    goal_id: int
+    topic_id: int
+    due_date: date
+    target_mastery: float
+    predicted_mastery: float
+
+
+@dataclass(frozen=True)
+class Plan:
+    generated_at: datetime
+    days: list[PlanDay]
+    exams: list[ExamForecast]
+
+
+async def build_study_plan(
+    session: AsyncSession, *, owner_id: int, now: datetime, days: int, minutes_per_day: int | None
+) -> Plan:
+    """The plan for `days` days from today in the learner's zone (see the module doc)."""
+    if not 1 <= days <= MAX_DAYS:
+        raise BadUserInput(f"days must be between 1 and {MAX_DAYS}", field="days")
+    now = as_utc(now)
+    user = await session.get(User, owner_id)
+    zone = user_zone(user.timezone if user else None)
+    today = now.astimezone(zone).date()
+    views = await list_active_goal_views(session, owner_id=owner_id, now=now)
+    goals = [view.goal for view in views]
+    budget = _budget(minutes_per_day, goals)
+    # The cards due soonest; beyond MAX_PLAN_CARDS a topic's mastery is that of these.
+    # Plain columns, not ORM rows: building thousands of rows costs more than the plan.
+    columns = [getattr(Card, name) for name in FSRS_COLUMNS]
+    rows = list(
+        await session.exec(
+            select(Card.topic_id, *columns)
+            .where(Card.owner_id == owner_id)
+            .order_by(col(Card.due), col(Card.id))
+            .limit(MAX_PLAN_CARDS)
+        )
+    )
+    sim = {row[1]: fsrs_card(*row[1:]) for row in rows}
+    topic_of = {row[1]: row[0] for row in rows}
+    by_topic: dict[int, list[int]] = {}
+    for row in rows:
+        by_topic.setdefault(row[0], []).append(row[1])
+
+    def mastery(topic_id: int, at: datetime) -> float:
+        ids = by_topic.get(topic_id, [])
+        return sum(retrievability(sim[i], at) for i in ids) / len(ids) if ids else 0.0
+
+    exams = [
+        goal
+        for goal in goals
+        if goal.topic_id and goal.target_mastery and goal.due_date and goal.due_date > today
+    ]
+    exams.sort(key=lambda goal: goal.due_date)
+    exam_topics = {goal.topic_id for goal in exams}
+
+    def exam_moment(goal: StudyGoal) -> datetime:
+        return datetime.combine(goal.due_date, time.min, tzinfo=zone).astimezone(UTC)
+
+    plan_days = []
+    for offset in range(days):
+        # Each day gets an equal share of the reviews the plan may simulate.
+        work = _Work(MAX_SIMULATED_REVIEWS // days)
+        day = today + timedelta(days=offset)
+        at = now + timedelta(days=offset)
+        day_end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+        planner = _DayPlanner(sim, at, budget, work)
+        items = planner.items
+
+        pending_exams = {goal.topic_id for goal in exams if goal.due_date > day}
+        due = [i for i in sim if sim[i].due < day_end]
+        due.sort(key=lambda i: (topic_of[i] not in pending_exams, sim[i].due, i))
+        for card_id in due:
+            if not planner.add_review(card_id, (topic_of[card_id], "due"), "QUIZ", _due_reason()):
+                break
+        for goal in exams:
+            if goal.due_date > day:
+                _prepare_exam(planner, goal, by_topic.get(goal.topic_id, []), exam_moment(goal))
+        for goal in goals:
+            used = planner.used
+            if not goal.target_minutes_per_week or used >= budget:
+                continue
+            topic_id = goal.topic_id
+            already = sum(i.minutes for (t, _), i in items.items() if t == topic_id)
+            share = math.ceil(goal.target_minutes_per_week / 7) - already
+            extra = min(share, budget - used)
+            if extra > 0 and topic_id is not None:
+                mode = "QUIZ" if topic_id in exam_topics else "EXPLAIN"
+                reason = (
+                    f"Weekly goal '{goal.title}': {goal.target_minutes_per_week} minutes a "
+                    f"week is about {math.ceil(goal.target_minutes_per_week / 7)} a day"
+                )
+                items[(topic_id, f"goal{goal.id}")] = PlanItem(
+                    topic_id, mode, reason, extra_minutes=extra
+                )
+                planner.used += extra
+        # One pass over a topic's cards per day, however many items the topic has.
+        day_mastery: dict[int, float] = {}
+        for item in items.values():
+            if item.topic_id not in day_mastery:
+                day_mastery[item.topic_id] = mastery(item.topic_id, day_end.astimezone(UTC))
+            item.predicted_mastery = day_mastery[item.topic_id]
+        plan_days.append(PlanDay(day, list(items.values())))
+
+    forecasts = [
+        ExamForecast(
+            goal.id,
+            goal.topic_id,
+            goal.due_date,
+            goal.target_mastery,
+            mastery(goal.topic_id, exam_moment(goal)),
+        )
+        for goal in exams
+    ]
+    return Plan(now, plan_days, forecasts)
+
+
+def _prepare_exam(
+    planner: "_DayPlanner", goal: StudyGoal, card_ids: list[int], moment: datetime
+) -> None:
+    """Review the topic's weakest cards at the exam until its predicted mastery meets the
+    target or the day is full.
+
+    Incremental: one pass for the predicted recall of each card at the exam, then a heap
+    of the cards not yet reviewed today; a review changes only its own card's recall, so
+    the running sum is updated by that card's difference alone.
+    """
+    if not card_ids:
+        return
+    sim = planner.sim
+    recall = {i: retrievability(sim[i], moment) for i in card_ids}
+    total = sum(recall.values())
+    goal_total = goal.target_mastery * len(card_ids)
+    heap = [(recall[i], i) for i in card_ids if i not in planner.reviewed]
+    heapq.heapify(heap)
+    reason = _exam_reason(goal)
+    while heap and total < goal_total:
+        _, weakest = heapq.heappop(heap)
+        if not planner.add_review(weakest, (goal.topic_id, f"exam{goal.id}"), "QUIZ", reason):
+            break
+        total += retrievability(sim[weakest], moment) - recall[weakest]
+
+
+class _Work:
+    """The simulated reviews a day of the plan may still spend (each is an FSRS step)."""
+
+    def __init__(self, reviews: int) -> None:
+        self.reviews = reviews
+
+
+class _DayPlanner:
+    """One simulated day: the items so far, the minutes used, the cards reviewed."""
+
+    def __init__(self, sim: dict, at: datetime, budget: int, work: _Work) -> None:
+        self.sim, self.at, self.budget, self.work = sim, at, budget, work
+        self.items: dict[tuple[int, str], PlanItem] = {}
+        self.reviewed: set[int] = set()
+        self.used = 0
+
+    def add_review(self, card_id: int, key: tuple[int, str], mode: str, reason: str) -> bool:
+        """Plan a GOOD review of the card if the budget allows; False when the day is full
+        (or the day's share of the plan's work is spent)."""
+        if self.work.reviews <= 0:
+            return False
+        item = self.items.get(key) or PlanItem(key[0], mode, reason)
+        before = item.minutes
+        item.card_ids.append(card_id)
+        if self.used - before + item.minutes > self.budget:
+            item.card_ids.pop()
+            return False
+        self.used += item.minutes - before
+        self.items[key] = item
+        self.sim[card_id] = apply_rating(self.sim[card_id], "GOOD", self.at)
+        self.reviewed.add(card_id)
+        self.work.reviews -= 1
+        return True
+
+
+def _budget(minutes_per_day: int | None, goals: list[StudyGoal]) -> int:
+    if minutes_per_day is None:
+        weekly = sum(goal.target_minutes_per_week or 0 for goal in goals)
+        return max(DEFAULT_BUDGET, math.ceil(weekly / 7))
+    if not MIN_BUDGET <= minutes_per_day <= MAX_BUDGET:
+        raise BadUserInput(
+            f"minutesPerDay must be between {MIN_BUDGET} and {MAX_BUDGET}", field="minutesPerDay"
+        )
+    return minutes_per_day
+
+
+def _due_reason() -> str:
+    return "Cards FSRS schedules for review by the end of this day, most overdue first"
+
+
+def _exam_reason(goal: StudyGoal) -> str:
+    return (
+        f"Exam preparation for '{goal.title}' on {goal.due_date.isoformat()}: brings the "
+        f"predicted recall at the exam up to the {goal.target_mastery:.0%} target"
+    )

@@ -1,0 +1,30 @@
+"""The learner's time zone: IANA names checked against zoneinfo."""
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from db.errors import BadUserInput
+
+DEFAULT_TIMEZONE = "UTC"
+
+
+def check_timezone(name: str) -> str:
+    """The IANA name as given if zoneinfo knows it, else BAD_USER_INPUT."""
+    cleaned = name.strip()
+    # available_timezones() excludes paths and odd files that ZoneInfo() would open.
+    if cleaned not in available_timezones() and cleaned != "UTC":
+        raise BadUserInput(
+            f"{name!r} is not an IANA time zone name such as 'Europe/Paris'", field="timezone"
+        )
+    try:
+        ZoneInfo(cleaned)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise BadUserInput(f"{name!r} is not a known time zone", field="timezone") from error
+    return cleaned
+
+
+def user_zone(name: str | None) -> ZoneInfo:
+    """The zone of a stored name; UTC for none or a name the system no longer knows."""
+    try:
+        return ZoneInfo(name or DEFAULT_TIMEZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TIMEZONE)

@@ -1,0 +1,88 @@
+"""DataLoaders of the learning domain: cards, card pages per topic, topic progress."""
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+
+from strawberry.dataloader import DataLoader
+
+from db.cards import count_cards_for_topics, get_cards_by_ids, list_cards_for_topics
+from db.engine import SessionFactory
+from db.models import Card
+from db.pagination import Page, PageRequest
+from db.progress import TopicProgressFacts, list_topic_progress
+
+CardPageKey = tuple[int, PageRequest, bool]
+CardCountKey = tuple[int, bool]
+
+
+def card_loader(session_factory: SessionFactory, owner_id: int) -> DataLoader[int, Card | None]:
+    """Cards by id; another user's card loads as None."""
+
+    async def load(card_ids: list[int]) -> list[Card | None]:
+        async with session_factory() as session:
+            rows = await get_cards_by_ids(session, owner_id=owner_id, card_ids=card_ids)
+        return [rows.get(card_id) for card_id in card_ids]
+
+    return DataLoader(load_fn=load)
+
+
+def cards_page_by_topic_loader(
+    session_factory: SessionFactory, owner_id: int, clock: Callable[[], datetime]
+) -> DataLoader[CardPageKey, Page[Card]]:
+    """A page of cards per (topic, page request, due only): one statement per distinct request."""
+
+    async def load(keys: list[CardPageKey]) -> list[Page[Card]]:
+        topics_by_request: dict[tuple[PageRequest, bool], list[int]] = defaultdict(list)
+        for topic_id, request, due_only in keys:
+            topics_by_request[(request, due_only)].append(topic_id)
+        now = clock()
+        pages: dict[CardPageKey, Page[Card]] = {}
+        async with session_factory() as session:
+            for (request, due_only), topic_ids in topics_by_request.items():
+                by_topic = await list_cards_for_topics(
+                    session,
+                    owner_id=owner_id,
+                    topic_ids=topic_ids,
+                    page=request,
+                    now=now,
+                    due_only=due_only,
+                )
+                for topic_id in topic_ids:
+                    pages[(topic_id, request, due_only)] = by_topic[topic_id]
+        return [pages[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def cards_count_by_topic_loader(
+    session_factory: SessionFactory, owner_id: int, clock: Callable[[], datetime]
+) -> DataLoader[CardCountKey, int]:
+    async def load(keys: list[CardCountKey]) -> list[int]:
+        now = clock()
+        counts: dict[CardCountKey, int] = {}
+        async with session_factory() as session:
+            for due_only in {due_only for _, due_only in keys}:
+                topic_ids = [topic_id for topic_id, flag in keys if flag == due_only]
+                by_topic = await count_cards_for_topics(
+                    session, owner_id=owner_id, topic_ids=topic_ids, now=now, due_only=due_only
+                )
+                counts.update({(topic_id, due_only): n for topic_id, n in by_topic.items()})
+        return [counts[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def progress_by_topic_loader(
+    session_factory: SessionFactory, owner_id: int, clock: Callable[[], datetime]
+) -> DataLoader[int, TopicProgressFacts]:
+    """Progress per topic in a constant number of statements (see list_topic_progress)."""
+
+    async def load(topic_ids: list[int]) -> list[TopicProgressFacts]:
+        async with session_factory() as session:
+            facts = await list_topic_progress(
+                session, owner_id=owner_id, topic_ids=topic_ids, now=clock()
+            )
+        return [facts[topic_id] for topic_id in topic_ids]
+
+    return DataLoader(load_fn=load)

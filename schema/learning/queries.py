@@ -1,0 +1,173 @@
+"""Reading cards, progress, goals, metrics, plans and recommendations."""
+
+from datetime import date
+from typing import Annotated
+
+import strawberry
+
+from db import cards, goals, metrics, planning, study_plan
+from db.engine import unit_of_work
+from db.errors import BadUserInput
+from db.progress import list_topic_progress
+from schema.context import Info
+from schema.learning.insights import (
+    DailyStudy,
+    ImprovementArea,
+    StudyMetrics,
+    StudyPlan,
+    TopicRecommendation,
+)
+from schema.learning.types import Card, GoalStatus, StudyGoal, TopicProgress
+from schema.relay import (
+    Connection,
+    connection_from_page,
+    load_or_not_found,
+    optional_row_id,
+    page_request,
+    row_id_of,
+)
+
+MAX_LIMIT = 50
+
+
+def _limit(limit: int | None, default: int = 5) -> int:
+    """A list's `limit`: 1 to MAX_LIMIT, else BAD_USER_INPUT (never silently clamped)."""
+    if limit is None:
+        return default
+    if not 1 <= limit <= MAX_LIMIT:
+        raise BadUserInput(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
+    return limit
+
+
+@strawberry.type
+class LearningQueries:
+    @strawberry.field(description="Progress of one of the learner's topics; NOT_FOUND for others.")
+    async def topic_progress(self, info: Info, topic_id: strawberry.ID) -> TopicProgress:
+        loaders = info.context.loaders
+        row_id = row_id_of(topic_id, "Topic", field="topicId")
+        await load_or_not_found(loaders.topic_by_id, row_id, "Topic")
+        return TopicProgress.from_facts(await loaders.progress_by_topic.load(row_id))
+
+    @strawberry.field(description="The learner's cards, newest first; optionally one topic's.")
+    async def cards(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        topic_id: strawberry.ID | None = None,
+        due_only: bool | None = False,
+    ) -> Connection[Card]:
+        context = info.context
+        owner_id = context.require_user_id()
+        topic_row_id = optional_row_id(topic_id, "Topic", field="topicId")
+        now = context.clock()
+        request = page_request(first, after)
+        async with unit_of_work(context.session_factory) as session:
+            page = await cards.list_cards_for_owner(
+                session,
+                owner_id=owner_id,
+                page=request,
+                now=now,
+                topic_id=topic_row_id,
+                due_only=bool(due_only),
+            )
+
+        async def count() -> int:
+            async with unit_of_work(context.session_factory) as session:
+                return await cards.count_cards_for_owner(
+                    session,
+                    owner_id=owner_id,
+                    now=now,
+                    topic_id=topic_row_id,
+                    due_only=bool(due_only),
+                )
+
+        return connection_from_page(page, Card.from_row, count)
+
+    @strawberry.field(description="The learner's goals, oldest first; optionally of one status.")
+    async def study_goals(self, info: Info, status: GoalStatus | None = None) -> list[StudyGoal]:
+        context = info.context
+        async with unit_of_work(context.session_factory) as session:
+            views = await goals.list_study_goals_for_owner(
+                session,
+                owner_id=context.require_user_id(),
+                now=context.clock(),
+                status=status.value if status else None,
+            )
+        return [StudyGoal.from_view(view) for view in views]
+
+    @strawberry.field(
+        description="Study from `from` to `to` (default: the 30 days up to today), in the "
+        "learner's time zone."
+    )
+    async def study_metrics(
+        self,
+        info: Info,
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None,
+    ) -> StudyMetrics:
+        context = info.context
+        owner_id = context.require_user_id()
+        now = context.clock()
+        async with unit_of_work(context.session_factory) as session:
+            facts = await metrics.get_study_metrics(
+                session, owner_id=owner_id, start=from_, end=to, now=now
+            )
+            progress = await list_topic_progress(
+                session, owner_id=owner_id, topic_ids=facts.topic_ids, now=now
+            )
+        return StudyMetrics(
+            from_=facts.start,
+            to=facts.end,
+            total_minutes=facts.total_minutes,
+            sessions_count=facts.sessions_count,
+            messages_count=facts.messages_count,
+            reviews_count=facts.reviews_count,
+            correct_rate=facts.correct_rate,
+            current_streak_days=facts.current_streak_days,
+            longest_streak_days=facts.longest_streak_days,
+            daily=[DailyStudy.from_facts(day) for day in facts.daily],
+            topics=[TopicProgress.from_facts(progress[i]) for i in facts.topic_ids],
+        )
+
+    @strawberry.field(
+        description="Due reviews and goal work spread over the next `days` days (1 to 60) "
+        "within `minutesPerDay` (default: the weekly goals' daily share, at least 30)."
+    )
+    async def study_plan(
+        self, info: Info, days: int | None = 7, minutes_per_day: int | None = None
+    ) -> StudyPlan:
+        context = info.context
+        async with unit_of_work(context.session_factory) as session:
+            plan = await study_plan.build_study_plan(
+                session,
+                owner_id=context.require_user_id(),
+                now=context.clock(),
+                days=7 if days is None else days,
+                minutes_per_day=minutes_per_day,
+            )
+        return StudyPlan.from_plan(plan)
+
+    @strawberry.field(description="Topics to study next: due cards, goal urgency, neglect.")
+    async def next_up_topics(self, info: Info, limit: int | None = 5) -> list[TopicRecommendation]:
+        context = info.context
+        async with unit_of_work(context.session_factory) as session:
+            items = await planning.list_next_up_topics(
+                session,
+                owner_id=context.require_user_id(),
+                now=context.clock(),
+                limit=_limit(limit),
+            )
+        return [TopicRecommendation.from_facts(item) for item in items]
+
+    @strawberry.field(description="The weakest topics: low mastery, wrong answers, lapses.")
+    async def improvement_areas(self, info: Info, limit: int | None = 5) -> list[ImprovementArea]:
+        context = info.context
+        async with unit_of_work(context.session_factory) as session:
+            items = await planning.list_improvement_areas(
+                session,
+                owner_id=context.require_user_id(),
+                now=context.clock(),
+                limit=_limit(limit),
+            )
+        return [ImprovementArea.from_facts(item) for item in items]
