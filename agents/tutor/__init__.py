@@ -1,0 +1,1 @@
+"""The tutor agent (OpenAI Agents SDK): prompts, tools, model providers, turn runner."""

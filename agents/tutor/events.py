@@ -1,0 +1,101 @@
+"""The wire form of a message's events on the bus, shared by the runner and subscribers.
+
+Every event of a message is published twice, on the message's channel (for
+`messageEvents`) and on its session's (for `sessionEvents`). Payloads are small JSON
+objects (PostgreSQL NOTIFY carries at most 8000 bytes): deltas are a few words, tool
+events carry a truncated output, and terminal events carry no text at all, since a
+subscriber reads the final message from the database.
+"""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+DELTA = "delta"
+TOOL_CALL = "tool_call"
+COMPLETED = "completed"
+CANCELLED = "cancelled"
+FAILED = "failed"
+ADDED = "added"
+TERMINAL_TYPES = frozenset({COMPLETED, CANCELLED, FAILED})
+TERMINAL_TYPE_BY_STATUS = {"COMPLETE": COMPLETED, "CANCELLED": CANCELLED, "FAILED": FAILED}
+
+CONTROL_CHANNEL = "tutor:control"
+# Room left for the envelope inside PostgreSQL's 8000-byte NOTIFY payload.
+TOOL_OUTPUT_EVENT_CHARS = 2000
+
+
+def message_channel(message_id: int) -> str:
+    return f"message:{message_id}"
+
+
+def session_channel(session_id: int) -> str:
+    return f"session:{session_id}"
+
+
+@dataclass(frozen=True)
+class MessageEventData:
+    """One event of one message, as published and as received."""
+
+    type: str
+    message_id: int
+    session_id: int
+    seq: int
+    delta: str | None = None
+    tool_call: dict[str, Any] | None = None
+    code: str | None = None
+    retryable: bool | None = None
+
+    @property
+    def terminal(self) -> bool:
+        return self.type in TERMINAL_TYPES
+
+    def encode(self) -> str:
+        payload: dict[str, Any] = {
+            "type": self.type,
+            "message_id": self.message_id,
+            "session_id": self.session_id,
+            "seq": self.seq,
+        }
+        if self.delta is not None:
+            payload["delta"] = self.delta
+        if self.tool_call is not None:
+            payload["tool_call"] = _bounded_tool_call(self.tool_call)
+        if self.code is not None:
+            payload["code"] = self.code
+            payload["retryable"] = bool(self.retryable)
+        return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+
+    @classmethod
+    def decode(cls, payload: str) -> "MessageEventData":
+        data = json.loads(payload)
+        return cls(
+            type=data["type"],
+            message_id=data["message_id"],
+            session_id=data["session_id"],
+            seq=data["seq"],
+            delta=data.get("delta"),
+            tool_call=data.get("tool_call"),
+            code=data.get("code"),
+            retryable=data.get("retryable"),
+        )
+
+
+def _bounded_tool_call(tool_call: dict[str, Any]) -> dict[str, Any]:
+    output = tool_call.get("output")
+    if isinstance(output, str) and len(output) > TOOL_OUTPUT_EVENT_CHARS:
+        # The full output is in the row (Message.toolCalls); the event carries a preview.
+        return {**tool_call, "output": output[:TOOL_OUTPUT_EVENT_CHARS] + "…"}
+    return tool_call
+
+
+def encode_cancel_request(message_id: int) -> str:
+    return json.dumps({"cancel": message_id})
+
+
+def decode_cancel_request(payload: str) -> int | None:
+    try:
+        value = json.loads(payload).get("cancel")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, int) else None

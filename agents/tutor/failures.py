@@ -1,0 +1,50 @@
+"""Why a turn failed, in the words of `MessageFailed.code`, and whether a retry may help."""
+
+import logging
+from dataclasses import dataclass
+
+import httpx2
+import openai
+from agents.exceptions import MaxTurnsExceeded, ModelTimeoutError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TurnFailure:
+    """A provider or run failure as the client sees it (the message is safe to show)."""
+
+    # PROVIDER_UNAVAILABLE, RATE_LIMITED, PROVIDER_AUTH, TIMEOUT, MAX_TURNS or INTERNAL
+    code: str
+    retryable: bool
+    message: str
+
+
+# Timeouts raised by the HTTP stack while a stream is being read: openai wraps the
+# ones raised before the response starts (APITimeoutError) but not those met while
+# iterating an SSE body. openai 3.x runs on httpx2 (not httpx).
+_READ_TIMEOUTS = (httpx2.TimeoutException,)
+# A connection that drops in the middle of a streamed body, likewise unwrapped.
+_TRANSPORT_ERRORS = (httpx2.TransportError, ConnectionError)
+
+
+def classify_failure(exc: BaseException) -> TurnFailure:
+    """Map an exception from a run to a client-facing code and whether to retry."""
+    # Order matters: APITimeoutError is an APIConnectionError, and the read timeouts
+    # are transport errors.
+    if isinstance(exc, MaxTurnsExceeded):
+        return TurnFailure("MAX_TURNS", False, "the tutor needed too many steps to answer")
+    if isinstance(exc, (openai.APITimeoutError, ModelTimeoutError, TimeoutError)):
+        return TurnFailure("TIMEOUT", True, "the model provider did not answer in time")
+    if isinstance(exc, _READ_TIMEOUTS):
+        return TurnFailure("TIMEOUT", True, "the model provider did not answer in time")
+    if isinstance(exc, openai.RateLimitError):
+        return TurnFailure("RATE_LIMITED", True, "the model provider is rate limiting us")
+    if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
+        return TurnFailure("PROVIDER_AUTH", False, "the model provider refused our credentials")
+    if isinstance(exc, openai.APIStatusError) and exc.status_code >= 500:
+        return TurnFailure("PROVIDER_UNAVAILABLE", True, "the model provider failed")
+    if isinstance(exc, (openai.APIConnectionError, *_TRANSPORT_ERRORS)):
+        return TurnFailure("PROVIDER_UNAVAILABLE", True, "the model provider cannot be reached")
+    logger.error("unexpected failure in a tutor turn", exc_info=exc)
+    return TurnFailure("INTERNAL", False, "the tutor failed unexpectedly")

@@ -1,0 +1,97 @@
+"""Grade a learner's free-text answer against a card's back, offline and deterministically.
+
+The grade is an FSRS rating name. It rests on recall of the answer's content words:
+how many of the words that carry the expected answer appear in the reply (allowing
+plural/tense endings and small typos). Short answers ("mutable", "`None`") need nearly
+all of their words; long definitional answers need the gist, not a recitation.
+"""
+
+import re
+from difflib import SequenceMatcher
+
+_TOKEN = re.compile(r"[a-z0-9_]+")
+_STOPWORDS = {
+    "a", "an", "the", "is", "are", "was", "were", "be", "been", "of", "to", "in", "on", "for",
+    "and", "or", "it", "its", "that", "this", "with", "as", "by", "at", "from", "which",
+    "can", "has", "have", "do", "does", "you", "your", "not", "no", "so", "such", "also",
+    "usually", "some", "any", "all", "into", "their", "they", "them", "will", "would",
+}  # fmt: skip
+_NEGATIONS = {"not", "no", "never", "cannot", "isn", "aren", "doesn", "don", "can't", "nothing"}
+# Both sides are capped: every expected word is compared with every given one, and a
+# 5,000-character back against a 2,000-character answer took 1.7 s on the event loop.
+MAX_EXPECTED_WORDS = 40
+MAX_GIVEN_WORDS = 150
+# SequenceMatcher's ratio is at most 2 * shorter / (sum of lengths): below this length
+# ratio it cannot reach the 0.85 a typo needs, so the comparison is skipped exactly.
+_TYPO_RATIO = 0.85
+_TYPO_LENGTHS = _TYPO_RATIO / (2 - _TYPO_RATIO)
+_GIVE_UPS = {"", "idk", "i don't know", "i dont know", "no idea", "dunno", "pass", "?", "skip"}
+
+
+def grade_answer(expected: str, given: str) -> str:
+    """AGAIN, HARD, GOOD or EASY for `given` as an answer whose correct form is `expected`."""
+    given_clean = " ".join(given.lower().split()).strip(" .!?")
+    if given_clean in _GIVE_UPS:
+        return "AGAIN"
+    expected_words = _words(expected)[:MAX_EXPECTED_WORDS]
+    given_words = _words(given)[:MAX_GIVEN_WORDS]
+    if not expected_words:
+        # Nothing but stopwords to compare ("It is."): fall back to the whole text.
+        return "GOOD" if _normal(expected) == _normal(given) else "AGAIN"
+    if _normal(given) == _normal(expected):
+        return "EASY"
+    hits = sum(1 for word in expected_words if _matches(word, given_words))
+    recall = hits / len(expected_words)
+    short = len(expected_words) <= 3
+    good, hard = (0.99, 0.5) if short else (0.6, 0.3)
+    rating = "GOOD" if recall >= good else "HARD" if recall >= hard else "AGAIN"
+    # "not mutable" for "mutable" is the opposite answer, however many words it shares.
+    # (Only for short answers: a long one words its negations too freely to compare.)
+    if short and _negated(given) != _negated(expected):
+        rating = "AGAIN"
+    return rating
+
+
+def _normal(text: str) -> str:
+    return " ".join(_TOKEN.findall(text.lower()))
+
+
+def _words(text: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for token in _TOKEN.findall(text.lower().replace("\u2019", "'")):
+        if token not in _STOPWORDS:
+            seen.setdefault(_stem(token))
+    return list(seen)
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ies", "es", "s", "ed", "ing", "ly"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+_NEGATING_PREFIXES = ("im", "in", "un", "non", "ir", "il", "dis")
+
+
+def _matches(word: str, given: list[str]) -> bool:
+    if word in given:
+        return True
+    # Typos: "imutable" for "immutable". Short words must match exactly (set/get),
+    # and "immutable" is the opposite of "mutable", not a typo of it.
+    return len(word) >= 5 and any(
+        min(len(word), len(other)) / max(len(word), len(other)) >= _TYPO_LENGTHS
+        and SequenceMatcher(None, word, other).ratio() >= _TYPO_RATIO
+        and not _antonyms(word, other)
+        for other in given
+    )
+
+
+def _antonyms(first: str, second: str) -> bool:
+    shorter, longer = sorted((first, second), key=len)
+    return longer.endswith(shorter) and longer[: -len(shorter)] in _NEGATING_PREFIXES
+
+
+def _negated(text: str) -> bool:
+    tokens = re.findall(r"[a-z']+", text.lower().replace("\u2019", "'"))
+    return any(token in _NEGATIONS or token.endswith("n't") for token in tokens)

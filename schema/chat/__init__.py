@@ -1,0 +1,1 @@
+"""The chat domain: messages, the tutor's turns, their events, and the models."""

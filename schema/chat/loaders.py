@@ -1,0 +1,78 @@
+"""DataLoaders of the chat domain."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from strawberry.dataloader import DataLoader
+
+from db import chat
+from db.engine import SessionFactory
+from db.models import Message
+
+
+@dataclass(frozen=True)
+class MessagePageRequest:
+    """`first` oldest after a cursor, or (from_end) the newest before one."""
+
+    first: int
+    after_id: int | None = None
+    before_id: int | None = None
+    from_end: bool = False
+
+
+MessagePage = tuple[list[Message], bool]
+
+
+def message_loader(
+    session_factory: SessionFactory, owner_id: int
+) -> DataLoader[int, Message | None]:
+    """Messages by id; another user's message loads as None."""
+
+    async def load(message_ids: list[int]) -> list[Message | None]:
+        async with session_factory() as session:
+            rows = await chat.get_messages_by_ids(
+                session, owner_id=owner_id, message_ids=message_ids
+            )
+        return [rows.get(message_id) for message_id in message_ids]
+
+    return DataLoader(load_fn=load)
+
+
+def messages_page_by_session_loader(
+    session_factory: SessionFactory, owner_id: int
+) -> DataLoader[tuple[int, MessagePageRequest], MessagePage]:
+    """A page of messages per (session, request): one statement per distinct request."""
+
+    async def load(keys: list[tuple[int, MessagePageRequest]]) -> list[MessagePage]:
+        sessions_by_request: dict[MessagePageRequest, list[int]] = defaultdict(list)
+        for session_id, request in keys:
+            sessions_by_request[request].append(session_id)
+        pages: dict[tuple[int, MessagePageRequest], MessagePage] = {}
+        async with session_factory() as session:
+            for request, session_ids in sessions_by_request.items():
+                by_session = await chat.list_messages_for_sessions(
+                    session,
+                    owner_id=owner_id,
+                    session_ids=session_ids,
+                    first=request.first,
+                    after_id=request.after_id,
+                    before_id=request.before_id,
+                    from_end=request.from_end,
+                )
+                pages.update({(sid, request): by_session[sid] for sid in session_ids})
+        return [pages[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def messages_count_by_session_loader(
+    session_factory: SessionFactory, owner_id: int
+) -> DataLoader[int, int]:
+    async def load(session_ids: list[int]) -> list[int]:
+        async with session_factory() as session:
+            counts = await chat.count_messages_for_sessions(
+                session, owner_id=owner_id, session_ids=session_ids
+            )
+        return [counts[session_id] for session_id in session_ids]
+
+    return DataLoader(load_fn=load)
