@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from db.access_tokens import TokenPolicy, issue_access_token
 from db.engine import SessionFactory, unit_of_work
 from db.errors import Conflict, Unauthenticated
+from db.login_throttle import LoginKeys, LoginLimits, count_login_attempt, forgive_login_attempt
 from db.models import RefreshToken, User
 from db.passwords import burn_verification_time, hash_password, verify_password
 from db.types import utcnow
@@ -64,15 +65,28 @@ async def register_user(
 
 
 async def login_user(
-    session_factory: SessionFactory, *, policy: TokenPolicy, email: str, password: str
+    session_factory: SessionFactory,
+    *,
+    policy: TokenPolicy,
+    email: str,
+    password: str,
+    client_address: str | None = None,
+    limits: LoginLimits | None = None,
+    now: datetime | None = None,
 ) -> Credentials:
     """Check the password and sign in; one message for unknown email and wrong password.
 
-    The argon2 check (tens of milliseconds, 64 MiB) runs with no database connection
-    held, so a burst of logins cannot drain the pool other requests need.
+    The attempt is counted first (db/login_throttle.py): past the limit it is
+    RATE_LIMITED without a password check. The argon2 check (tens of milliseconds,
+    64 MiB) runs with no database connection held, so a burst of logins cannot drain
+    the pool other requests need.
     """
     address = email.strip().lower()
+    keys = LoginKeys.of(address, client_address)
+    limits = limits or LoginLimits()
     user = None
+    async with unit_of_work(session_factory) as session:
+        await count_login_attempt(session, keys=keys, limits=limits, now=now or utcnow())
     if "\x00" not in address:  # PostgreSQL refuses NUL in text; no account has one
         async with session_factory() as session:
             user = (await session.exec(select(User).where(User.email == address))).first()
@@ -82,6 +96,7 @@ async def login_user(
     if not await verify_password(user.password_hash, password):
         raise Unauthenticated(_INVALID_LOGIN)
     async with unit_of_work(session_factory) as session:
+        await forgive_login_attempt(session, keys=keys)
         return await _credentials(session, policy=policy, user=user)
 
 

@@ -2,9 +2,10 @@
 
 import strawberry
 
-from db import accounts
+from db import accounts, profiles
+from db.engine import unit_of_work
 from schema.context import Info
-from schema.users.types import AuthPayload, LoginInput, RegisterInput
+from schema.users.types import AuthPayload, LoginInput, RegisterInput, UpdateMeInput, User
 
 
 @strawberry.type
@@ -21,7 +22,10 @@ class UserMutations:
         )
         return AuthPayload.from_credentials(credentials)
 
-    @strawberry.mutation(description="Sign in with email and password.")
+    @strawberry.mutation(
+        description="Sign in with email and password. Failed attempts are throttled per "
+        "email and client address (RATE_LIMITED with extensions.retryAfterSeconds)."
+    )
     async def login(self, info: Info, input: LoginInput) -> AuthPayload:
         context = info.context
         credentials = await accounts.login_user(
@@ -29,6 +33,9 @@ class UserMutations:
             policy=context.token_policy,
             email=input.email,
             password=input.password,
+            client_address=context.client_address,
+            limits=context.login_limits,
+            now=context.clock(),
         )
         return AuthPayload.from_credentials(credentials)
 
@@ -53,3 +60,18 @@ class UserMutations:
             user_id=info.context.require_user_id(),
             refresh_token=refresh_token,
         )
+
+    @strawberry.mutation(
+        description="Change the signed-in user's display name or time zone (BAD_USER_INPUT "
+        "for a name zoneinfo does not know)."
+    )
+    async def update_me(self, info: Info, input: UpdateMeInput) -> User:
+        context = info.context
+        async with unit_of_work(context.session_factory) as session:
+            row = await profiles.update_profile(
+                session,
+                user_id=context.require_user_id(),
+                display_name=input.display_name,
+                timezone=input.timezone,
+            )
+        return User.from_row(row)
