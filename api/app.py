@@ -1,10 +1,14 @@
 """The composition root: create_app(settings) wires settings, database, bus and schema."""
 
+import hashlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from importlib.metadata import version
 
+from agents import set_tracing_disabled
+from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -15,10 +19,23 @@ from api.graphql_view import StudygraphGraphQL
 from api.health import healthz, readyz
 from api.settings import Settings
 from db.access_tokens import TokenPolicy
-from db.engine import create_engine, create_session_factory, dialect_name, normalize_database_url
+from db.engine import (
+    create_engine,
+    create_session_factory,
+    dialect_name,
+    normalize_database_url,
+)
+from db.extraction import ExtractionLimits
+from db.extraction_pool import ExtractionPool
+from db.login_throttle import LoginLimits
+from db.material_sweeper import StaleMaterialSweeper
 from db.pubsub import Bus
+from db.types import utcnow
+from schema.background import BackgroundTasks
 from schema.build import build_schema
 from schema.context import ServerFacts
+from tutor.providers import ModelCatalog, ProviderSettings, configured_providers
+from tutor.turn import Generations, GenerationSettings
 
 logger = logging.getLogger(__name__)
 
@@ -29,18 +46,55 @@ def create_app(settings: Settings) -> Starlette:
         build_schema(mask_unexpected_errors=settings.is_production),
         graphql_ide=None if settings.is_production else "graphiql",
         allowed_origins=settings.allowed_origins,
+        # Uploads: BodySizeLimit enforces the size limit and the CSRF preflight header.
+        multipart_uploads_enabled=True,
     )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         database_url = normalize_database_url(settings.database_url)
         engine = create_engine(database_url)
-        bus = Bus(settings.broadcast_url)
+        bus = Bus(settings.broadcast_url, namespace=broadcast_namespace(database_url))
         await bus.connect()
         app.state.engine = engine
         app.state.bus = bus
+        tasks = BackgroundTasks()
+        extraction = ExtractionPool(
+            max_workers=settings.material_workers,
+            limits=ExtractionLimits(seconds=settings.material_processing_seconds),
+        )
+        app.state.extraction = extraction
+        session_factory = create_session_factory(engine)
+        # Uploads a dead process left PROCESSING would otherwise never finish: swept at
+        # start-up and then periodically (another process may die while this one runs).
+        sweeper = StaleMaterialSweeper(
+            session_factory, bus, interval_seconds=settings.material_sweep_interval_seconds
+        )
+        await sweeper.sweep_once()
+        sweeper.start()
+        catalog = build_model_catalog(settings)
+        generations = Generations(
+            session_factory=session_factory,
+            bus=bus,
+            catalog=catalog,
+            clock=utcnow,
+            settings=generation_settings(settings),
+        )
+        await generations.start()
+        app.state.generations = generations
         app.state.context_values = {
-            "session_factory": create_session_factory(engine),
+            "tasks": tasks,
+            "extraction": extraction,
+            "generations": generations,
+            "models": catalog,
+            "daily_token_budget": settings.daily_token_budget,
+            "max_running_answers": settings.max_running_answers_per_user,
+            "login_limits": LoginLimits(
+                per_client=settings.login_attempts_per_client,
+                per_account=settings.login_attempts_per_account,
+                window=timedelta(seconds=settings.login_window_seconds),
+            ),
+            "session_factory": session_factory,
             "token_policy": TokenPolicy(secret=settings.resolve_jwt_secret()),
             "bus": bus,
             "server": ServerFacts(
@@ -59,6 +113,13 @@ def create_app(settings: Settings) -> Starlette:
         try:
             yield
         finally:
+            # Running turns and uploads end (or are cancelled) before their bus and
+            # database go away underneath them.
+            await sweeper.close()
+            await generations.close()
+            await tasks.close()
+            extraction.close()
+            await catalog.close()
             await bus.disconnect()
             await engine.dispose()
 
@@ -81,9 +142,45 @@ def create_app(settings: Settings) -> Starlette:
                     "apollo-require-preflight",
                 ],
             ),
-            Middleware(BodySizeLimit, max_bytes=settings.max_request_bytes),
+            Middleware(
+                BodySizeLimit,
+                max_bytes=settings.max_request_bytes,
+                max_upload_bytes=settings.max_upload_bytes,
+            ),
         ],
         lifespan=lifespan,
+    )
+
+
+def broadcast_namespace(database_url: str) -> str:
+    """The same for every process of one deployment (one database), different otherwise."""
+    identity = make_url(database_url).render_as_string(hide_password=True)
+    return "sg" + hashlib.sha256(identity.encode()).hexdigest()[:10]
+
+
+def build_model_catalog(settings: Settings) -> ModelCatalog:
+    """The models this server offers: the offline tutor and the configured providers."""
+    # The SDK exports traces to OpenAI unless told not to; that is opt-in here.
+    set_tracing_disabled(not settings.agents_tracing)
+    explicit = {
+        name: ProviderSettings(base_url=values.get("base_url"), api_key=values.get("api_key"))
+        for name, values in settings.providers.items()
+    }
+    return ModelCatalog(
+        default_model=settings.model,
+        providers=configured_providers(explicit),
+        request_timeout_seconds=settings.model_timeout_seconds,
+    )
+
+
+def generation_settings(settings: Settings) -> GenerationSettings:
+    return GenerationSettings(
+        lease_seconds=settings.generation_lease_seconds,
+        reap_interval=settings.generation_reap_interval_seconds,
+        max_turns=settings.max_turns,
+        turn_timeout_seconds=settings.turn_timeout_seconds,
+        model_call_timeout_seconds=settings.model_timeout_seconds,
+        tracing=settings.agents_tracing,
     )
 
 

@@ -2,16 +2,16 @@
 
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, type_coerce
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.errors import BadUserInput
-from db.models import StudySession, Topic
+from db.models import CardReview, StudySession, Topic
 from db.ownership import get_owned
 from db.pagination import Page, PageRequest, apply_keyset, partitioned_page_statement, to_page
 from db.topics import get_topic
-from db.types import utcnow
+from db.types import UTCDateTime, utcnow
 from db.validation import clean_optional_text, clean_text
 
 TITLE_MAX = 200
@@ -133,20 +133,51 @@ async def get_current_session(session: AsyncSession, *, owner_id: int) -> StudyS
 
 
 async def get_current_topic(session: AsyncSession, *, owner_id: int) -> Topic | None:
-    """The topic of the newest active session with a topic, else of the newest session."""
-    query = (
+    """The topic of the newest active session with a topic, else the topic studied last.
+
+    "Studied last" weighs sessions (by their end, or start while active) against card
+    reviews (by when they happened): reviewing a topic's cards is studying it too.
+    """
+    active = await session.exec(
         select(Topic)
         .join(StudySession, col(StudySession.topic_id) == Topic.id)
-        .where(StudySession.owner_id == owner_id, Topic.owner_id == owner_id)
-        # Active sessions first (ended_at NULL sorts as 0), then the most recent start.
-        .order_by(
-            col(StudySession.ended_at).is_not(None),
-            col(StudySession.started_at).desc(),
-            col(StudySession.id).desc(),
+        .where(
+            StudySession.owner_id == owner_id,
+            Topic.owner_id == owner_id,
+            col(StudySession.ended_at).is_(None),
         )
+        .order_by(col(StudySession.started_at).desc(), col(StudySession.id).desc())
         .limit(1)
     )
-    return (await session.exec(query)).first()
+    topic = active.first()
+    if topic is not None:
+        return topic
+    # Typed, so that both databases hand back an aware UTC datetime.
+    studied_at = type_coerce(
+        func.coalesce(StudySession.ended_at, StudySession.started_at), UTCDateTime()
+    )
+    last_session = (
+        await session.exec(
+            select(Topic, studied_at)
+            .join(StudySession, col(StudySession.topic_id) == Topic.id)
+            .where(StudySession.owner_id == owner_id, Topic.owner_id == owner_id)
+            .order_by(studied_at.desc(), col(StudySession.id).desc())
+            .limit(1)
+        )
+    ).first()
+    last_review = (
+        await session.exec(
+            select(Topic, CardReview.reviewed_at)
+            .join(CardReview, col(CardReview.topic_id) == Topic.id)
+            .where(CardReview.owner_id == owner_id, Topic.owner_id == owner_id)
+            .order_by(col(CardReview.reviewed_at).desc(), col(CardReview.id).desc())
+            .limit(1)
+        )
+    ).first()
+    candidates = [row for row in (last_session, last_review) if row is not None]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda row: row[1])[0]
 
 
 def check_model_name(model: str) -> str:

@@ -11,8 +11,19 @@ from strawberry.extensions import (
 )
 from strawberry.types.execution import ExecutionContext
 
+from schema.chat.models import ModelQueries
+from schema.chat.mutations import ChatMutations
+from schema.chat.queries import ChatQueries
+from schema.chat.subscriptions import ChatSubscriptions
+from schema.chat.types import MESSAGE_EVENT_TYPES
 from schema.context import OperationScope
 from schema.errors import apply_error_codes
+from schema.learning.mutations import LearningMutations
+from schema.learning.queries import LearningQueries
+from schema.materials.mutations import MaterialMutations
+from schema.materials.queries import MaterialQueries
+from schema.materials.subscriptions import MaterialSubscriptions
+from schema.query_cost import QueryCostLimit
 from schema.server.queries import ServerQueries
 from schema.sessions.mutations import SessionMutations
 from schema.sessions.queries import SessionQueries
@@ -27,12 +38,33 @@ CACHE_SIZE = 1024
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(ServerQueries, UserQueries, TopicQueries, SessionQueries):
+class Query(
+    ServerQueries,
+    UserQueries,
+    TopicQueries,
+    SessionQueries,
+    MaterialQueries,
+    ChatQueries,
+    ModelQueries,
+    LearningQueries,
+):
     pass
 
 
 @strawberry.type(description="Everything a client can change.")
-class Mutation(UserMutations, TopicMutations, SessionMutations):
+class Mutation(
+    UserMutations,
+    TopicMutations,
+    SessionMutations,
+    MaterialMutations,
+    ChatMutations,
+    LearningMutations,
+):
+    pass
+
+
+@strawberry.type(description="Everything a client can follow live (graphql-transport-ws).")
+class Subscription(MaterialSubscriptions, ChatSubscriptions):
     pass
 
 
@@ -68,11 +100,15 @@ def build_schema(*, mask_unexpected_errors: bool = True) -> strawberry.Schema:
     return StudygraphSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
+        # Reached only through the MessageEvent interface, so listed explicitly.
+        types=MESSAGE_EVENT_TYPES,
         mask_unexpected_errors=mask_unexpected_errors,
         extensions=[
             OperationScope,
             lambda: AddValidationRules(rules),
             lambda: ParserCache(maxsize=CACHE_SIZE),
             lambda: ValidationCache(maxsize=CACHE_SIZE),
+            QueryCostLimit,
         ],
     )

@@ -5,12 +5,12 @@ socket, so the context holds a session *factory*; each unit of work or DataLoade
 batch opens its own short session.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from strawberry.extensions import SchemaExtension
 from strawberry.types import Info as StrawberryInfo
@@ -18,8 +18,27 @@ from strawberry.types import Info as StrawberryInfo
 from db.access_tokens import TokenPolicy
 from db.engine import SessionFactory
 from db.errors import DomainError, Unauthenticated
+from db.extraction_pool import ExtractionPool
+from db.login_throttle import LoginLimits
 from db.pubsub import Bus
 from db.types import utcnow
+from schema.background import BackgroundTasks
+from schema.chat.loaders import (
+    message_loader,
+    messages_count_by_session_loader,
+    messages_page_by_session_loader,
+)
+from schema.learning.loaders import (
+    card_loader,
+    cards_count_by_topic_loader,
+    cards_page_by_topic_loader,
+    progress_by_topic_loader,
+)
+from schema.materials.loaders import (
+    material_loader,
+    materials_count_by_topic_loader,
+    materials_page_by_topic_loader,
+)
 from schema.sessions.loaders import (
     sessions_count_by_topic_loader,
     sessions_page_by_topic_loader,
@@ -27,6 +46,10 @@ from schema.sessions.loaders import (
 )
 from schema.topics.loaders import topic_loader
 from schema.users.loaders import user_loader
+
+if TYPE_CHECKING:
+    from tutor.providers import ModelCatalog
+    from tutor.turn import Generations
 
 
 @dataclass(frozen=True)
@@ -52,11 +75,35 @@ class Context:
     # Why user_id is None despite credentials being sent (bad or expired token).
     auth_error: DomainError | None = None
     request: Any = None
+    # The app's registry for work that outlives a request (see schema/background.py).
+    tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
+    # The app's bounded thread pool for document extraction (db/extraction_pool.py);
+    # None: each upload gets a private one-worker pool (tests).
+    extraction: ExtractionPool | None = None
+    # "Now" for every rule that depends on time (due cards, streaks, budgets); tests fix it.
+    clock: Callable[[], datetime] = utcnow
+    # This process's tutor turns (tutor.turn.Generations); None where chat is not wired.
+    generations: "Generations | None" = None
+    # Which models exist and how to reach them (tutor.providers.ModelCatalog).
+    models: "ModelCatalog | None" = None
+    # Tokens per user per day; None: unlimited.
+    daily_token_budget: int | None = None
+    # Answers one user may have running at once; None: no limit (tests).
+    max_running_answers: int | None = None
+    # Sign-in throttling (db/login_throttle.py).
+    login_limits: LoginLimits = field(default_factory=LoginLimits)
     # Set by Strawberry from the graphql-transport-ws connection_init payload.
     connection_params: dict[str, Any] | None = None
 
     # Loaders for code that runs outside an operation (none in production).
     _fallback_scope: dict[str, "Loaders"] = field(default_factory=dict, repr=False)
+
+    @property
+    def client_address(self) -> str | None:
+        """The peer's IP address (behind a proxy, uvicorn's --proxy-headers sets it from
+        X-Forwarded-For for trusted proxies); None outside a request."""
+        client = getattr(self.request, "client", None)
+        return client.host if client else None
 
     def require_user_id(self) -> int:
         """The signed-in user's id, or UNAUTHENTICATED."""
@@ -74,7 +121,7 @@ class Context:
         if scope is None:
             scope = self._fallback_scope
         if "loaders" not in scope:
-            scope["loaders"] = Loaders(self.session_factory, self.require_user_id())
+            scope["loaders"] = Loaders(self.session_factory, self.require_user_id(), self.clock)
         return scope["loaders"]
 
 
@@ -98,15 +145,28 @@ class OperationScope(SchemaExtension):
         try:
             yield
         finally:
-            _operation_scope.reset(token)
+            try:
+                _operation_scope.reset(token)
+            except ValueError:
+                # A subscription's stream can be closed from another task than the one
+                # that started it (its token belongs to that task's context); the
+                # scope ends with the subscription either way.
+                _operation_scope.set(None)
 
 
 class Loaders:
     """Per-request DataLoaders, each scoped to the signed-in user."""
 
-    def __init__(self, session_factory: SessionFactory, user_id: int) -> None:
+    def __init__(
+        self,
+        session_factory: SessionFactory,
+        user_id: int,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.session_factory = session_factory
         self.user_id = user_id
+        # "Now" for loaders whose answer depends on time (due cards, recall).
+        self.clock = clock
 
     @cached_property
     def user_by_id(self):
@@ -127,6 +187,46 @@ class Loaders:
     @cached_property
     def sessions_count_by_topic(self):
         return sessions_count_by_topic_loader(self.session_factory, self.user_id)
+
+    @cached_property
+    def material_by_id(self):
+        return material_loader(self.session_factory, self.user_id)
+
+    @cached_property
+    def materials_page_by_topic(self):
+        return materials_page_by_topic_loader(self.session_factory, self.user_id)
+
+    @cached_property
+    def materials_count_by_topic(self):
+        return materials_count_by_topic_loader(self.session_factory, self.user_id)
+
+    @cached_property
+    def message_by_id(self):
+        return message_loader(self.session_factory, self.user_id)
+
+    @cached_property
+    def messages_page_by_session(self):
+        return messages_page_by_session_loader(self.session_factory, self.user_id)
+
+    @cached_property
+    def messages_count_by_session(self):
+        return messages_count_by_session_loader(self.session_factory, self.user_id)
+
+    @cached_property
+    def card_by_id(self):
+        return card_loader(self.session_factory, self.user_id)
+
+    @cached_property
+    def cards_page_by_topic(self):
+        return cards_page_by_topic_loader(self.session_factory, self.user_id, self.clock)
+
+    @cached_property
+    def cards_count_by_topic(self):
+        return cards_count_by_topic_loader(self.session_factory, self.user_id, self.clock)
+
+    @cached_property
+    def progress_by_topic(self):
+        return progress_by_topic_loader(self.session_factory, self.user_id, self.clock)
 
 
 Info = StrawberryInfo[Context, None]

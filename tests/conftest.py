@@ -11,10 +11,19 @@ from api.app import create_app
 from api.settings import Settings
 from db.access_tokens import TokenPolicy
 from db.engine import create_engine, create_session_factory
+from db.login_throttle import LoginLimits
 from db.pubsub import Bus
+from db.types import utcnow
 from schema.build import build_schema
 from schema.context import Context, ServerFacts
 from tests import databases
+from tutor.providers import ModelCatalog
+from tutor.turn import Generations, GenerationSettings
+
+# Short leases and flushes so that tests of dead processes and late subscribers are quick.
+TEST_GENERATION_SETTINGS = GenerationSettings(
+    lease_seconds=3.0, reap_interval=0.5, flush_interval=0.2, stop_grace_seconds=2.0
+)
 
 TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 
@@ -78,6 +87,22 @@ class SchemaHarness:
         self.bus = bus
         self.schema = schema
         self.policy = TokenPolicy(secret=TEST_JWT_SECRET)
+        # Tests that need a fixed "now" replace this (see Context.clock).
+        self.clock = utcnow
+        self.daily_token_budget: int | None = None
+        self.login_limits = LoginLimits()
+        self.max_running_answers: int | None = None
+        # The offline tutor only; provider tests build their own catalog.
+        self.models = ModelCatalog(
+            default_model="local:tutor", providers={}, request_timeout_seconds=5
+        )
+        self.generations = Generations(
+            session_factory=session_factory,
+            bus=bus,
+            catalog=self.models,
+            clock=lambda: self.clock(),
+            settings=TEST_GENERATION_SETTINGS,
+        )
 
     def context(self, user_id: int | None = None) -> Context:
         return Context(
@@ -86,7 +111,26 @@ class SchemaHarness:
             bus=self.bus,
             server=ServerFacts("test", "test", "memory", "local:tutor"),
             user_id=user_id,
+            clock=self.clock,
+            generations=self.generations,
+            models=self.models,
+            daily_token_budget=self.daily_token_budget,
+            login_limits=self.login_limits,
+            max_running_answers=self.max_running_answers,
         )
+
+    async def subscribers_beyond(self, baseline: int, *, seconds: float = 10) -> None:
+        """Waits until more than `baseline` bus subscriptions are open.
+
+        A subscription reaches the bus only after its resolver has read the database,
+        which under load takes longer than any fixed sleep; take the baseline with
+        `self.bus.subscriber_count()` before starting the subscriber.
+        """
+        async with asyncio.timeout(seconds):
+            while True:
+                if self.bus.subscriber_count() > baseline:
+                    return
+                await asyncio.sleep(0.005)
 
     async def execute(self, query: str, variables: dict | None = None, *, user_id=None):
         return await self.schema.execute(
@@ -107,9 +151,13 @@ async def harness(database_url: str) -> AsyncIterator[SchemaHarness]:
     await bus.connect()
     harness = SchemaHarness(create_session_factory(engine), bus, build_schema())
     harness.engine = engine
+    # No background reaper: its queries would count in SQL-count tests; tests that need
+    # it call reap_once().
+    await harness.generations.start(reap=False)
     try:
         yield harness
     finally:
+        await harness.generations.close()
         await bus.disconnect()
         await engine.dispose()
 

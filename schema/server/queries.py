@@ -4,6 +4,7 @@ import strawberry
 
 from db.errors import NotFound
 from schema.context import Info
+from schema.materials.types import StudyMaterial
 from schema.relay import Node, from_global_id
 from schema.server.types import ServerInfo
 from schema.sessions.types import StudySession
@@ -19,6 +20,9 @@ async def _load_node(info: Info, type_name: str, row_id: int) -> Node | None:
     if type_name == "StudySession":
         row = await loaders.session_by_id.load(row_id)
         return StudySession.from_row(row) if row else None
+    if type_name == "StudyMaterial":
+        row = await loaders.material_by_id.load(row_id)
+        return StudyMaterial.from_row(row) if row else None
     if type_name == "User" and row_id == info.context.require_user_id():
         row = await loaders.user_by_id.load(row_id)
         return User.from_row(row) if row else None

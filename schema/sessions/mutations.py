@@ -14,6 +14,10 @@ class SessionMutations:
     @strawberry.mutation(description="Start a study session, on a topic or free.")
     async def start_study_session(self, info: Info, input: StartStudySessionInput) -> StudySession:
         context = info.context
+        model = input.model or context.server.default_model
+        if context.models is not None:
+            # Only a model this server can run: a configured provider (BAD_USER_INPUT else).
+            model = context.models.check(model)
         async with unit_of_work(context.session_factory) as session:
             row = await study_sessions.start_study_session(
                 session,
@@ -21,7 +25,8 @@ class SessionMutations:
                 topic_id=optional_row_id(input.topic_id, "Topic", field="topicId"),
                 title=input.title,
                 mode=(input.mode or StudyMode.EXPLAIN).value,
-                model=input.model or context.server.default_model,
+                model=model,
+                now=context.clock(),
             )
         return StudySession.from_row(row)
 
@@ -33,5 +38,6 @@ class SessionMutations:
                 session,
                 owner_id=context.require_user_id(),
                 session_id=row_id_of(id, "StudySession"),
+                now=context.clock(),
             )
         return StudySession.from_row(row)

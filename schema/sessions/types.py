@@ -9,12 +9,14 @@ import strawberry
 from db.models import StudySession as StudySessionRow
 from db.types import utcnow
 from schema.context import Info
-from schema.relay import Node, to_global_id
+from schema.relay import Connection, Node, to_global_id
 
 if TYPE_CHECKING:
+    from schema.chat.types import Message
     from schema.topics.types import Topic
 
 TopicType = Annotated["Topic", strawberry.lazy("schema.topics.types")]
+MessageType = Annotated["Message", strawberry.lazy("schema.chat.types")]
 
 
 @strawberry.enum(description="How the tutor teaches.")
@@ -58,6 +60,22 @@ class StudySession(Node):
     def duration_seconds(self) -> int:
         end = self.ended_at or utcnow()
         return max(0, int((end - self.started_at).total_seconds()))
+
+    @strawberry.field(
+        description="The session's messages in chronological order; `last` "
+        "(with `before`) reads from the newest, the way a chat view opens."
+    )
+    async def messages(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[MessageType]:
+        from schema.chat.queries import session_messages
+
+        return await session_messages(info, self.row_id, first, after, last, before)
 
     @strawberry.field(description="The topic studied; null for a free session or a deleted topic.")
     async def topic(self, info: Info) -> TopicType | None:

@@ -6,6 +6,8 @@ import strawberry
 
 from db.models import Topic as TopicRow
 from schema.context import Info
+from schema.learning.types import Card, TopicProgress
+from schema.materials.types import StudyMaterial
 from schema.relay import Connection, Node, connection_from_page, page_request, to_global_id
 from schema.sessions.types import StudySession
 
@@ -31,6 +33,19 @@ class Topic(Node):
             updated_at=row.updated_at,
         )
 
+    @strawberry.field(description="Material uploaded to this topic, newest first.")
+    async def materials(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[StudyMaterial]:
+        loaders = info.context.loaders
+        request = page_request(first, after)
+        page = await loaders.materials_page_by_topic.load((self.row_id, request))
+        return connection_from_page(
+            page,
+            StudyMaterial.from_row,
+            lambda: loaders.materials_count_by_topic.load(self.row_id),
+        )
+
     @strawberry.field(description="Study sessions on this topic, newest first.")
     async def sessions(
         self, info: Info, first: int | None = None, after: str | None = None
@@ -42,6 +57,29 @@ class Topic(Node):
             page,
             StudySession.from_row,
             lambda: loaders.sessions_count_by_topic.load(self.row_id),
+        )
+
+    @strawberry.field(description="The topic's cards, newest first; `dueOnly` keeps those due now.")
+    async def cards(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        due_only: bool | None = False,
+    ) -> Connection[Card]:
+        loaders = info.context.loaders
+        request = page_request(first, after)
+        page = await loaders.cards_page_by_topic.load((self.row_id, request, bool(due_only)))
+        return connection_from_page(
+            page,
+            Card.from_row,
+            lambda: loaders.cards_count_by_topic.load((self.row_id, bool(due_only))),
+        )
+
+    @strawberry.field(description="How the topic's learning stands now.")
+    async def progress(self, info: Info) -> TopicProgress:
+        return TopicProgress.from_facts(
+            await info.context.loaders.progress_by_topic.load(self.row_id)
         )
 
 

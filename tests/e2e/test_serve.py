@@ -115,8 +115,8 @@ def server_env(database_url: str, extra: dict[str, str]) -> dict[str, str]:
         STUDYGRAPH_DATABASE_URL=database_url,
         STUDYGRAPH_JWT_SECRET=TEST_JWT_SECRET,
         STUDYGRAPH_BROADCAST_URL="memory://",
-        **extra,
     )
+    env.update(extra)  # a test may override any of the defaults above
     return env
 
 

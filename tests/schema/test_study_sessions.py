@@ -2,9 +2,12 @@
 
 from datetime import timedelta
 
+from db import cards
+from db.engine import unit_of_work
 from db.types import utcnow
 from schema.relay import to_global_id
 from tests.factories import make_session, make_topic, make_user
+from tutor.providers import ModelCatalog, ProviderSettings
 
 START = """
 mutation($input: StartStudySessionInput!) {
@@ -30,6 +33,12 @@ async def test_start_on_a_topic_takes_its_title_and_defaults(harness):
 
 
 async def test_free_session_with_mode_title_and_model(harness):
+    # A provider's models can be chosen once the server has the provider configured.
+    harness.models = ModelCatalog(
+        default_model="local:tutor",
+        providers={"openai": ProviderSettings(base_url="http://127.0.0.1:9/v1", api_key="k")},
+        request_timeout_seconds=5,
+    )
     me = await make_user(harness)
     started = (
         await harness.data(
@@ -44,8 +53,9 @@ async def test_free_session_with_mode_title_and_model(harness):
         "openai:gpt-4o-mini",
         None,
     )
-    bad = await harness.execute(START, {"input": {"model": "no-provider"}}, user_id=me.user.id)
-    assert bad.errors[0].extensions == {"code": "BAD_USER_INPUT", "field": "model"}
+    for bad_model in ("no-provider", "together:llama", "local:gpt-4"):
+        bad = await harness.execute(START, {"input": {"model": bad_model}}, user_id=me.user.id)
+        assert bad.errors[0].extensions == {"code": "BAD_USER_INPUT", "field": "model"}
 
 
 async def test_end_is_idempotent_and_fixes_the_duration(harness):
@@ -101,6 +111,19 @@ async def test_current_session_and_current_topic(harness):
         "currentSession": None,
         "currentTopic": {"title": "Old topic"},
     }
+    # A card review after that session: reviewing is studying too.
+    async with unit_of_work(harness.session_factory) as session:
+        card = await cards.create_card(
+            session, owner_id=me.user.id, topic_id=new.id, front="Q", back="A", now=utcnow()
+        )
+        await cards.review_card(
+            session, owner_id=me.user.id, card_id=card.id, rating="GOOD", now=utcnow()
+        )
+    assert (await harness.data(query, user_id=me.user.id))["currentTopic"] == {"title": "New topic"}
+    # A later session on the old topic makes it the one studied last again.
+    again = await make_session(harness, owner_id=me.user.id, topic_id=old.id)
+    await harness.data(END, {"id": to_global_id("StudySession", again.id)}, user_id=me.user.id)
+    assert (await harness.data(query, user_id=me.user.id))["currentTopic"] == {"title": "Old topic"}
     await make_session(harness, owner_id=me.user.id, topic_id=new.id, title="Now")
     await make_session(harness, owner_id=me.user.id, title="Free, newest")
     # The newest active session, and the topic of the newest active session that has one.
