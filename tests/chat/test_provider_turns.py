@@ -22,18 +22,21 @@ FULL = "A loop repeats its body for each item."
 
 @pytest.fixture
 def provider(harness, fake_openai):
-    """The harness's tutor on the fake provider, with quick retries and a 1 s call limit."""
+    """The harness's tutor on the fake provider, with quick retries.
+
+    Call limits are generous (a busy machine's stall must not retry a scripted step);
+    the stall test shortens them itself."""
     catalog = ModelCatalog(
         default_model="local:tutor",
         providers={"fake": ProviderSettings(base_url=fake_openai.base_url, api_key="test")},
-        request_timeout_seconds=1.0,
+        request_timeout_seconds=5.0,
     )
     harness.models = catalog
     harness.generations.catalog = catalog
     harness.generations.settings = dataclasses.replace(
         harness.generations.settings,
         retry_backoff_seconds=0.05,
-        model_call_timeout_seconds=1.0,
+        model_call_timeout_seconds=5.0,
     )
     return fake_openai
 
@@ -117,6 +120,9 @@ async def test_a_connection_drop_after_some_tokens_keeps_them(harness, provider)
 
 
 async def test_a_stall_past_the_timeout_fails_with_the_partial_text(harness, provider):
+    harness.generations.settings = dataclasses.replace(
+        harness.generations.settings, model_call_timeout_seconds=1.0
+    )
     provider.script([stall(30, content=FULL, after_words=2)])
     _, _, message = await _ask(harness)
     assert (message["status"], message["errorCode"]) == ("FAILED", "TIMEOUT")

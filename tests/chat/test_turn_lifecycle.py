@@ -79,7 +79,7 @@ async def test_a_stop_while_the_end_is_being_written_keeps_the_answer(harness, m
 
 
 async def test_the_reaper_spares_a_turn_that_renewed_its_lease_meanwhile(harness):
-    pace(harness, 0.02)
+    pace(harness, 0.1)  # about 5 s: still streaming after the reaper's round trips
     _, _, _, row_id = await _start(harness)
 
     async def some_text_flushed():
@@ -113,7 +113,7 @@ async def test_the_reaper_spares_a_turn_that_renewed_its_lease_meanwhile(harness
 
 
 async def test_a_turn_reaped_elsewhere_stops_generating_here(harness, monkeypatch):
-    pace(harness, 0.1)  # an answer of several seconds, so it cannot just end by itself
+    pace(harness, 0.3)  # an answer of about 14 s, so it cannot just end by itself
     _, _, _, row_id = await _start(harness)
     channel = message_channel(row_id)
 
@@ -144,7 +144,7 @@ async def test_a_turn_reaped_elsewhere_stops_generating_here(harness, monkeypatc
         return not harness.generations.running_here(row_id)
 
     # The flusher (every 0.2 s) notices at its next write and stops the model.
-    await until(stopped_here, seconds=1.5)
+    await until(stopped_here, seconds=8)
     await asyncio.sleep(0.5)  # time for anything still going to show itself
 
     kinds = [kind for kind, _ in publishes]
@@ -209,7 +209,7 @@ async def _session_events_until_end(harness, user_id, session_global_id, *, afte
     await wait_for_status(harness, user_id, answer_id, ENDED)
     await after_answer_ends()
     try:
-        async with asyncio.timeout(4):
+        async with asyncio.timeout(15):
             while True:
                 result = await anext(iterator)
                 assert result.errors is None, result.errors
@@ -268,7 +268,7 @@ async def test_a_database_blip_while_storing_the_end_is_retried(harness, monkeyp
 
 
 async def test_stopping_an_answer_that_just_ended_returns_at_once(harness, monkeypatch):
-    monkeypatch.setattr(turn_module, "STOP_WAIT_SECONDS", 5.0)
+    monkeypatch.setattr(turn_module, "STOP_WAIT_SECONDS", 30.0)
     user_id, _, answer_id, row_id = await _start(harness)
     as_read_while_running = await _row(harness, row_id)
     await wait_for_status(harness, user_id, answer_id, {"COMPLETE"})
@@ -276,11 +276,11 @@ async def test_stopping_an_answer_that_just_ended_returns_at_once(harness, monke
     started = loop.time()
     row = await harness.generations.stop(as_read_while_running)
     assert row.status == "COMPLETE"
-    assert loop.time() - started < 2.0  # no wait for a terminal event that already went
+    assert loop.time() - started < 10.0  # no wait for a terminal event that already went
 
 
 async def test_resuming_past_a_reaped_answers_last_flush_still_gets_its_end(harness):
-    pace(harness, 0.02)
+    pace(harness, 0.1)  # still streaming when this process "dies"
     user_id, _, answer_id, row_id = await _start(harness)
 
     async def some_text_flushed():

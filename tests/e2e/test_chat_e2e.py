@@ -53,10 +53,12 @@ REDIS_URL = os.environ.get("STUDYGRAPH_TEST_REDIS_URL", "redis://127.0.0.1:6379/
 FAKE_MODEL = "fake:gpt-test"
 # Short leases so that a killed process's answer is declared dead quickly: its lease
 # lapses within LEASE_SECONDS of its last renewal and the survivor looks every REAP_SECONDS.
-LEASE_SECONDS = 3
+# Not shorter: a live answer renews every second, and a busy machine can stall a renewal
+# for a couple of seconds; the survivor must not take that for a death.
+LEASE_SECONDS = 6
 REAP_SECONDS = 1
 # What the design promises is lease + reap interval; the rest is slack for 2 busy cores.
-FAILED_WITHIN_SECONDS = LEASE_SECONDS + REAP_SECONDS + 6
+FAILED_WITHIN_SECONDS = LEASE_SECONDS + REAP_SECONDS + 8
 WORD_DELAY = 0.02
 EVENTS_TIMEOUT = 30
 TERMINAL = {"MessageCompleted", "MessageCancelled", "MessageFailed"}
@@ -247,11 +249,12 @@ async def learner(server: Server, *, model: str | None = None) -> tuple[str, str
     return token, started["startStudySession"]["id"]
 
 
-async def send(server: Server, token: str, session_id: str, content: str) -> str:
-    """Sends a message; returns the id of the (PENDING) answer."""
-    data = await execute(
-        server, SEND, {"input": {"sessionId": session_id, "content": content}}, token=token
-    )
+async def send(
+    server: Server, token: str, session_id: str, content: str, *, model: str | None = None
+) -> str:
+    """Sends a message (to `model`, if given); returns the id of the (PENDING) answer."""
+    message = {"sessionId": session_id, "content": content, "model": model}
+    data = await execute(server, SEND, {"input": message}, token=token)
     answer = data["sendMessage"]["assistantMessage"]
     assert answer["status"] == "PENDING", answer
     return answer["id"]
@@ -289,12 +292,14 @@ async def read_events(
     until: Callable[[list[dict]], bool] | None = None,
     progress: tuple[asyncio.Event, int] | None = None,
     seconds: float = EVENTS_TIMEOUT,
+    into: list[dict] | None = None,
 ) -> list[dict]:
     """A subscription's events until it completes or `until` holds (then it is closed).
 
-    With `progress=(event, n)` the event is set once n deltas have arrived.
+    With `progress=(event, n)` the event is set once n deltas have arrived; with `into`,
+    events are appended to that list as they come (for a reader running in a task).
     """
-    events: list[dict] = []
+    events: list[dict] = [] if into is None else into
     request = GraphQLRequest(query, variable_values=variables)
     async with (
         asyncio.timeout(seconds),
@@ -330,9 +335,75 @@ def ended(message_id: str) -> Callable[[list[dict]], bool]:
     return check
 
 
-async def settle_subscription() -> None:
-    """sessionEvents has no acknowledgement: give it time to reach the bus before sending."""
-    await asyncio.sleep(1.0)
+def is_finished(message: dict) -> bool:
+    return message["status"] not in {"PENDING", "STREAMING"}
+
+
+class LiveSessionEvents:
+    """sessionEvents read in the background on one websocket, proven live before use.
+
+    graphql-transport-ws does not acknowledge a subscription, and sessionEvents carries
+    only what is published once the server listens, so a message sent right after
+    subscribing can go by unseen (a fixed sleep only makes that rarer). A short primer
+    answer from the offline tutor whose end arrives on the stream proves the server
+    listens; the events after that end are the test's.
+    """
+
+    PRIMER_ATTEMPTS = 5
+
+    def __init__(self, session, session_id: str):
+        self.session_id = session_id
+        self._events: list[dict] = []
+        self._start = 0
+        self._closing_id: str | None = None
+        self._arrived = asyncio.Event()
+        self._reader = asyncio.create_task(
+            read_events(
+                session,
+                SESSION_EVENTS,
+                {"id": session_id},
+                until=self._closed,
+                into=self._events,
+                seconds=2 * EVENTS_TIMEOUT,  # the primer's turn comes first
+            )
+        )
+
+    def _ended(self, message_id: str) -> bool:
+        return any(
+            event["messageId"] == message_id and event["__typename"] in TERMINAL
+            for event in self._events[self._start :]
+        )
+
+    def _closed(self, _events: list[dict]) -> bool:
+        self._arrived.set()  # called on each event: wakes prime()
+        return self._closing_id is not None and self._ended(self._closing_id)
+
+    async def prime(self, server: Server, token: str) -> None:
+        for _ in range(self.PRIMER_ATTEMPTS):
+            primer = await send(server, token, self.session_id, "Hello.", model="local:tutor")
+            await wait_for_message(server, token, primer, is_finished)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(3):
+                    while not self._ended(primer):
+                        self._arrived.clear()
+                        await self._arrived.wait()
+                    last = max(
+                        index
+                        for index, event in enumerate(self._events)
+                        if event["messageId"] == primer and event["__typename"] in TERMINAL
+                    )
+                    self._start = last + 1
+                    return
+        raise AssertionError(f"sessionEvents never carried a primer: {self._events}")
+
+    async def until_ended(self, message_id: str) -> list[dict]:
+        """The events after the primer, once the answer `message_id` has ended."""
+        self._closing_id = message_id
+        if not self._ended(message_id):
+            await self._reader
+        else:
+            self._reader.cancel()
+        return self._events[self._start :]
 
 
 def assert_rebuilds(events: list[dict], stored: dict, *, typename: str) -> None:
@@ -348,17 +419,10 @@ def assert_rebuilds(events: list[dict], stored: dict, *, typename: str) -> None:
 async def test_the_stream_over_a_websocket_is_the_stored_answer(server):
     token, session_id = await learner(server)  # the offline local:tutor
     async with ws(server, token) as session:
-        listening = asyncio.create_task(
-            read_events(
-                session,
-                SESSION_EVENTS,
-                {"id": session_id},
-                until=lambda events: events[-1]["__typename"] in TERMINAL,
-            )
-        )
-        await settle_subscription()
+        stream = LiveSessionEvents(session, session_id)
+        await stream.prime(server, token)
         answer_id = await send(server, token, session_id, "What does a for loop do?")
-        events = await listening
+        events = await stream.until_ended(answer_id)
 
     assert [e["message"]["role"] for e in events[:2]] == ["USER", "ASSISTANT"]
     answer = answer_events(events[2:], answer_id)
@@ -378,7 +442,7 @@ async def test_the_stream_over_a_websocket_is_the_stored_answer(server):
 
 
 async def test_late_and_resuming_subscribers_miss_nothing_and_repeat_nothing(server, fresh_script):
-    full = words(100, "late")
+    full = words(300, "late")  # 6 s: still running after the resumer's first 8 deltas
     fresh_script.script([text(full, delay=WORD_DELAY)])
     token, session_id = await learner(server, model=FAKE_MODEL)
     answer_id = await send(server, token, session_id, "Explain recursion.")
@@ -434,7 +498,7 @@ async def test_stop_mid_stream_keeps_the_partial_text(server, fresh_script):
 
 
 async def test_a_dropped_websocket_leaves_the_answer_running(server, fresh_script):
-    full = words(80, "drop")
+    full = words(300, "drop")  # 6 s: still running when the socket drops
     fresh_script.script([text(full, delay=WORD_DELAY)])
     token, session_id = await learner(server, model=FAKE_MODEL)
     answer_id = await send(server, token, session_id, "Explain recursion.")
@@ -460,18 +524,11 @@ async def test_a_subscriber_on_another_process_gets_every_event(pair, fresh_scri
     a, b = pair.a, pair.b
     token, session_id = await learner(a, model=FAKE_MODEL)
     async with ws(a, token) as session:
-        whole_session = asyncio.create_task(
-            read_events(
-                session,
-                SESSION_EVENTS,
-                {"id": session_id},
-                until=lambda events: events[-1]["__typename"] in TERMINAL,
-            )
-        )
-        await settle_subscription()
+        whole_session = LiveSessionEvents(session, session_id)
+        await whole_session.prime(b, token)
         answer_id = await send(b, token, session_id, "Explain recursion.")
         one_message = await read_events(session, MESSAGE_EVENTS, {"id": answer_id, "after": 0})
-        session_events = await whole_session
+        session_events = await whole_session.until_ended(answer_id)
 
     stored = await read_message(a, token, answer_id)
     assert stored["status"] == "COMPLETE" and stored["content"] == full
@@ -482,7 +539,9 @@ async def test_a_subscriber_on_another_process_gets_every_event(pair, fresh_scri
     assert_rebuilds(answer, stored, typename="MessageCompleted")
     # messageEvents on A, subscribed after the send: perhaps a snapshot, then the rest live.
     assert_rebuilds(one_message, stored, typename="MessageCompleted")
-    assert deltas(one_message) >= len(full.split()) // 2
+    # How much is live depends on when the subscription lands (a snapshot may wait for a
+    # whole flush), so only that some is: a threshold here failed CI on a busy machine.
+    assert deltas(one_message) > 0
 
 
 async def test_stop_generation_on_another_process_stops_it(pair, fresh_script):

@@ -490,12 +490,14 @@ async def test_websocket_operations_stop_when_the_token_expires(server):
     me = await register(server)
     _, user_id = from_global_id(me["user"]["id"])
     short_lived = TokenPolicy(TEST_JWT_SECRET, access_ttl=timedelta(seconds=1))
-    soon_expired = utcnow() - timedelta(seconds=9)  # valid for about 2 s more
-    token, _ = issue_access_token(short_lived, user_id=user_id, now=soon_expired)
+    # Valid for about 6 s more: room for a busy machine to open the socket and answer.
+    issued = utcnow() - timedelta(seconds=5)
+    token, _ = issue_access_token(short_lived, user_id=user_id, now=issued)
+    rejected_from = issued + timedelta(seconds=1 + 10 + 1)  # ttl, leeway, whole seconds
     client = websocket_client(server, {"authorization": f"Bearer {token}"})
     async with client as session:
         assert (await session.execute(gql("{ me { email } }")))["me"]["email"]
-        await asyncio.sleep(3)
+        await asyncio.sleep(max(0.0, (rejected_from - utcnow()).total_seconds()))
         with pytest.raises(TransportQueryError) as raised:
             await session.execute(gql("{ me { email } }"))
     assert error_code(raised.value) == "UNAUTHENTICATED"

@@ -61,11 +61,14 @@ async def test_the_periodic_sweep_fails_stale_materials_and_announces_it(harness
         variable_values={"t": to_global_id("Topic", topic.id)},
         context_value=harness.context(me.user.id),
     )
+    subscribed = harness.bus.subscriber_count()
     first = asyncio.ensure_future(anext(stream))
     sweeper = StaleMaterialSweeper(harness.session_factory, harness.bus, interval_seconds=0.1)
     sweeper.start()
     try:
-        await asyncio.sleep(0.3)  # a few sweeps with nothing to do
+        # The subscription listens before the stale row exists (it has no catch-up)...
+        await harness.subscribers_beyond(subscribed)
+        await asyncio.sleep(0.3)  # ...and a few sweeps go by with nothing to do
         assert not first.done()
         # Left behind by another process that died while this one keeps running.
         material_id = await _stale_material(harness, me.user.id, topic.id)

@@ -55,11 +55,11 @@ def test_a_huge_answer_to_a_huge_card_is_graded_quickly():
     # 830 x 333 distinct words once meant 1.7 s of SequenceMatcher on the event loop.
     started = time.monotonic()
     assert grade_answer(_random_words(830, 1), _random_words(333, 2)) == "AGAIN"
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 1.0  # measured 0.03-0.06 s; the regression took 1.7 s
 
 
 def test_cards_from_bracket_floods_are_written_quickly():
     # 200 passages of "[[[[..." once took 1.7 s (the link pattern backtracked).
     started = time.monotonic()
     assert write_cards(["[" * 1400] * 200, count=20) == []
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 1.0  # measured 0.03-0.06 s; the regression took 1.7 s
