@@ -31,6 +31,7 @@ from db.login_throttle import LoginLimits
 from db.material_sweeper import StaleMaterialSweeper
 from db.pubsub import Bus
 from db.types import utcnow
+from db.upload_backlog import UploadBacklog
 from schema.background import BackgroundTasks
 from schema.build import build_schema
 from schema.context import ServerFacts
@@ -89,6 +90,8 @@ def create_app(settings: Settings) -> Starlette:
             "models": catalog,
             "daily_token_budget": settings.daily_token_budget,
             "max_running_answers": settings.max_running_answers_per_user,
+            "max_processing_uploads": settings.max_processing_uploads_per_user,
+            "upload_backlog": UploadBacklog(settings.max_upload_backlog_bytes),
             "login_limits": LoginLimits(
                 per_client=settings.login_attempts_per_client,
                 per_account=settings.login_attempts_per_account,

@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     material_processing_seconds: float = Field(default=60.0, gt=0)
     # How often each process looks for uploads a dead process left PROCESSING.
     material_sweep_interval_seconds: float = Field(default=60.0, gt=0)
+    # An upload's bytes stay in memory until it is extracted: at most this many uploads
+    # per user PROCESSING at once (counted in the database, across processes), and at
+    # most this many bytes held by one process (a burst beyond is RATE_LIMITED).
+    max_processing_uploads_per_user: int = Field(default=8, gt=0, le=1000)
+    max_upload_backlog_bytes: int = Field(default=256 * 1_048_576, gt=0)
     log_level: str = "INFO"
     # Sign-in throttling (db/login_throttle.py), counted in the database so that every
     # process shares it: attempts per email from one client address, and per email from

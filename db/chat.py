@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from db.errors import BadUserInput, Conflict, NotFound, RateLimited
 from db.models import Message, StudySession, User
 from db.ownership import get_owned
+from db.user_lock import take_turns_per_user
 from db.validation import clean_text
 
 USER = "USER"
@@ -622,14 +623,11 @@ async def check_running_answers(session: AsyncSession, *, owner_id: int, limit: 
     The daily budget is checked when an answer starts and charged when it ends, and the
     one-answer rule is per session: without this, answers started at once in many
     sessions would all pass the budget check (a review spent 8,290 tokens of a 50-token
-    budget with ten). A no-op write to the user's row first makes concurrent starts of
-    one user take turns until commit (a row lock on PostgreSQL, the write lock on
-    SQLite, whose reads would otherwise run outside any transaction), so the count is
-    exact.
+    budget with ten). Concurrent starts of one user take turns, so the count is exact.
     """
     if limit is None:
         return
-    await session.exec(update(User).where(col(User.id) == owner_id).values(id=User.id))
+    await take_turns_per_user(session, owner_id)
     running = (
         await session.exec(
             select(func.count())

@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.engine import SessionFactory, unit_of_work
+from db.errors import RateLimited
 from db.extraction import (
     ExtractionFailed,
     ExtractionLimits,
@@ -32,6 +33,7 @@ from db.models import MaterialChunk, StudyMaterial, Topic
 from db.ownership import get_owned
 from db.pagination import Page, PageRequest, partitioned_page_statement, to_page
 from db.pubsub import Bus
+from db.user_lock import take_turns_per_user
 
 logger = logging.getLogger(__name__)
 
@@ -56,21 +58,46 @@ async def create_material(
     topic_id: int,
     filename: str | None,
     data: bytes,
+    max_processing: int | None = None,
 ) -> StudyMaterial:
-    """A PROCESSING material for the owner's topic, once its bytes pass the type check."""
+    """A PROCESSING material for the owner's topic, once its bytes pass the type check.
+
+    RATE_LIMITED while the owner already has `max_processing` uploads PROCESSING (None:
+    no limit): each one holds its file in a server's memory until it is extracted.
+    """
     await get_owned(session, Topic, owner_id=owner_id, row_id=topic_id, kind="Topic")
     name = sanitize_filename(filename)
+    content_type = sniff_content_type(data, name)
+    if max_processing is not None:
+        await _check_processing(session, owner_id=owner_id, limit=max_processing)
     material = StudyMaterial(
         owner_id=owner_id,
         topic_id=topic_id,
         filename=name,
-        content_type=sniff_content_type(data, name),
+        content_type=content_type,
         size_bytes=len(data),
         status=PROCESSING,
     )
     session.add(material)
     await session.flush()
     return material
+
+
+async def _check_processing(session: AsyncSession, *, owner_id: int, limit: int) -> None:
+    await take_turns_per_user(session, owner_id)  # concurrent uploads count one by one
+    processing = (
+        await session.exec(
+            select(func.count())
+            .select_from(StudyMaterial)
+            .where(StudyMaterial.owner_id == owner_id, StudyMaterial.status == PROCESSING)
+        )
+    ).one()
+    if processing >= limit:
+        raise RateLimited(
+            f"{processing} of your uploads are still being processed (at most {limit} at "
+            "once); wait for one to be READY or FAILED, then upload again",
+            limit=limit,
+        )
 
 
 async def get_material(session: AsyncSession, *, owner_id: int, material_id: int) -> StudyMaterial:

@@ -22,6 +22,7 @@ from db.extraction_pool import ExtractionPool
 from db.login_throttle import LoginLimits
 from db.pubsub import Bus
 from db.types import utcnow
+from db.upload_backlog import UploadBacklog
 from schema.background import BackgroundTasks
 from schema.chat.loaders import (
     message_loader,
@@ -90,6 +91,10 @@ class Context:
     daily_token_budget: int | None = None
     # Answers one user may have running at once; None: no limit (tests).
     max_running_answers: int | None = None
+    # Uploads one user may have PROCESSING at once; None: no limit (tests).
+    max_processing_uploads: int | None = None
+    # The process's budget of upload bytes awaiting extraction; None: unbounded (tests).
+    upload_backlog: UploadBacklog | None = None
     # Sign-in throttling (db/login_throttle.py).
     login_limits: LoginLimits = field(default_factory=LoginLimits)
     # Set by Strawberry from the graphql-transport-ws connection_init payload.

@@ -1,6 +1,8 @@
 """Uploading and deleting study material."""
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import strawberry
 from strawberry.file_uploads import Upload
@@ -13,6 +15,8 @@ from schema.materials.types import StudyMaterial
 from schema.relay import row_id_of
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # Small text files are processed before the mutation returns (READY at once); PDFs,
 # DOCX and larger files in the background, followed through node() or materialEvents.
@@ -29,7 +33,8 @@ class MaterialMutations:
         "`GraphQL-Preflight: 1` header). Plain text, Markdown, HTML, PDF and DOCX, recognised "
         "by content; anything else is UNSUPPORTED_MEDIA_TYPE. Returns the material, READY or "
         "FAILED for small text files (unless the server is busy), else PROCESSING until it "
-        "is indexed."
+        "is indexed. RATE_LIMITED while too many of the caller's uploads (or, on a busy "
+        "server, too many bytes of everyone's) are still being processed."
     )
     async def upload_study_material(
         self, info: Info, topic_id: strawberry.ID, file: Upload
@@ -41,28 +46,39 @@ class MaterialMutations:
             raise BadUserInput("file must be a multipart file part", field="file")
         # BodySizeLimit has already capped the whole request at the upload limit.
         data = await file.read()
-        async with unit_of_work(context.session_factory) as session:
-            row = await materials.create_material(
-                session,
-                owner_id=owner_id,
-                topic_id=topic_row_id,
-                filename=getattr(file, "filename", None),
-                data=data,
+        # The bytes stay in memory until extracted: held against the process's backlog.
+        release = context.upload_backlog.hold(len(data)) if context.upload_backlog else None
+        try:
+            async with unit_of_work(context.session_factory) as session:
+                row = await materials.create_material(
+                    session,
+                    owner_id=owner_id,
+                    topic_id=topic_row_id,
+                    filename=getattr(file, "filename", None),
+                    data=data,
+                    max_processing=context.max_processing_uploads,
+                )
+            await materials.publish_material_event(context.bus, row, kind="CREATED")
+            pool = context.extraction
+            work = _releasing(
+                materials.process_material(
+                    context.session_factory, context.bus, material=row, data=data, pool=pool
+                ),
+                release,
             )
-        await materials.publish_material_event(context.bus, row, kind="CREATED")
-        pool = context.extraction
-        work = materials.process_material(
-            context.session_factory, context.bus, material=row, data=data, pool=pool
-        )
-        # When every extraction worker is busy, even a small file would wait in the
-        # queue inside the request: it goes to the background instead.
-        inline = len(data) <= INLINE_MAX_BYTES and row.content_type in INLINE_CONTENT_TYPES
-        if inline and (pool is None or pool.has_idle_worker):
-            row = await work
-            if row is None:  # deleted by a concurrent request in the meantime
-                raise NotFound("StudyMaterial")
-        else:
-            context.tasks.spawn(work, name=f"material-{row.id}")
+            # When every extraction worker is busy, even a small file would wait in the
+            # queue inside the request: it goes to the background instead.
+            inline = len(data) <= INLINE_MAX_BYTES and row.content_type in INLINE_CONTENT_TYPES
+            if inline and (pool is None or pool.has_idle_worker):
+                row = await work
+                if row is None:  # deleted by a concurrent request in the meantime
+                    raise NotFound("StudyMaterial")
+            else:
+                context.tasks.spawn(work, name=f"material-{row.id}")
+        except BaseException:
+            if release is not None:  # refused, or a task that never started
+                release()
+            raise
         return StudyMaterial.from_row(row)
 
     @strawberry.mutation(
@@ -79,3 +95,12 @@ class MaterialMutations:
             )
         await materials.publish_material_event(context.bus, row, kind="DELETED")
         return id
+
+
+async def _releasing(work: Awaitable[T], release: Callable[[], None] | None) -> T:
+    """Awaits the work, then gives its bytes back to the backlog however it ended."""
+    try:
+        return await work
+    finally:
+        if release is not None:
+            release()
