@@ -35,6 +35,7 @@ from db.upload_backlog import UploadBacklog
 from schema.background import BackgroundTasks
 from schema.build import build_schema
 from schema.context import ServerFacts
+from schema.subscription_quota import SubscriptionQuota
 from tutor.providers import ModelCatalog, ProviderSettings, configured_providers
 from tutor.turn import Generations, GenerationSettings
 
@@ -92,6 +93,7 @@ def create_app(settings: Settings) -> Starlette:
             "max_running_answers": settings.max_running_answers_per_user,
             "max_processing_uploads": settings.max_processing_uploads_per_user,
             "upload_backlog": UploadBacklog(settings.max_upload_backlog_bytes),
+            "subscription_quota": SubscriptionQuota(settings.max_subscriptions_per_user),
             "login_limits": LoginLimits(
                 per_client=settings.login_attempts_per_client,
                 per_account=settings.login_attempts_per_account,

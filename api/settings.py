@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     login_attempts_per_client: int = Field(default=10, gt=0)
     login_attempts_per_account: int = Field(default=50, gt=0)
     login_window_seconds: float = Field(default=900.0, gt=0)
+    # Subscriptions one user may hold open at once on one process (each holds memory for
+    # as long as the client keeps it; schema/subscription_quota.py).
+    max_subscriptions_per_user: int = Field(default=100, gt=0, le=10_000)
 
     # ---- the tutor
     # Tokens per user per day (input + output); unset means unlimited.

@@ -6,6 +6,7 @@ batch opens its own short session.
 """
 
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,6 +46,7 @@ from schema.sessions.loaders import (
     sessions_page_by_topic_loader,
     study_session_loader,
 )
+from schema.subscription_quota import SubscriptionQuota
 from schema.topics.loaders import topic_loader
 from schema.users.loaders import user_loader
 
@@ -95,6 +97,8 @@ class Context:
     max_processing_uploads: int | None = None
     # The process's budget of upload bytes awaiting extraction; None: unbounded (tests).
     upload_backlog: UploadBacklog | None = None
+    # Subscriptions one user may hold open on this process; None: no limit (tests).
+    subscription_quota: SubscriptionQuota | None = None
     # Sign-in throttling (db/login_throttle.py).
     login_limits: LoginLimits = field(default_factory=LoginLimits)
     # Set by Strawberry from the graphql-transport-ws connection_init payload.
@@ -118,6 +122,12 @@ class Context:
         if expires_at is not None and utcnow() > expires_at + self.token_policy.leeway:
             raise Unauthenticated("access token expired; reconnect with a fresh one")
         return self.user_id
+
+    def subscription_slot(self, user_id: int) -> AbstractContextManager[None]:
+        """One of the user's subscription slots for as long as a subscription is open."""
+        if self.subscription_quota is None:
+            return nullcontext()
+        return self.subscription_quota.slot(user_id)
 
     @property
     def loaders(self) -> "Loaders":

@@ -92,6 +92,7 @@ class SchemaHarness:
         self.daily_token_budget: int | None = None
         self.login_limits = LoginLimits()
         self.max_running_answers: int | None = None
+        self.subscription_quota = None  # a SubscriptionQuota where a test wants one
         # The offline tutor only; provider tests build their own catalog.
         self.models = ModelCatalog(
             default_model="local:tutor", providers={}, request_timeout_seconds=5
@@ -117,6 +118,7 @@ class SchemaHarness:
             daily_token_budget=self.daily_token_budget,
             login_limits=self.login_limits,
             max_running_answers=self.max_running_answers,
+            subscription_quota=self.subscription_quota,
         )
 
     async def subscribers_beyond(self, baseline: int, *, seconds: float = 10) -> None:
