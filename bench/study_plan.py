@@ -26,7 +26,7 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CARDS, DAYS = 2000, 60
 
 
-async def main() -> dict:
+async def main(exam_goals: int = 1) -> dict:
     with tempfile.TemporaryDirectory() as directory:
         url = f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}"
         await upgrade_database(url)
@@ -48,11 +48,13 @@ async def main() -> dict:
                 )
                 for n in range(CARDS)
             )  # fmt: skip
-            session.add(
+            session.add_all(
                 StudyGoal(
-                    owner_id=user.id, topic_id=topic.id, title="All of it",
-                    target_mastery=1.0, due_date=(NOW + timedelta(days=DAYS)).date(),
+                    owner_id=user.id, topic_id=topic.id, title=f"Exam {n}",
+                    target_mastery=1.0 - n / 1000,
+                    due_date=(NOW + timedelta(days=DAYS - n % (DAYS - 1))).date(),
                 )
+                for n in range(exam_goals)
             )  # fmt: skip
             owner_id = user.id
         results = {}
@@ -70,4 +72,5 @@ async def main() -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(main()), indent=2))
+    figures = {f"{goals} exam goal(s)": asyncio.run(main(goals)) for goals in (1, 100)}
+    print(json.dumps(figures, indent=2))
