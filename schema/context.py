@@ -5,8 +5,8 @@ socket, so the context holds a session *factory*; each unit of work or DataLoade
 batch opens its own short session.
 """
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +21,7 @@ from db.engine import SessionFactory
 from db.errors import DomainError, Unauthenticated
 from db.extraction_pool import ExtractionPool
 from db.login_throttle import LoginLimits
-from db.pubsub import Bus
+from db.pubsub import Bus, Subscription
 from db.types import utcnow
 from db.upload_backlog import UploadBacklog
 from schema.background import BackgroundTasks
@@ -123,11 +123,20 @@ class Context:
             raise Unauthenticated("access token expired; reconnect with a fresh one")
         return self.user_id
 
-    def subscription_slot(self, user_id: int) -> AbstractContextManager[None]:
-        """One of the user's subscription slots for as long as a subscription is open."""
-        if self.subscription_quota is None:
-            return nullcontext()
-        return self.subscription_quota.slot(user_id)
+    @asynccontextmanager
+    async def listen(self, user_id: int, channel: str) -> AsyncIterator[Subscription]:
+        """The bus channel for a subscription of the user's, holding one of their slots
+        (SubscriptionQuota) for as long as it is open."""
+        quota = self.subscription_quota
+        with nullcontext() if quota is None else quota.slot(user_id):
+            async with self.bus.subscribe(channel) as events:
+                yield events
+
+    def hold_upload_bytes(self, size: int) -> Callable[[], None]:
+        """Holds an upload's bytes against the process's backlog; returns the release."""
+        if self.upload_backlog is None:
+            return lambda: None
+        return self.upload_backlog.hold(size)
 
     @property
     def loaders(self) -> "Loaders":

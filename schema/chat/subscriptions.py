@@ -199,11 +199,10 @@ class ChatSubscriptions:
         row = await _read_message(context, owner_id, row_id)  # NOT_FOUND before anything
         if row.role != chat.ASSISTANT:
             raise BadUserInput("only the tutor's answers have events", field="messageId")
-        with context.subscription_slot(owner_id):
-            async with context.bus.subscribe(message_channel(row_id)) as events:
-                follower = _MessageFollower(context, owner_id, row_id, cursor)
-                async for item in follower.follow(events):
-                    yield item
+        async with context.listen(owner_id, message_channel(row_id)) as events:
+            follower = _MessageFollower(context, owner_id, row_id, cursor)
+            async for item in follower.follow(events):
+                yield item
 
     @strawberry.subscription(
         description="Every event of every message of a session, for as long as the client "
@@ -217,15 +216,14 @@ class ChatSubscriptions:
         row_id = row_id_of(session_id, "StudySession", field="sessionId")
         async with unit_of_work(context.session_factory) as session:
             await study_sessions.get_study_session(session, owner_id=owner_id, session_id=row_id)
-        with context.subscription_slot(owner_id):
-            async with context.bus.subscribe(session_channel(row_id)) as events:
-                async with unit_of_work(context.session_factory) as session:
-                    newest = await chat.get_newest_message_id(
-                        session, owner_id=owner_id, session_id=row_id
-                    )
-                follower = _SessionFollower(context, owner_id, row_id, newest)
-                async for item in follower.follow(events):
-                    yield item
+        async with context.listen(owner_id, session_channel(row_id)) as events:
+            async with unit_of_work(context.session_factory) as session:
+                newest = await chat.get_newest_message_id(
+                    session, owner_id=owner_id, session_id=row_id
+                )
+            follower = _SessionFollower(context, owner_id, row_id, newest)
+            async for item in follower.follow(events):
+                yield item
 
 
 class _SessionFollower:

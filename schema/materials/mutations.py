@@ -47,7 +47,7 @@ class MaterialMutations:
         # BodySizeLimit has already capped the whole request at the upload limit.
         data = await file.read()
         # The bytes stay in memory until extracted: held against the process's backlog.
-        release = context.upload_backlog.hold(len(data)) if context.upload_backlog else None
+        release = context.hold_upload_bytes(len(data))
         try:
             async with unit_of_work(context.session_factory) as session:
                 row = await materials.create_material(
@@ -76,8 +76,7 @@ class MaterialMutations:
             else:
                 context.tasks.spawn(work, name=f"material-{row.id}")
         except BaseException:
-            if release is not None:  # refused, or a task that never started
-                release()
+            release()  # refused, or a task that never started
             raise
         return StudyMaterial.from_row(row)
 
@@ -97,10 +96,9 @@ class MaterialMutations:
         return id
 
 
-async def _releasing(work: Awaitable[T], release: Callable[[], None] | None) -> T:
+async def _releasing(work: Awaitable[T], release: Callable[[], None]) -> T:
     """Awaits the work, then gives its bytes back to the backlog however it ended."""
     try:
         return await work
     finally:
-        if release is not None:
-            release()
+        release()

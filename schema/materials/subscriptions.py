@@ -39,26 +39,20 @@ class MaterialSubscriptions:
         topic_row_id = row_id_of(topic_id, "Topic", field="topicId")
         async with unit_of_work(context.session_factory) as session:
             await get_topic(session, owner_id=owner_id, topic_id=topic_row_id)
-        with context.subscription_slot(owner_id):
-            async with context.bus.subscribe(materials.topic_channel(topic_row_id)) as payloads:
-                async for event in _events_of(context, owner_id, payloads):
-                    yield event
-
-
-async def _events_of(context, owner_id: int, payloads) -> AsyncGenerator[MaterialEvent, None]:
-    while True:
-        try:
-            payload = await asyncio.wait_for(anext(payloads), LIVENESS_SECONDS)
-        except TimeoutError:
-            context.require_user_id()
-            continue
-        except SubscriberLagged:
-            continue  # dropped events: node(id) still tells each material's status
-        context.require_user_id()  # the token may expire while the socket lives
-        event = json.loads(payload)
-        if event.get("owner_id") != owner_id:
-            continue  # a topic has one owner; this is defence in depth
-        yield await _event(context, owner_id, event)
+        async with context.listen(owner_id, materials.topic_channel(topic_row_id)) as payloads:
+            while True:
+                try:
+                    payload = await asyncio.wait_for(anext(payloads), LIVENESS_SECONDS)
+                except TimeoutError:
+                    context.require_user_id()
+                    continue
+                except SubscriberLagged:
+                    continue  # dropped events: node(id) still tells each material's status
+                context.require_user_id()  # the token may expire while the socket lives
+                event = json.loads(payload)
+                if event.get("owner_id") != owner_id:
+                    continue  # a topic has one owner; this is defence in depth
+                yield await _event(context, owner_id, event)
 
 
 async def _event(context, owner_id: int, event: dict) -> MaterialEvent:

@@ -399,10 +399,10 @@ class LiveSessionEvents:
     async def until_ended(self, message_id: str) -> list[dict]:
         """The events after the primer, once the answer `message_id` has ended."""
         self._closing_id = message_id
-        if not self._ended(message_id):
-            await self._reader
-        else:
+        if self._ended(message_id):  # already here: no event will come to close it
             self._reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._reader
         return self._events[self._start :]
 
 
