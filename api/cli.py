@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import uvicorn
 from api.settings import Settings
 from db.engine import normalize_database_url
 from db.migrate import upgrade_database
+from db.pubsub import broadcast_kind
 from schema.build import build_schema
 
 
@@ -25,7 +27,12 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="apply migrations, then serve the API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1, help="processes (one per core)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes; default one per core with a shared broadcast backend, else 1",
+    )
     commands.add_parser("migrate", help="apply database migrations and exit")
     export = commands.add_parser("export-schema", help="print or write the GraphQL SDL")
     export.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
@@ -44,6 +51,11 @@ def main(argv: list[str] | None = None) -> int:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if args.command == "serve":
+        try:
+            workers = serve_workers(args.workers, settings.broadcast_url)
+        except ValueError as error:
+            parser.error(str(error))
     asyncio.run(upgrade_database(normalize_database_url(settings.database_url)))
     if args.command == "migrate":
         return 0
@@ -52,13 +64,39 @@ def main(argv: list[str] | None = None) -> int:
         factory=True,
         host=args.host,
         port=args.port,
-        workers=args.workers,
+        workers=workers,
         log_level=settings.log_level.lower(),
         proxy_headers=True,
+        # Named, not "auto", so a missing extra fails loudly instead of silently
+        # falling back to asyncio's loop and the pure-Python HTTP parser.
+        loop="uvloop",
+        http="httptools",
+        ws="websockets",
+        ws_per_message_deflate=settings.websocket_compression,
         # The same cap as HTTP bodies, for each websocket message (uvicorn allows 16 MiB).
         ws_max_size=settings.max_request_bytes,
     )
     return 0
+
+
+def serve_workers(requested: int | None, broadcast_url: str) -> int:
+    """How many processes `serve` runs: one per core unless events cannot cross them.
+
+    Each process runs its own answers, and a subscriber may sit on any process, so
+    `memory://` (events stay inside one process) allows only one.
+    """
+    shared = broadcast_kind(broadcast_url) != "memory"
+    if requested is None:
+        return (os.cpu_count() or 1) if shared else 1
+    if requested < 1:
+        raise ValueError("--workers must be at least 1")
+    if requested > 1 and not shared:
+        raise ValueError(
+            "--workers > 1 needs a shared broadcast backend: with memory:// a subscriber on "
+            "one process never sees an answer streaming on another; set "
+            "STUDYGRAPH_BROADCAST_URL to redis://... or postgres://..."
+        )
+    return requested
 
 
 if __name__ == "__main__":

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     # Subscriptions one user may hold open at once on one process (each holds memory for
     # as long as the client keeps it; schema/subscription_quota.py).
     max_subscriptions_per_user: int = Field(default=100, gt=0, le=10_000)
+    # permessage-deflate on websockets. Off by default: its zlib state costs about
+    # 70 KiB per connection (bench/stream.py), while a GraphQL event is a few hundred
+    # bytes that deflate barely shrinks. Turn it on for slow client links.
+    websocket_compression: bool = False
 
     # ---- the tutor
     # Tokens per user per day (input + output); unset means unlimited.
