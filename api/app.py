@@ -17,6 +17,7 @@ from starlette.routing import Route, WebSocketRoute
 from api.body_limit import BodySizeLimit
 from api.graphql_view import StudygraphGraphQL
 from api.health import healthz, readyz
+from api.runtime import tune_garbage_collector
 from api.settings import Settings
 from db.access_tokens import TokenPolicy
 from db.engine import (
@@ -42,8 +43,12 @@ from tutor.turn import Generations, GenerationSettings
 logger = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings) -> Starlette:
-    """A Starlette app serving /graphql (HTTP and graphql-transport-ws), /healthz, /readyz."""
+def create_app(settings: Settings, *, tune_runtime: bool = False) -> Starlette:
+    """A Starlette app serving /graphql (HTTP and graphql-transport-ws), /healthz, /readyz.
+
+    `tune_runtime` tunes the garbage collector of the whole process once started: for
+    the server's own process (`create_app_from_env`), not for a test's.
+    """
     graphql_app = StudygraphGraphQL(
         build_schema(mask_unexpected_errors=settings.is_production),
         graphql_ide=None if settings.is_production else "graphiql",
@@ -109,6 +114,8 @@ def create_app(settings: Settings) -> Starlette:
                 default_model=settings.model,
             ),
         }
+        if tune_runtime:
+            tune_garbage_collector()
         logger.info(
             "studygraph ready: database=%s broadcast=%s env=%s",
             dialect_name(database_url),
@@ -191,4 +198,4 @@ def generation_settings(settings: Settings) -> GenerationSettings:
 
 def create_app_from_env() -> Starlette:
     """Factory for uvicorn (`--factory`): settings from the environment."""
-    return create_app(Settings())
+    return create_app(Settings(), tune_runtime=True)

@@ -1,0 +1,29 @@
+"""Process-wide tuning of the garbage collector for a long-running server process."""
+
+import gc
+import logging
+
+logger = logging.getLogger(__name__)
+
+# CPython's default (700, 10, 10) runs a young collection every 700 net allocations of
+# container objects and a full one every ~70,000 plus whenever the old generation grew
+# by a quarter. A GraphQL request allocates thousands of short-lived containers, so the
+# defaults collected several times per request; full collections over the whole heap
+# (schema, SQLAlchemy metadata, openai/Agents SDK modules) took 60-110 ms each and were
+# the p99 tail of bench/topics_rate.py and bench/stream.py. Refcounting frees almost
+# all of those objects anyway; only reference cycles need the collector.
+GC_THRESHOLDS = (50_000, 50, 100)
+
+
+def tune_garbage_collector() -> None:
+    """Freeze what start-up allocated, then collect rarely.
+
+    `gc.freeze()` moves every object alive now (modules, the schema, the engine) into
+    a permanent generation that collections never walk again, so a full collection
+    costs what the live requests and streams hold, not the whole process. Call it once
+    the application has started, in each worker process.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+    logger.debug("gc: froze %d objects, thresholds %s", gc.get_freeze_count(), GC_THRESHOLDS)
