@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -18,6 +19,17 @@ class StudygraphGraphQL(GraphQL):
     The lifespan puts the engine, bus and settings-derived values in
     `app.state.context_values`; each request's context is built from them.
     """
+
+    def encode_json(self, data: object) -> str:
+        # orjson instead of json.dumps: about 5x less CPU per answer and per websocket
+        # event. Text, not bytes: the websocket adapter sends bytes as binary frames,
+        # which graphql-ws clients refuse.
+        return orjson.dumps(data).decode()
+
+    def decode_json(self, data: str | bytes) -> object:
+        # orjson.JSONDecodeError is a json.JSONDecodeError, so Strawberry's handling of
+        # malformed bodies and messages is unchanged.
+        return orjson.loads(data)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         context = Context(**request.app.state.context_values, request=request)
