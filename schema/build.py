@@ -18,6 +18,7 @@ from schema.chat.subscriptions import ChatSubscriptions
 from schema.chat.types import MESSAGE_EVENT_TYPES
 from schema.context import OperationScope
 from schema.errors import apply_error_codes
+from schema.event_projection import ProjectingExecutor
 from schema.learning.mutations import LearningMutations
 from schema.learning.queries import LearningQueries
 from schema.materials.mutations import MaterialMutations
@@ -104,6 +105,8 @@ def build_schema(*, mask_unexpected_errors: bool = True) -> strawberry.Schema:
         # Reached only through the MessageEvent interface, so listed explicitly.
         types=MESSAGE_EVENT_TYPES,
         mask_unexpected_errors=mask_unexpected_errors,
+        # Subscription events as a compiled projection instead of an execution each.
+        execution_context_class=ProjectingExecutor,
         extensions=[
             OperationScope,
             lambda: AddValidationRules(rules),

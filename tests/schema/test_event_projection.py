@@ -1,0 +1,125 @@
+"""The compiled projection of subscription events answers exactly what graphql-core would."""
+
+from datetime import UTC, datetime
+
+import pytest
+from graphql import parse
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from db.models import Message as MessageRow
+from schema.build import build_schema
+from schema.chat.types import (
+    Message,
+    MessageDelta,
+    MessageSnapshot,
+    ToolCall,
+    ToolCallEvent,
+)
+from schema.event_projection import ProjectingExecutor
+from schema.relay import to_global_id
+
+SCHEMA = build_schema()._schema
+MESSAGE_ID = to_global_id("Message", 7)
+
+EVENT_QUERIES = {
+    "typename and interface fields": """
+        subscription($id: ID!) { messageEvents(messageId: $id) { __typename seq messageId } }""",
+    "inline fragments and aliases": """
+        subscription($id: ID!) { e: messageEvents(messageId: $id) {
+            kind: __typename n: seq
+            ... on MessageDelta { text: delta delta }
+            ... on ToolCallEvent { toolCall { callId name arguments output status } }
+        } }""",
+    "named fragment": """
+        subscription($id: ID!) { messageEvents(messageId: $id) { ...Delta } }
+        fragment Delta on MessageDelta { seq delta }""",
+    "skip and include from variables": """
+        subscription($id: ID!, $yes: Boolean!, $no: Boolean!) {
+            messageEvents(messageId: $id) {
+                seq @include(if: $yes) messageId @include(if: $no)
+                ... on MessageDelta { delta @skip(if: $no) }
+            }
+        }""",
+    "fields with resolvers (slow path for snapshots)": """
+        subscription($id: ID!) { messageEvents(messageId: $id) { __typename seq
+            ... on MessageDelta { delta }
+            ... on MessageSnapshot { message { id content status createdAt toolCalls { name } } }
+        } }""",
+}
+
+
+def events():
+    created = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
+    row = MessageRow(
+        id=7,
+        owner_id=1,
+        session_id=1,
+        role="ASSISTANT",
+        content="Hello",
+        status="STREAMING",
+        mode="EXPLAIN",
+        model="local:tutor",
+        created_at=created,
+    )
+    message = Message.from_row(row)
+    return [
+        MessageDelta(message_id=MESSAGE_ID, seq=1, delta="Hel"),
+        MessageDelta(message_id=MESSAGE_ID, seq=2, delta='lo ✓ "quoted"\n'),
+        ToolCallEvent(
+            message_id=MESSAGE_ID,
+            seq=3,
+            tool_call=ToolCall.from_json(
+                {"call_id": "c1", "name": "search", "arguments": {"q": "x"}, "status": "DONE"}
+            ),
+        ),
+        MessageSnapshot(message_id=MESSAGE_ID, seq=4, message=message),
+    ]
+
+
+def run(executor_class, query: str, event):
+    variables = {"id": MESSAGE_ID, "yes": True, "no": False}
+    executor = executor_class.build(SCHEMA, parse(query), None, None, variables)
+    assert not isinstance(executor, list), executor
+    return executor, executor.build_per_event_executor(event).execute_operation(False)
+
+
+@pytest.mark.parametrize("name", list(EVENT_QUERIES))
+def test_a_projected_event_equals_graphql_cores_execution(name):
+    query = EVENT_QUERIES[name]
+    for event in events():
+        expected = run(StrawberryGraphQLCoreExecutionContext, query, event)[1]
+        executor, projected = run(ProjectingExecutor, query, event)
+        assert executor._projection is not None, "the selection should compile"
+        assert projected.errors == expected.errors
+        assert projected.data == expected.data
+        # Keys in the order the client asked for them, as graphql-core answers.
+        assert list(projected.data) == list(expected.data)
+
+
+def test_the_fast_path_is_taken_for_plain_events(monkeypatch):
+    def no_execution(self, serially=None):
+        raise AssertionError("graphql-core executed an event the plan covers")
+
+    query = EVENT_QUERIES["fields with resolvers (slow path for snapshots)"]
+    executor = ProjectingExecutor.build(SCHEMA, parse(query), None, None, {"id": MESSAGE_ID})
+    delta, snapshot = events()[0], events()[3]
+    executor.build_per_event_executor(delta)  # compiles the plan
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_operation", no_execution)
+    result = executor.build_per_event_executor(delta).execute_operation(False)
+    expected = {"__typename": "MessageDelta", "seq": 1, "delta": "Hel"}
+    assert result.data == {"messageEvents": expected}
+    # A snapshot selects fields with resolvers of their own: graphql-core runs it.
+    with pytest.raises(AssertionError, match="graphql-core executed"):
+        executor.build_per_event_executor(snapshot).execute_operation(False)
+
+
+def test_a_null_in_a_non_null_field_gets_graphql_cores_error():
+    query = EVENT_QUERIES["inline fragments and aliases"]
+    broken = MessageDelta(message_id=MESSAGE_ID, seq=None, delta="x")  # seq is Int!
+    expected = run(StrawberryGraphQLCoreExecutionContext, query, broken)[1]
+    projected = run(ProjectingExecutor, query, broken)[1]
+    assert expected.errors, "graphql-core reports the null"
+    assert projected.data == expected.data
+    assert [error.message for error in projected.errors] == [
+        error.message for error in expected.errors
+    ]
