@@ -1,16 +1,19 @@
-"""Request rate and latency of `topics(first: 20)` on one studygraph process, next to a baseline.
+"""Request rate and latency of `topics(first: 20)` on one studygraph process, next to others.
 
-Creates and seeds a fresh database, starts `studygraph serve` and bench/raw_topics.py as
-separate uvicorn processes on 127.0.0.1, drives each in turn with a bounded asyncio
+Creates and seeds a fresh database, starts `studygraph serve`, bench/raw_topics.py (both
+uvicorn) and, on PostgreSQL, PostGraphile 5 (bench/postgraphile/server.mjs, one Node
+process) as separate processes on 127.0.0.1, drives each in turn with a bounded asyncio
 httpx client, prints a table and stops everything it started.
 
     uv run python bench/topics_rate.py [--database sqlite] [--seconds 10] [--connections 10]
+                                       [--no-postgraphile]
 
 See bench/README.md for what the numbers mean. Exits 1 if any request failed.
 """
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import json
 import logging
@@ -27,14 +30,14 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 import httpx
 
 from db import accounts, topics
-from db.access_tokens import TokenPolicy
+from db.access_tokens import ACCESS_TOKEN_TYPE, TokenPolicy, issue_access_token
 from db.engine import create_engine, create_session_factory, unit_of_work
 from db.migrate import upgrade_database
 
@@ -58,6 +61,20 @@ MAX_REQUESTS_PER_RUN = 2_000_000
 TOPICS_QUERY = "{ topics(first: 20) { edges { node { id title createdAt } } } }"
 LOGIN_MUTATION = "mutation($input: LoginInput!) { login(input: $input) { accessToken } }"
 
+# PostGraphile: its own schema over the same table. The amber preset names the connection
+# `allTopics`; `id` is its global Node ID (base64 of `["Topic",50]`, the integer is `rowId`);
+# only indexed columns are orderable. Rows are limited to the signed-in user by row-level
+# security, not by the query.
+PGL_DIR = BENCH_DIR / "postgraphile"
+PGL_SETUP = PGL_DIR / "setup.sh"
+PGL_SERVER = PGL_DIR / "server.mjs"
+PGL_PACKAGE = BENCH_DIR / ".node" / "node_modules" / "postgraphile" / "package.json"
+PGL_ROLE = "bench_pgl"
+PGL_QUERY = (
+    "{ allTopics(first: 20, orderBy: PRIMARY_KEY_DESC) { edges { node { id title createdAt } } } }"
+)
+PGL_SETUP_TIMEOUT_SECONDS = 600.0
+
 
 # --- database -------------------------------------------------------------------------
 
@@ -76,14 +93,48 @@ async def create_database(kind: str, workdir: Path) -> str:
 
 
 async def drop_database(kind: str) -> None:
-    """Drop the PostgreSQL bench database (the SQLite file goes with its temp directory)."""
+    """Drop the PostgreSQL bench database and role (SQLite: the file goes with its directory)."""
     if kind != "postgresql":
         return
     admin = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+        # The role held privileges in the bench database only, so it can go now.
+        await admin.execute(f'DROP ROLE IF EXISTS "{PGL_ROLE}"')
     finally:
         await admin.close()
+
+
+async def grant_postgraphile_access() -> str:
+    """A login role without BYPASSRLS that sees only the topics of `jwt.claims.user_id`.
+
+    Row-level security is enabled on `topics` with a policy for that role alone:
+    studygraph and raw connect as the superuser `postgres`, which bypasses it (and owns
+    the table). Returns PostGraphile's connection string.
+    """
+    admin = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
+    try:
+        # Roles are per cluster: a leftover of an aborted run holds nothing (its database
+        # was dropped with it), so it can be dropped and made afresh.
+        await admin.execute(f'DROP ROLE IF EXISTS "{PGL_ROLE}"')
+        await admin.execute(f'CREATE ROLE "{PGL_ROLE}" LOGIN NOSUPERUSER NOBYPASSRLS')
+    finally:
+        await admin.close()
+    dsn = f"postgresql://postgres@127.0.0.1:5432/{BENCH_DATABASE}"
+    bench_db = await asyncpg.connect(dsn, timeout=5)
+    try:
+        async with bench_db.transaction():
+            await bench_db.execute(f'GRANT USAGE ON SCHEMA public TO "{PGL_ROLE}"')
+            await bench_db.execute(f'GRANT SELECT ON topics TO "{PGL_ROLE}"')
+            await bench_db.execute("ALTER TABLE topics ENABLE ROW LEVEL SECURITY")
+            # missing_ok and nullif: no claim means no rows, not an error.
+            await bench_db.execute(
+                f'CREATE POLICY topics_of_jwt_user ON topics FOR SELECT TO "{PGL_ROLE}" '
+                "USING (owner_id = nullif(current_setting('jwt.claims.user_id', true), '')::int)"
+            )
+    finally:
+        await bench_db.close()
+    return f"postgresql://{PGL_ROLE}@127.0.0.1:5432/{BENCH_DATABASE}"
 
 
 async def database_version(kind: str) -> str:
@@ -165,6 +216,66 @@ def raw_env(database_url: str) -> dict[str, str]:
     return {**os.environ, "BENCH_RAW_DATABASE_URL": database_url}
 
 
+@dataclass(frozen=True)
+class PostGraphile:
+    """The installed PostGraphile contender: the Node 22 binary and the versions to report."""
+
+    node: Path
+    node_version: str
+    version: str
+
+
+def install_postgraphile() -> PostGraphile:
+    """Run bench/postgraphile/setup.sh: `npm ci` into bench/.node once, a no-op after that."""
+    logger.info("checking the PostGraphile install (bench/postgraphile/setup.sh)")
+    hint = "run with --no-postgraphile to leave PostGraphile out"
+    try:
+        # setup.sh prints the node binary on stdout; npm's own output goes to our stderr.
+        completed = subprocess.run(
+            ["bash", str(PGL_SETUP)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            text=True,
+            timeout=PGL_SETUP_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as error:
+        raise RuntimeError(f"{PGL_SETUP} took over {error.timeout:.0f} s; {hint}") from error
+    if completed.returncode != 0 or not completed.stdout.strip():
+        raise RuntimeError(f"{PGL_SETUP} failed (exit {completed.returncode}); {hint}")
+    node = Path(completed.stdout.strip().splitlines()[-1])
+    node_version = subprocess.run(
+        [str(node), "--version"], capture_output=True, text=True, timeout=30, check=True
+    ).stdout.strip()
+    try:
+        version = json.loads(PGL_PACKAGE.read_text())["version"]
+    except (ValueError, KeyError) as error:
+        raise RuntimeError(f"cannot read the PostGraphile version from {PGL_PACKAGE}") from error
+    return PostGraphile(node=node, node_version=node_version, version=version)
+
+
+def postgraphile_command(postgraphile: PostGraphile) -> list[str]:
+    # The node binary itself, not npm or a shell: its pid is the one whose CPU is read.
+    return [str(postgraphile.node), str(PGL_SERVER)]
+
+
+def postgraphile_env(database_url: str, secret: str, port: int) -> dict[str, str]:
+    # Inherited NODE_OPTIONS and the like would make runs incomparable.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("NODE_")}
+    policy = TokenPolicy(secret=secret)
+    env.update(
+        NODE_ENV="production",
+        BENCH_PGL_DATABASE_URL=database_url,
+        BENCH_PGL_HOST=HOST,
+        BENCH_PGL_PORT=str(port),
+        BENCH_PGL_JWT_SECRET=policy.secret,
+        BENCH_PGL_JWT_ISSUER=policy.issuer,
+        BENCH_PGL_JWT_AUDIENCE=policy.audience,
+        BENCH_PGL_JWT_TYPE=ACCESS_TOKEN_TYPE,
+    )
+    return env
+
+
 def spawn(name: str, command: list[str], env: dict[str, str], workdir: Path, port: int) -> Server:
     log_path = workdir / f"{name}.log"
     with log_path.open("wb") as log:
@@ -177,7 +288,7 @@ def spawn(name: str, command: list[str], env: dict[str, str], workdir: Path, por
 
 
 def stop(server: Server) -> None:
-    """SIGTERM for a graceful uvicorn shutdown, SIGKILL if it does not come."""
+    """SIGTERM for a graceful shutdown (uvicorn, node), SIGKILL if it does not come."""
     if server.process.poll() is None:
         server.process.terminate()
         try:
@@ -190,7 +301,13 @@ def stop(server: Server) -> None:
 
 
 @contextlib.contextmanager
-def running_servers(database_url: str, secret: str, workdir: Path) -> Iterator[list[Server]]:
+def running_servers(
+    database_url: str,
+    secret: str,
+    workdir: Path,
+    postgraphile: PostGraphile | None = None,
+    postgraphile_database_url: str | None = None,
+) -> Iterator[list[Server]]:
     servers: list[Server] = []
     try:
         port = free_port()
@@ -198,6 +315,11 @@ def running_servers(database_url: str, secret: str, workdir: Path) -> Iterator[l
         servers.append(spawn("studygraph", studygraph_command(port), env, workdir, port))
         port = free_port()
         servers.append(spawn("raw", raw_command(port), raw_env(database_url), workdir, port))
+        if postgraphile is not None and postgraphile_database_url is not None:
+            port = free_port()
+            command = postgraphile_command(postgraphile)
+            env = postgraphile_env(postgraphile_database_url, secret, port)
+            servers.append(spawn("postgraphile", command, env, workdir, port))
         yield servers
     finally:
         for server in servers:
@@ -237,6 +359,8 @@ class Target:
     headers: dict[str, str]
     body: bytes | None
     pid: int
+    # The field under `data` that holds the answer's `edges`.
+    root: str = "topics"
 
 
 async def login(client: httpx.AsyncClient, server: Server) -> str:
@@ -265,7 +389,29 @@ def raw_target(server: Server, user_id: int) -> Target:
     return Target("raw", "GET", url, {}, None, server.process.pid)
 
 
-def problem_of(response: httpx.Response, expected_edges: int) -> str | None:
+def postgraphile_token(secret: str, user_id: int) -> str:
+    """studygraph's kind of access token (same secret and claims), minted here.
+
+    Its lifetime outlasts the longest run (3 x 602 s): PostGraphile is measured last, so
+    a 15-minute token from `login` could expire during a long run.
+    """
+    policy = TokenPolicy(secret=secret, access_ttl=timedelta(hours=1))
+    return issue_access_token(policy, user_id=user_id)[0]
+
+
+def postgraphile_target(server: Server, token: str) -> Target:
+    return Target(
+        name="postgraphile",
+        method="POST",
+        url=f"{server.base_url}/graphql",
+        headers={"authorization": f"Bearer {token}", "content-type": "application/json"},
+        body=json.dumps({"query": PGL_QUERY}).encode(),
+        pid=server.process.pid,
+        root="allTopics",
+    )
+
+
+def problem_of(response: httpx.Response, expected_edges: int, root: str = "topics") -> str | None:
     """Why a response does not count as a success, or None."""
     if response.status_code != 200:
         return f"HTTP {response.status_code}"
@@ -277,7 +423,7 @@ def problem_of(response: httpx.Response, expected_edges: int) -> str | None:
         return "body is not a JSON object"
     if payload.get("errors"):
         return f"GraphQL error: {str(payload['errors'][0].get('message'))[:80]}"
-    edges = ((payload.get("data") or {}).get("topics") or {}).get("edges")
+    edges = ((payload.get("data") or {}).get(root) or {}).get("edges")
     if not isinstance(edges, list) or len(edges) != expected_edges:
         return f"expected {expected_edges} edges, got {len(edges or [])}"
     return None
@@ -290,12 +436,58 @@ async def send(client: httpx.AsyncClient, target: Target) -> httpx.Response:
 
 
 async def fetch_sample(client: httpx.AsyncClient, target: Target, expected_edges: int) -> dict:
-    """One validated answer, to compare both contenders before timing them."""
+    """One validated answer, to compare the contenders before timing them."""
     response = await send(client, target)
-    problem = problem_of(response, expected_edges)
+    problem = problem_of(response, expected_edges, target.root)
     if problem:
         raise RuntimeError(f"{target.name} sample is wrong ({problem}): {response.text[:300]}")
     return response.json()["data"]
+
+
+def row_id(global_id: str) -> int:
+    """The row id inside studygraph's `Topic:50` or PostGraphile's `["Topic",50]` (base64)."""
+    decoded = base64.b64decode(global_id).decode()
+    if decoded.startswith("["):
+        return int(json.loads(decoded)[1])
+    return int(decoded.rpartition(":")[2])
+
+
+def comparable_rows(sample: dict, root: str) -> list[tuple[int, str, datetime]]:
+    """Row ids, titles and creation instants in answer order, whatever their encoding."""
+    rows = []
+    for edge in sample[root]["edges"]:
+        node = edge["node"]
+        created_at = datetime.fromisoformat(node["createdAt"])
+        if created_at.tzinfo is None:
+            raise RuntimeError(f"{root}: createdAt without a time zone: {node}")
+        rows.append((row_id(node["id"]), node["title"], created_at.astimezone(UTC)))
+    return rows
+
+
+def check_samples(targets: list[Target], samples: list[dict]) -> None:
+    """raw answers byte for byte like studygraph; PostGraphile with the same rows."""
+    studygraph, raw = samples[:2]
+    if studygraph != raw:
+        raise RuntimeError(f"the answers differ:\n{studygraph}\n{raw}")
+    expected = comparable_rows(studygraph, targets[0].root)
+    for target, sample in zip(targets[2:], samples[2:], strict=True):
+        if comparable_rows(sample, target.root) != expected:
+            raise RuntimeError(f"{target.name} answers other rows:\n{studygraph}\n{sample}")
+
+
+async def check_postgraphile_auth(
+    client: httpx.AsyncClient, target: Target, secret: str, user_id: int
+) -> None:
+    """No token is refused; another user's valid token sees none of the topics (RLS)."""
+    anonymous = {key: value for key, value in target.headers.items() if key != "authorization"}
+    response = await client.post(target.url, headers=anonymous, content=target.body)
+    if response.status_code == 200 and not response.json().get("errors"):
+        raise RuntimeError(f"{target.name} answered without a token: {response.text[:300]}")
+    other = {**target.headers, "authorization": f"Bearer {postgraphile_token(secret, user_id + 1)}"}
+    response = await client.post(target.url, headers=other, content=target.body)
+    problem = problem_of(response, 0, target.root)
+    if problem:
+        raise RuntimeError(f"{target.name} leaks rows to another user ({problem}): {response.text}")
 
 
 # --- load -----------------------------------------------------------------------------
@@ -325,7 +517,7 @@ async def worker(
             return
         tally.sent += 1
         try:
-            problem = problem_of(await send(client, target), expected)
+            problem = problem_of(await send(client, target), expected, target.root)
         except httpx.HTTPError as error:
             problem = type(error).__name__
         finished = time.perf_counter()
@@ -467,19 +659,24 @@ class Setup:
     topics: int
     started_at: datetime
     load_average: str
+    notes: tuple[str, ...] = ()
 
 
-async def bench(servers: list[Server], setup: Setup, user_id: int) -> list[Result]:
-    studygraph, raw = servers
+async def bench(servers: list[Server], setup: Setup, user_id: int, secret: str) -> list[Result]:
+    """Measures studygraph, raw, then postgraphile when it runs, one after the other."""
+    studygraph, raw, *others = servers
     expected = min(setup.topics, PAGE_SIZE)
     async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT_SECONDS, trust_env=False) as client:
         for server in servers:
             await wait_ready(client, server)
         targets = [studygraph_target(studygraph, await login(client, studygraph))]
         targets.append(raw_target(raw, user_id))
+        for server in others:
+            target = postgraphile_target(server, postgraphile_token(secret, user_id))
+            await check_postgraphile_auth(client, target, secret, user_id)
+            targets.append(target)
         samples = [await fetch_sample(client, target, expected) for target in targets]
-    if samples[0] != samples[1]:
-        raise RuntimeError(f"the answers differ:\n{samples[0]}\n{samples[1]}")
+    check_samples(targets, samples)
     return [
         await measure(
             target, connections=setup.connections, seconds=setup.seconds, expected=expected
@@ -496,7 +693,7 @@ def format_share(value: float | None) -> str:
     return "n/a" if value is None else f"{value * 100:.0f}%"
 
 
-ROW_FORMAT = "{:<11}{:>7}{:>8}{:>8}{:>8}{:>7}{:>9}{:>11}{:>9}{:>10}"
+ROW_FORMAT = "{:<13}{:>7}{:>8}{:>8}{:>8}{:>7}{:>9}{:>11}{:>9}{:>10}"
 HEADER = (
     "contender",
     "req/s",
@@ -540,21 +737,27 @@ def report(setup: Setup, results: list[Result]) -> None:
     )
     print(f"note: the load generator (gen) shares the {cpus} CPUs with the server (srv)")
     print("CPU columns: % of one core; other = the database and anything else on the host")
+    for note in setup.notes:
+        print(note)
     print()
     print(ROW_FORMAT.format(*HEADER))
     for result in results:
         print(report_row(result))
-    report_ratio(*results)
+    print()
+    studygraph, *others = results
+    for other in others:
+        report_ratio(studygraph, other)
     report_errors(results)
 
 
-def report_ratio(studygraph: Result, raw: Result) -> None:
-    rate_ratio = studygraph.rate / raw.rate if raw.rate else math.nan
-    p50_ratio = studygraph.percentile_ms(50) / raw.percentile_ms(50)
-    print()
+def report_ratio(studygraph: Result, other: Result) -> None:
+    rate_ratio = studygraph.rate / other.rate if other.rate else math.nan
+    p50_ratio = studygraph.percentile_ms(50) / other.percentile_ms(50)
+    p99_ratio = studygraph.percentile_ms(99) / other.percentile_ms(99)
     print(
-        f"ratio studygraph/raw: req/s {format_number(rate_ratio, '.2f')}, "
-        f"p50 latency {format_number(p50_ratio, '.2f')}x"
+        f"ratio studygraph/{other.name}: req/s {format_number(rate_ratio, '.2f')}, "
+        f"p50 latency {format_number(p50_ratio, '.2f')}x, "
+        f"p99 latency {format_number(p99_ratio, '.2f')}x"
     )
 
 
@@ -578,6 +781,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=10.0, help="measured time per contender")
     parser.add_argument("--connections", type=int, default=10, help="concurrent connections")
     parser.add_argument("--topics", type=int, default=50, help="topics of the one user")
+    parser.add_argument(
+        "--no-postgraphile",
+        action="store_true",
+        help="leave out the PostGraphile contender (it is installed into bench/.node on first use)",
+    )
     args = parser.parse_args(argv)
     if not 0 < args.seconds <= 600:
         parser.error("--seconds must be in (0, 600]")
@@ -588,14 +796,31 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def postgraphile_notes(postgraphile: PostGraphile | None, args: argparse.Namespace) -> list[str]:
+    if postgraphile is None:
+        why = "--no-postgraphile" if args.no_postgraphile else "it needs PostgreSQL"
+        return [f"postgraphile: skipped ({why})"]
+    return [
+        f"postgraphile: PostGraphile {postgraphile.version} (amber preset) on node "
+        f"{postgraphile.node_version}, one process; JWT verified per request, its user id in "
+        f"pgSettings, rows limited by row-level security as role {PGL_ROLE}",
+        f"postgraphile query: {PGL_QUERY}",
+    ]
+
+
 def run(args: argparse.Namespace) -> tuple[Setup, list[Result]]:
     """Database, servers, measurements; everything started here is stopped or dropped here."""
     secret = secrets.token_urlsafe(36)  # 48 characters
+    postgraphile = None
+    if args.database == "postgresql" and not args.no_postgraphile:
+        # Before the database: a failed install leaves nothing to undo.
+        postgraphile = install_postgraphile()
     with tempfile.TemporaryDirectory(prefix="studygraph-bench-") as tmp:
         workdir = Path(tmp)
         database_url = asyncio.run(create_database(args.database, workdir))
         try:
             user_id = asyncio.run(seed(database_url, topic_count=args.topics, secret=secret))
+            pgl_url = asyncio.run(grant_postgraphile_access()) if postgraphile else None
             setup = Setup(
                 database_version=asyncio.run(database_version(args.database)),
                 connections=args.connections,
@@ -603,9 +828,11 @@ def run(args: argparse.Namespace) -> tuple[Setup, list[Result]]:
                 topics=args.topics,
                 started_at=datetime.now(UTC),
                 load_average=load_average(),
+                notes=tuple(postgraphile_notes(postgraphile, args)),
             )
-            with running_servers(database_url, secret, workdir) as servers:
-                return setup, asyncio.run(bench(servers, setup, user_id))
+            servers = running_servers(database_url, secret, workdir, postgraphile, pgl_url)
+            with servers as started:
+                return setup, asyncio.run(bench(started, setup, user_id, secret))
         finally:
             asyncio.run(drop_database(args.database))
 
@@ -619,7 +846,13 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         setup, results = run(args)
-    except (RuntimeError, OSError, asyncpg.PostgresError, httpx.HTTPError) as error:
+    except (
+        RuntimeError,
+        OSError,
+        subprocess.SubprocessError,
+        asyncpg.PostgresError,
+        httpx.HTTPError,
+    ) as error:
         logger.error("benchmark aborted: %s", error)
         return 2
     report(setup, results)
