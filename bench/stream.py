@@ -68,9 +68,11 @@ logger = logging.getLogger("bench.stream")
 
 MODEL = "bench:sim"
 RATE = 30.0  # deltas per second per stream
-USERS = 10
+USERS = 20  # 2,000 streams at most 100 running answers each
 PASSWORD = "bench-password-0123"
 LATENCY_BOUND_MS = 100.0  # a level is held when p99 stays under this
+# Subscribers per stream in the delivery part.
+FANOUT = 5
 STARTUP_TIMEOUT_SECONDS = 60.0
 REQUEST_TIMEOUT_SECONDS = 30.0
 # After the model's last delta, how long a step waits for every turn to end.
@@ -191,6 +193,11 @@ def running_servers(database_url: str, secret: str, workdir: Path) -> Iterator[l
             STUDYGRAPH_BENCH_BASE_URL=f"http://{HOST}:{port}/v1",
             STUDYGRAPH_BENCH_API_KEY="bench-key",
             STUDYGRAPH_MODEL=MODEL,
+            # The ramp runs up to 2,000 streams over USERS learners: lift the per-learner
+            # caps on running answers and open subscriptions (their maxima) so that the
+            # process, not a quota, is what a level tests.
+            STUDYGRAPH_MAX_RUNNING_ANSWERS_PER_USER="100",
+            STUDYGRAPH_MAX_SUBSCRIPTIONS_PER_USER="1000",
         )
         port = free_port()
         servers.append(spawn("studygraph", studygraph_command(port), env, workdir, port))
@@ -325,7 +332,8 @@ class Follower:
 
     def __init__(self, samples: list[tuple[int, int]]) -> None:
         self.samples = samples  # (received_ns, latency_ns), shared by a step's followers
-        self.deltas = 0
+        self.deltas = 0  # model deltas received
+        self.events = 0  # MessageDelta events they arrived in
         self.snapshots = 0
         self.terminal: str | None = None
         self.problems: list[str] = []
@@ -339,13 +347,18 @@ class Follower:
             event = payload["data"]["messageEvents"]
             typename = event["__typename"]
             if typename == "MessageDelta":
+                # The server may coalesce deltas (at most 50 ms apart) into one event:
+                # each emit time in it is one model delta, with its own latency.
                 try:
-                    emitted = int(event["delta"].split()[0])
-                except (ValueError, IndexError):
+                    emitted = [int(part) for part in event["delta"].split()]
+                except ValueError:
+                    emitted = []
+                if not emitted:
                     self.problems.append(f"unexpected delta {event['delta']!r}"[:120])
                     return
-                self.samples.append((received, received - emitted))
-                self.deltas += 1
+                self.samples.extend((received, received - stamp) for stamp in emitted)
+                self.deltas += len(emitted)
+                self.events += 1
             elif typename == "MessageSnapshot":
                 self.snapshots += 1
             elif typename in TERMINAL_TYPES:
@@ -411,9 +424,11 @@ def percentile(values: list[int], percent: float) -> float:
 @dataclass
 class StepResult:
     streams: int
+    subscribers: int
     deltas_expected: int
     latencies: list[int]
     delivered: int
+    events: int
     snapshots: int
     unfinished: int
     problems: list[str]
@@ -445,6 +460,10 @@ class StepResult:
             return math.nan
         busy = self.cpu_server - self.idle_server_rate * self.window_seconds
         return max(busy, 0.0) * 1e6 / self.window_events
+
+    @property
+    def window_events_rate(self) -> float:
+        return self.window_events / self.window_seconds if self.window_seconds else math.nan
 
     def share(self, seconds: float) -> float:
         return seconds / self.window_seconds if self.window_seconds else math.nan
@@ -494,6 +513,23 @@ class Report:
     single: StepResult | None = None
     steps: list[StepResult] = field(default_factory=list)
     ramp_stop: str = ""
+    # The delivery part: the same streams with one subscriber each, then with several.
+    fanout: tuple[StepResult, StepResult] | None = None
+
+    @property
+    def delivery_us_per_event(self) -> float:
+        """Server CPU per extra delivered event: what one more subscriber costs per event
+        (bus fan-out, subscription resolver, projection, JSON, websocket frame), with
+        the model's side (SSE parsing, Agents SDK) and the database flushes cancelled
+        out, since both steps run the same turns."""
+        if self.fanout is None:
+            return math.nan
+        one, many = self.fanout
+        extra_events = many.window_events_rate - one.window_events_rate
+        if extra_events <= 0:
+            return math.nan
+        extra_cpu = many.cpu_server / many.window_seconds - one.cpu_server / one.window_seconds
+        return max(extra_cpu, 0.0) * 1e6 / extra_events
 
 
 class Bench:
@@ -663,11 +699,18 @@ class Bench:
             problems.append(f"{deltas - len(latencies)} deltas missing")
         return Baseline(latencies, problems)
 
-    async def step(self, streams: int, seconds: float, idle_rate: float) -> StepResult:
-        """`streams` turns at once, one messageEvents subscriber each, for `seconds`."""
+    async def step(
+        self, streams: int, seconds: float, idle_rate: float, subscribers: int = 1
+    ) -> StepResult:
+        """`streams` turns at once, `subscribers` messageEvents subscribers each (each on
+        its own websocket), for `seconds`."""
+        if subscribers > 1 and streams % USERS:
+            raise ValueError("with several subscribers, streams must be a multiple of USERS")
         setup_started = time.monotonic()
         await self.ensure_sessions(streams)
-        await self.ensure_sockets(streams)
+        # Subscriber j of stream i is on socket i + j * streams: the same user as the
+        # stream's session (streams is a multiple of USERS), as ownership requires.
+        await self.ensure_sockets(streams * subscribers)
         group = f"g{next(self._groups)}-{streams}"
         deltas = round(seconds * RATE)
         content = f"bench group={group} deltas={deltas} rate={RATE:g}"
@@ -678,9 +721,11 @@ class Bench:
         samples: list[tuple[int, int]] = []
         followers = []
         for index, message_id in enumerate(message_ids):
-            follower = Follower(samples)
-            followers.append(follower)
-            await self.sockets[index].subscribe(MESSAGE_EVENTS, {"id": message_id}, follower)
+            for copy in range(subscribers):
+                follower = Follower(samples)
+                followers.append(follower)
+                socket = self.sockets[index + copy * streams]
+                await socket.subscribe(MESSAGE_EVENTS, {"id": message_id}, follower)
         await self.wait_waiting(group, streams)
         # The subscriptions were sent before the wait; give the last ones a moment to be
         # in place (a late one would get a snapshot, counted as missing deltas).
@@ -702,9 +747,11 @@ class Bench:
         window_seconds = (after.wall_ns - before.wall_ns) / 1e9
         return StepResult(
             streams=streams,
-            deltas_expected=streams * deltas,
+            subscribers=subscribers,
+            deltas_expected=streams * deltas * subscribers,
             latencies=[latency for _, latency in samples],
             delivered=sum(follower.deltas for follower in followers),
+            events=sum(follower.events for follower in followers),
             snapshots=sum(follower.snapshots for follower in followers),
             unfinished=len(pending),
             problems=problems,
@@ -783,6 +830,11 @@ async def run_parts(runner: Bench, report: Report, plan: Plan) -> None:
     logger.info("latency: one stream through studygraph, %.0f s", plan.latency_seconds)
     report.single = await runner.step(1, plan.latency_seconds, report.idle_server_rate)
 
+    logger.info("delivery: %d streams with 1, then %d subscribers each", USERS, FANOUT)
+    one = await runner.step(USERS, plan.step_seconds, report.idle_server_rate)
+    many = await runner.step(USERS, plan.step_seconds, report.idle_server_rate, FANOUT)
+    report.fanout = (one, many)
+
     ramp_started = time.monotonic()
     per_stream_setup = 0.01
 
@@ -859,6 +911,20 @@ def headline_step(report: Report) -> StepResult | None:
 
 
 STEP_FORMAT = "{:>7} {:>9} {:>7} {:>7} {:>7} {:>8} {:>8} {:>9} {:>8} {:>8} {:>8}  {}"
+STEP_HEADER = STEP_FORMAT.format(
+    "streams",
+    "events/s",
+    "p50 ms",
+    "p99 ms",
+    "max ms",
+    "missing",
+    "srv CPU",
+    "srv us/ev",
+    "gen CPU",
+    "mdl CPU",
+    "oth CPU",
+    "held",
+)
 
 
 def print_report(report: Report) -> None:
@@ -911,22 +977,7 @@ def print_report(report: Report) -> None:
         f"{LATENCY_BOUND_MS:g} ms and every delta delivered; CPU in % of one core over "
         "the steady part"
     )
-    print(
-        STEP_FORMAT.format(
-            "streams",
-            "events/s",
-            "p50 ms",
-            "p99 ms",
-            "max ms",
-            "missing",
-            "srv CPU",
-            "srv us/ev",
-            "gen CPU",
-            "mdl CPU",
-            "oth CPU",
-            "held",
-        )
-    )
+    print(STEP_HEADER)
     for step in report.steps:
         print(step_row(step))
     print(f"   ramp stopped: {report.ramp_stop}")
@@ -947,6 +998,20 @@ def print_report(report: Report) -> None:
         f"3. server CPU per delivered event: {fmt(headline.server_us_per_event, '.0f')} us "
         f"at {headline.streams} streams (idle server CPU "
         f"{report.idle_server_rate * 100:.1f}% of a core subtracted)        target {TARGETS['cpu']}"
+    )
+    print()
+
+    one, many = report.fanout
+    print(
+        f"3b. delivery alone: the same {one.streams} streams with {one.subscribers} and with "
+        f"{many.subscribers} subscribers each; the extra events cost the server"
+    )
+    print(STEP_HEADER)
+    print(step_row(one))
+    print(step_row(many))
+    print(
+        f"   server CPU per extra delivered event: {fmt(report.delivery_us_per_event, '.1f')} us"
+        f"        target {TARGETS['cpu']}"
     )
     print()
 
@@ -981,7 +1046,7 @@ def added_latency(report: Report) -> tuple[float, float]:
 def step_row(step: StepResult) -> str:
     rate = step.window_events / step.window_seconds if step.window_seconds else math.nan
     return STEP_FORMAT.format(
-        step.streams,
+        f"{step.streams}x{step.subscribers}" if step.subscribers > 1 else step.streams,
         fmt(rate, ".0f"),
         fmt(percentile(step.latencies, 50), ".1f"),
         fmt(percentile(step.latencies, 99), ".1f"),
@@ -1006,6 +1071,11 @@ def print_summary(report: Report) -> None:
         (
             f"server CPU/event ({headline.streams} streams)",
             f"{fmt(headline.server_us_per_event, '.0f')} us",
+            TARGETS["cpu"],
+        ),
+        (
+            "server CPU/extra delivered event",
+            f"{fmt(report.delivery_us_per_event, '.1f')} us",
             TARGETS["cpu"],
         ),
         (
