@@ -1,6 +1,7 @@
 """Topics: a learner's subjects. Every function filters by owner."""
 
-from sqlalchemy import func, or_
+from sqlalchemy import Row, func, or_
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -44,19 +45,27 @@ async def get_topics_by_ids(
 
 
 async def list_topics_for_owner(
-    session: AsyncSession, *, owner_id: int, page: PageRequest, search: str | None = None
-) -> Page[Topic]:
-    """The owner's topics, newest first, optionally filtered by a text search."""
-    query = apply_keyset(_owner_topics(owner_id, search), Topic.id, page)
-    return to_page(list(await session.exec(query)), page)
+    connection: AsyncConnection | AsyncSession,
+    *,
+    owner_id: int,
+    page: PageRequest,
+    search: str | None = None,
+) -> Page[Row]:
+    """The owner's topics, newest first, optionally filtered by a text search.
+
+    Plain rows with the Topic's attributes, not ORM objects: a list is only read, and
+    mapping 20 rows to tracked instances cost more CPU than the query (bench/topics_rate.py).
+    """
+    query = apply_keyset(_owner_topics(owner_id, search, Topic.__table__.columns), Topic.id, page)
+    return to_page((await connection.execute(query)).all(), page)
 
 
 async def count_topics_for_owner(
-    session: AsyncSession, *, owner_id: int, search: str | None = None
+    connection: AsyncConnection | AsyncSession, *, owner_id: int, search: str | None = None
 ) -> int:
     """How many topics list_topics_for_owner would page through."""
     query = _owner_topics(owner_id, search).with_only_columns(func.count())
-    return (await session.exec(query)).one()
+    return (await connection.execute(query)).scalar_one()
 
 
 async def update_topic(
@@ -91,8 +100,10 @@ async def delete_topic(session: AsyncSession, *, owner_id: int, topic_id: int) -
 SEARCH_MAX = 200
 
 
-def _owner_topics(owner_id: int, search: str | None):
-    query = select(Topic).where(Topic.owner_id == owner_id)
+def _owner_topics(owner_id: int, search: str | None, columns=None):
+    query = (select(*columns) if columns is not None else select(Topic)).where(
+        Topic.owner_id == owner_id
+    )
     term = clean_text(search or "", field="search", max_length=SEARCH_MAX, required=False).lower()
     if term:
         query = query.where(

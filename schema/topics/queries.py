@@ -3,7 +3,7 @@
 import strawberry
 
 from db import study_sessions, topics
-from db.engine import unit_of_work
+from db.engine import read_connection, unit_of_work
 from schema.context import Info
 from schema.relay import (
     Connection,
@@ -30,15 +30,15 @@ class TopicQueries:
         context = info.context
         owner_id = context.require_user_id()
         request = page_request(first, after)
-        async with unit_of_work(context.session_factory) as session:
+        async with read_connection(context.session_factory) as connection:
             page = await topics.list_topics_for_owner(
-                session, owner_id=owner_id, page=request, search=search
+                connection, owner_id=owner_id, page=request, search=search
             )
 
         async def count() -> int:
-            async with unit_of_work(context.session_factory) as session:
+            async with read_connection(context.session_factory) as connection:
                 return await topics.count_topics_for_owner(
-                    session, owner_id=owner_id, search=search
+                    connection, owner_id=owner_id, search=search
                 )
 
         return connection_from_page(page, Topic.from_row, count)
