@@ -4,6 +4,7 @@ import asyncio
 import threading
 import time
 import uuid
+from datetime import datetime
 
 import jwt
 import pytest
@@ -215,6 +216,30 @@ class TestAccessTokens:
         token = jwt.encode(self.claims(**changes), TEST_JWT_SECRET, algorithm="HS256")
         with pytest.raises(Unauthenticated):
             verify_access_token(self.policy, token)
+
+    def test_a_token_checked_once_still_expires(self, monkeypatch):
+        # Verified tokens are kept per process; a kept one must not outlive its exp.
+        now = int(time.time())
+        token = jwt.encode(self.claims(exp=now + 60), TEST_JWT_SECRET, algorithm="HS256")
+        assert verify_access_token(self.policy, token) == 7
+        later = now + 60 + self.policy.leeway.total_seconds() + 1
+        monkeypatch.setattr(
+            "db.access_tokens.datetime",
+            type(
+                "Later",
+                (datetime,),
+                {"now": classmethod(lambda cls, tz=None: datetime.fromtimestamp(later, tz))},
+            ),
+        )
+        with pytest.raises(Unauthenticated, match="expired"):
+            verify_access_token(self.policy, token)
+
+    def test_a_token_signed_by_another_policy_is_not_taken_from_the_cache(self):
+        token, _ = issue_access_token(self.policy, user_id=7)
+        assert verify_access_token(self.policy, token) == 7
+        other = TokenPolicy(secret="another-secret-of-sufficient-length-0123456789")
+        with pytest.raises(Unauthenticated):
+            verify_access_token(other, token)
 
     # Signing HS512 with our key is the attack under test; PyJWT warns about its length.
     @pytest.mark.filterwarnings("ignore:The HMAC key")
