@@ -197,6 +197,18 @@ class Subscription:
     def __aiter__(self) -> "Subscription":
         return self
 
+    async def next_within(self, seconds: float) -> str:
+        """The next payload, or TimeoutError after `seconds` without one.
+
+        What asyncio.wait_for(anext(...)) did, without its task per call: a queued
+        payload returns at once, and only an empty queue arms a timeout (the delivery
+        path of every streamed token runs through here).
+        """
+        if self._queue and not self._lagged:
+            return self._queue.popleft()
+        async with asyncio.timeout(seconds):
+            return await self.__anext__()
+
     async def __anext__(self) -> str:
         while not self._queue and not self._lagged:
             self._wakeup.clear()

@@ -99,7 +99,7 @@ class _MessageFollower:
             yield item
         while not self.finished:
             try:
-                payload = await asyncio.wait_for(anext(events), LIVENESS_SECONDS)
+                payload = await events.next_within(LIVENESS_SECONDS)
             except TimeoutError:
                 self.context.require_user_id()
                 for item in self._from_row(await self._read()):
@@ -251,7 +251,7 @@ class _SessionFollower:
     async def follow(self, events) -> AsyncGenerator[MessageEvent, None]:
         while True:
             try:
-                payload = await asyncio.wait_for(anext(events), LIVENESS_SECONDS)
+                payload = await events.next_within(LIVENESS_SECONDS)
             except TimeoutError:
                 self.context.require_user_id()
                 if self.open:

@@ -1,6 +1,5 @@
 """Following a topic's materials as they are uploaded, processed and deleted."""
 
-import asyncio
 import json
 from collections.abc import AsyncGenerator
 
@@ -42,7 +41,7 @@ class MaterialSubscriptions:
         async with context.listen(owner_id, materials.topic_channel(topic_row_id)) as payloads:
             while True:
                 try:
-                    payload = await asyncio.wait_for(anext(payloads), LIVENESS_SECONDS)
+                    payload = await payloads.next_within(LIVENESS_SECONDS)
                 except TimeoutError:
                     context.require_user_id()
                     continue

@@ -9,7 +9,7 @@ import pytest
 from redis import asyncio as redis
 from sqlalchemy.engine import make_url
 
-from db.pubsub import Bus, SubscriberLagged, broadcast_kind
+from db.pubsub import Bus, SubscriberLagged, Subscription, broadcast_kind
 from tests.databases import postgres_admin_url
 
 REDIS_URL = os.environ.get("STUDYGRAPH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -181,3 +181,22 @@ async def test_namespaces_keep_deployments_sharing_a_backend_apart(kind):
     finally:
         for bus in (ours, theirs, our_twin):
             await bus.disconnect()
+
+
+async def test_next_within_returns_queued_payloads_times_out_and_reports_lag():
+    subscription = Subscription("channel", max_queued=2)
+    subscription._deliver("a")
+    subscription._deliver("b")
+    assert await subscription.next_within(0.01) == "a"
+    assert await subscription.next_within(0.01) == "b"
+    with pytest.raises(TimeoutError):
+        await subscription.next_within(0.01)
+    # A payload arriving while it waits is returned, and the wait leaves no timeout armed.
+    asyncio.get_running_loop().call_later(0.01, subscription._deliver, "c")
+    assert await subscription.next_within(5.0) == "c"
+    for payload in ("d", "e", "f"):  # one more than fits: the backlog is dropped
+        subscription._deliver(payload)
+    with pytest.raises(SubscriberLagged):
+        await subscription.next_within(0.01)
+    subscription._deliver("g")
+    assert await subscription.next_within(0.01) == "g"
