@@ -1,7 +1,7 @@
 """Study goals: weekly minutes, a target mastery, an optional exam date. Owner-filtered."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -9,7 +9,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from db.errors import BadUserInput
 from db.models import StudyGoal, StudySession, User
 from db.ownership import get_owned
-from db.progress import TopicProgressFacts, list_topic_progress, session_seconds
+from db.progress import (
+    SESSION_CAP,
+    WEEK,
+    TopicProgressFacts,
+    list_topic_progress,
+    week_minutes,
+)
 from db.scheduling import as_utc
 from db.timezones import user_zone
 from db.topics import get_topic
@@ -18,7 +24,6 @@ from db.validation import UNCHANGED, clean_text
 TITLE_MAX = 200
 STATUSES = ("ACTIVE", "ACHIEVED", "ARCHIVED")
 MAX_MINUTES_PER_WEEK = 7 * 24 * 60
-WEEK = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -146,20 +151,33 @@ async def list_study_goals_for_owner(
 
 
 async def goal_views(
-    session: AsyncSession, *, owner_id: int, goals: list[StudyGoal], now: datetime
+    session: AsyncSession,
+    *,
+    owner_id: int,
+    goals: list[StudyGoal],
+    now: datetime,
+    facts: dict[int, TopicProgressFacts] | None = None,
+    minutes: dict[int | None, float] | None = None,
 ) -> list[GoalView]:
     """Progress of each goal, in a constant number of statements; reached goals ACHIEVED.
 
     Every reader of goals (studyGoals, the goal mutations, studyPlan, nextUpTopics) goes
     through here, so they all agree on the status. Reaching a goal is recorded (the
     row's status changes) so that it stays achieved when mastery later decays; an
-    archived goal is never revived.
+    archived goal is never revived. `facts`: progress at `now` already read for some of
+    the owner's topics (the rest is loaded); `minutes`: minutes_last_week() at `now`,
+    if already read.
     """
     if not goals:
         return []
+    known = facts or {}
     topic_ids = sorted({goal.topic_id for goal in goals if goal.topic_id is not None})
-    facts = await list_topic_progress(session, owner_id=owner_id, topic_ids=topic_ids, now=now)
-    minutes = await minutes_last_week(session, owner_id=owner_id, now=now)
+    missing = [topic_id for topic_id in topic_ids if topic_id not in known]
+    facts = {topic_id: known[topic_id] for topic_id in topic_ids if topic_id in known}
+    if missing:
+        facts |= await list_topic_progress(session, owner_id=owner_id, topic_ids=missing, now=now)
+    if minutes is None:
+        minutes = await minutes_last_week(session, owner_id=owner_id, now=now)
     views = [
         GoalView(goal, goal_progress(goal, facts.get(goal.topic_id), minutes)) for goal in goals
     ]
@@ -173,7 +191,12 @@ async def goal_views(
 
 
 async def list_active_goal_views(
-    session: AsyncSession, *, owner_id: int, now: datetime
+    session: AsyncSession,
+    *,
+    owner_id: int,
+    now: datetime,
+    facts: dict[int, TopicProgressFacts] | None = None,
+    minutes: dict[int | None, float] | None = None,
 ) -> list[GoalView]:
     """The owner's goals still ACTIVE once reached ones are marked ACHIEVED, oldest first."""
     goals = list(
@@ -183,7 +206,9 @@ async def list_active_goal_views(
             .order_by(col(StudyGoal.id))
         )
     )
-    views = await goal_views(session, owner_id=owner_id, goals=goals, now=now)
+    views = await goal_views(
+        session, owner_id=owner_id, goals=goals, now=now, facts=facts, minutes=minutes
+    )
     return [view for view in views if view.goal.status == "ACTIVE"]
 
 
@@ -220,14 +245,8 @@ async def minutes_last_week(
     rows = await session.exec(
         select(StudySession.topic_id, StudySession.started_at, StudySession.ended_at).where(
             StudySession.owner_id == owner_id,
-            StudySession.started_at >= since - timedelta(hours=4),
+            StudySession.started_at >= since - SESSION_CAP,
             StudySession.started_at <= now,
         )
     )
-    minutes: dict[int | None, float] = {}
-    for topic_id, started_at, ended_at in rows:
-        counted = session_seconds(max(started_at, since), ended_at, now) / 60
-        if ended_at is not None and ended_at < since:
-            counted = 0.0
-        minutes[topic_id] = minutes.get(topic_id, 0.0) + counted
-    return minutes
+    return week_minutes(rows, now)

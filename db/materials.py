@@ -12,9 +12,10 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
+from functools import cache, partial
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import Integer, bindparam, delete, func, update
+from sqlalchemy import select as select_columns
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -132,6 +133,57 @@ async def list_materials_for_topics(
     for row in await session.exec(statement):
         rows_by_topic[row.topic_id].append(row)
     return {topic_id: to_page(rows_by_topic[topic_id], page) for topic_id in topic_ids}
+
+
+async def list_material_pages_and_counts(
+    session: AsyncSession, *, owner_id: int, topic_ids: list[int], page: PageRequest
+) -> tuple[dict[int, Page], dict[int, int] | None]:
+    """list_materials_for_topics and, for a first page, count_materials_for_topics, in one
+    statement (a window count beside the page's row numbers).
+
+    The rows are plain rows with a StudyMaterial's attributes, not ORM objects (a page
+    is only read). The counts are None after a cursor: the window then sees only the
+    rows past it.
+    """
+    params = {"owner_id": owner_id, "topic_ids": topic_ids, "rank_limit": page.first + 1}
+    if page.after_id is not None:
+        params["after_id"] = page.after_id
+    statement = _page_and_count_statement(page.newest_first, page.after_id is not None)
+    rows_by_topic: dict[int, list] = defaultdict(list)
+    counts = dict.fromkeys(topic_ids, 0)
+    for row in await session.exec(statement, params=params):
+        rows_by_topic[row.topic_id].append(row)
+        counts[row.topic_id] = row.total
+    pages = {topic_id: to_page(rows_by_topic[topic_id], page) for topic_id in topic_ids}
+    return pages, counts if page.after_id is None else None
+
+
+@cache
+def _page_and_count_statement(newest_first: bool, after: bool):
+    """list_material_pages_and_counts's statement, built once per kind of page."""
+    table = StudyMaterial.__table__
+    order = table.c.id.desc() if newest_first else table.c.id.asc()
+    conditions = [
+        table.c.owner_id == bindparam("owner_id", type_=Integer),
+        table.c.topic_id.in_(bindparam("topic_ids", expanding=True)),
+    ]
+    if after:
+        after_id = bindparam("after_id", type_=Integer)
+        conditions.append(table.c.id < after_id if newest_first else table.c.id > after_id)
+    ranked = (
+        select_columns(
+            *table.columns,
+            func.row_number().over(partition_by=table.c.topic_id, order_by=order).label("rank"),
+            func.count().over(partition_by=table.c.topic_id).label("total"),
+        )
+        .where(*conditions)
+        .subquery()
+    )
+    return (
+        select_columns(*(ranked.c[column.key] for column in table.columns), ranked.c.total)
+        .where(ranked.c.rank <= bindparam("rank_limit", type_=Integer))
+        .order_by(ranked.c.topic_id, ranked.c.rank)
+    )
 
 
 async def count_materials_for_topics(

@@ -1,18 +1,17 @@
 """What to study next and where to improve, from FSRS state, goals and activity."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.goals import list_active_goal_views
 from db.models import Card, Topic, User
-from db.progress import list_topic_progress
+from db.progress import MAX_TOPICS, OwnerProgress, get_owner_progress, list_topic_progress
 from db.scheduling import as_utc, row_retrievability
 from db.timezones import user_zone
 
-MAX_TOPICS = 500
 WEAK_CARDS = 3
 # Weights of the next-up score: a due card is one point; the rest are scaled to it.
 OVERDUE_DAY_WEIGHT = 0.1
@@ -37,6 +36,11 @@ class Weakness:
     weak_card_ids: list[int]
 
 
+def local_today(timezone: str | None, now: datetime) -> date:
+    """The date at `now` in a learner's time zone (None: the default zone)."""
+    return as_utc(now).astimezone(user_zone(timezone)).date()
+
+
 async def _load(session: AsyncSession, owner_id: int, now: datetime):
     topics = list(
         await session.exec(
@@ -57,7 +61,13 @@ async def _load(session: AsyncSession, owner_id: int, now: datetime):
 
 
 async def list_next_up_topics(
-    session: AsyncSession, *, owner_id: int, now: datetime, limit: int = 5
+    session: AsyncSession,
+    *,
+    owner_id: int,
+    now: datetime,
+    limit: int = 5,
+    progress: OwnerProgress | None = None,
+    today: date | None = None,
 ) -> list[Recommendation]:
     """Topics ranked by due cards, goal urgency and neglect, each with its reasons.
 
@@ -68,16 +78,25 @@ async def list_next_up_topics(
             that have cards or goals (an empty topic has nothing to come back to).
     """
     now = as_utc(now)
-    user = await session.get(User, owner_id)
-    today = now.astimezone(user_zone(user.timezone if user else None)).date()
-    topics, facts, cards = await _load(session, owner_id, now)
-    views = await list_active_goal_views(session, owner_id=owner_id, now=now)
+    if today is None:
+        user = await session.get(User, owner_id)
+        today = local_today(user.timezone if user else None, now)
+    if progress is None:
+        progress = await get_owner_progress(session, owner_id=owner_id, now=now, limit=MAX_TOPICS)
+    topics, facts = progress.topics, progress.facts
+    views = await list_active_goal_views(
+        session,
+        owner_id=owner_id,
+        now=now,
+        facts=facts,
+        minutes=progress.minutes_last_week,
+    )
     recommendations = []
     for topic in topics:
         fact = facts[topic.id]
         score, reasons = 0.0, []
-        due = [card for card in cards[topic.id] if card.due <= now]
-        overdue_days = [min(30, (now - card.due).days) for card in due]
+        due = [card_due for card_due in fact.card_dues if card_due <= now]
+        overdue_days = [min(30, (now - card_due).days) for card_due in due]
         if due:
             score += len(due) + OVERDUE_DAY_WEIGHT * sum(overdue_days)
             late = sum(1 for days in overdue_days if days >= 1)
@@ -105,7 +124,7 @@ async def list_next_up_topics(
             if goal.target_minutes_per_week and view.progress < 1:
                 score += 1 - view.progress
                 reasons.append(f"the weekly minutes of '{goal.title}' are not reached yet")
-        if cards[topic.id] or topic_views:
+        if fact.cards_count or topic_views:
             last = fact.last_studied_at
             idle = min(30, (now - (last or topic.created_at)).days)
             if idle >= 2 or last is None:

@@ -1,21 +1,25 @@
 """A topic's progress: mastery from FSRS, card and review counts, time studied."""
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func
+from sqlalchemy import Integer, bindparam, case, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.models import Card, CardReview, StudySession
-from db.scheduling import CORRECT_RATINGS, as_utc, row_retrievability
+from db.models import Card, CardReview, StudySession, Topic
+from db.scheduling import CORRECT_RATINGS, as_utc, retrievability, row_retrievability
 from db.topics import get_topic
+
+# The newest topics an owner-wide read (nextUpTopics, improvementAreas) looks at.
+MAX_TOPICS = 500
 
 # A session nobody ended (a closed tab, a lost phone) would otherwise count every hour
 # until it is ended, and could add days of "study". Each session counts at most this
 # long; an active one counts up to now within the same cap.
 SESSION_CAP = timedelta(hours=4)
+WEEK = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,28 @@ class TopicProgressFacts:
     sessions_count: int
     last_studied_at: datetime | None
     next_review_at: datetime | None
+    # When each of the topic's cards is due, in no particular order (for nextUpTopics).
+    card_dues: tuple[datetime, ...] = field(default=(), repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class OwnerProgress:
+    """The owner's newest topics (plain rows with a Topic's attributes) and their progress,
+    all read at `now`."""
+
+    now: datetime
+    topics: list
+    facts: dict[int, TopicProgressFacts]
+    # week_minutes() of all the owner's sessions.
+    minutes_last_week: dict[int | None, float]
+
+
+@dataclass(frozen=True)
+class _Recall:
+    """What retrievability() reads of a card, without building an ORM row or fsrs card."""
+
+    stability: float | None
+    last_review: datetime | None
 
 
 def session_seconds(started_at: datetime, ended_at: datetime | None, now: datetime) -> float:
@@ -64,35 +90,68 @@ async def list_topic_progress(
     ids = list(dict.fromkeys(topic_ids))
     if not ids:
         return {}
-    now = as_utc(now)
-    cards_by_topic: dict[int, list[Card]] = {topic_id: [] for topic_id in ids}
-    card_rows = await session.exec(
-        select(Card).where(Card.owner_id == owner_id, col(Card.topic_id).in_(ids))
+    sessions = await session.exec(
+        select(StudySession.topic_id, StudySession.started_at, StudySession.ended_at).where(
+            StudySession.owner_id == owner_id, col(StudySession.topic_id).in_(ids)
+        )
     )
-    for card in card_rows:
-        cards_by_topic[card.topic_id].append(card)
+    return await _progress(
+        session,
+        ids,
+        _cards_statement(owner_id, col(Card.topic_id).in_(ids)),
+        _reviews_statement(owner_id, col(CardReview.topic_id).in_(ids)),
+        {},
+        list(sessions),
+        as_utc(now),
+    )
 
+
+def _cards_statement(owner_id, topic_condition):
+    """The columns progress reads of cards, as plain tuples (only aggregates leave)."""
+    return select(Card.topic_id, Card.due, Card.stability, Card.last_reviewed_at).where(
+        Card.owner_id == owner_id, topic_condition
+    )
+
+
+def _reviews_statement(owner_id, topic_condition):
     correct = case((col(CardReview.rating).in_(CORRECT_RATINGS), 1), else_=0)
-    review_rows = await session.exec(
+    return (
         select(
             CardReview.topic_id,
             func.count(),
             func.sum(correct),
             func.max(CardReview.reviewed_at),
         )
-        .where(CardReview.owner_id == owner_id, col(CardReview.topic_id).in_(ids))
+        .where(CardReview.owner_id == owner_id, topic_condition)
         .group_by(CardReview.topic_id)
     )
+
+
+async def _progress(
+    session: AsyncSession,
+    ids: list[int],
+    cards_statement,
+    reviews_statement,
+    params: dict,
+    session_rows: list[tuple[int | None, datetime, datetime | None]],
+    now: datetime,
+) -> dict[int, TopicProgressFacts]:
+    """Progress of the topics `ids` from their cards and reviews (the two statements,
+    run with `params`) and the owner's (topic_id, started_at, ended_at) sessions."""
+    cards_by_topic: dict[int, list[tuple]] = {topic_id: [] for topic_id in ids}
+    for topic_id, due, stability, last_reviewed_at in await session.exec(
+        cards_statement, params=params
+    ):
+        if topic_id in cards_by_topic:
+            cards_by_topic[topic_id].append((due, stability, last_reviewed_at))
+
+    review_rows = await session.exec(reviews_statement, params=params)
     reviews = {row[0]: row[1:] for row in review_rows}
 
     sessions_by_topic: dict[int, list[tuple[datetime, datetime | None]]] = {i: [] for i in ids}
-    session_rows = await session.exec(
-        select(StudySession.topic_id, StudySession.started_at, StudySession.ended_at).where(
-            StudySession.owner_id == owner_id, col(StudySession.topic_id).in_(ids)
-        )
-    )
     for topic_id, started_at, ended_at in session_rows:
-        sessions_by_topic[topic_id].append((started_at, ended_at))
+        if topic_id in sessions_by_topic:
+            sessions_by_topic[topic_id].append((started_at, ended_at))
 
     return {
         topic_id: _facts(
@@ -106,20 +165,94 @@ async def list_topic_progress(
     }
 
 
+def _mastery(cards: list[tuple], now: datetime) -> float:
+    """mean_retrievability() over (due, stability, last_reviewed_at) tuples."""
+    if not cards:
+        return 0.0
+    recall = [
+        retrievability(_Recall(stability, as_utc(last) if last else None), now)
+        for _due, stability, last in cards
+    ]
+    return sum(recall) / len(cards)
+
+
 def _facts(topic_id, cards, review_stats, sessions, now: datetime) -> TopicProgressFacts:
     reviews_count, correct_count, last_review_at = review_stats or (0, 0, None)
+    dues = tuple(due for due, _stability, _last in cards)
     seconds = sum(session_seconds(start, end, now) for start, end in sessions)
     session_moments = [min(end or now, start + SESSION_CAP) for start, end in sessions]
     moments = [moment for moment in [last_review_at, *session_moments] if moment is not None]
     return TopicProgressFacts(
         topic_id=topic_id,
-        mastery=mean_retrievability(cards, now),
+        mastery=_mastery(cards, now),
         cards_count=len(cards),
-        due_cards_count=sum(1 for card in cards if card.due <= now),
+        due_cards_count=sum(1 for due in dues if due <= now),
         reviews_count=reviews_count,
         correct_rate=(correct_count or 0) / reviews_count if reviews_count else None,
         minutes_studied=int(seconds // 60),
         sessions_count=len(sessions),
         last_studied_at=max(moments) if moments else None,
-        next_review_at=min((card.due for card in cards), default=None),
+        next_review_at=min(dues, default=None),
+        card_dues=dues,
     )
+
+
+def _owner_statements():
+    """get_owner_progress's statements, built once: owner_id and limit are parameters."""
+    owner = bindparam("owner_id", type_=Integer)
+    newest = (
+        select(*Topic.__table__.columns)
+        .where(Topic.owner_id == owner)
+        .order_by(col(Topic.id).desc())
+        .limit(bindparam("limit", type_=Integer))
+    )
+    # The cards and reviews of the same topics, named by a subquery: a constant
+    # statement, not one with a parameter per topic.
+    newest_ids = select(newest.with_only_columns(Topic.id).subquery().c.id)
+    # All the owner's sessions: those of the topics and those of the last week (any
+    # topic or none) in one statement.
+    sessions = select(StudySession.topic_id, StudySession.started_at, StudySession.ended_at)
+    return (
+        newest,
+        sessions.where(StudySession.owner_id == owner),
+        _cards_statement(owner, col(Card.topic_id).in_(newest_ids)),
+        _reviews_statement(owner, col(CardReview.topic_id).in_(newest_ids)),
+    )
+
+
+_TOPICS, _SESSIONS, _CARDS, _REVIEWS = _owner_statements()
+
+
+async def get_owner_progress(
+    session: AsyncSession, *, owner_id: int, now: datetime, limit: int = MAX_TOPICS
+) -> OwnerProgress:
+    """The owner's `limit` newest topics, newest first, with their progress, and the
+    minutes studied in the last week (minutes_last_week): 4 statements."""
+    now = as_utc(now)
+    params = {"owner_id": owner_id, "limit": limit}
+    topics = list(await session.exec(_TOPICS, params=params))
+    sessions = list(await session.exec(_SESSIONS, params=params))
+    facts = {}
+    if topics:
+        ids = [topic.id for topic in topics]
+        facts = await _progress(session, ids, _CARDS, _REVIEWS, params, sessions, now)
+    return OwnerProgress(now, topics, facts, week_minutes(sessions, now))
+
+
+def week_minutes(
+    sessions: Iterable[tuple[int | None, datetime, datetime | None]], now: datetime
+) -> dict[int | None, float]:
+    """Minutes studied in the seven days before `now` per topic (None: no topic), of
+    (topic_id, started_at, ended_at) sessions."""
+    now = as_utc(now)
+    since = now - WEEK
+    earliest = since - SESSION_CAP
+    minutes: dict[int | None, float] = {}
+    for topic_id, started_at, ended_at in sessions:
+        if not earliest <= started_at <= now:
+            continue
+        counted = session_seconds(max(started_at, since), ended_at, now) / 60
+        if ended_at is not None and ended_at < since:
+            counted = 0.0
+        minutes[topic_id] = minutes.get(topic_id, 0.0) + counted
+    return minutes

@@ -31,6 +31,7 @@ from schema.chat.loaders import (
     messages_page_by_session_loader,
 )
 from schema.learning.loaders import (
+    OwnerProgressOnce,
     card_loader,
     cards_count_by_topic_loader,
     cards_page_by_topic_loader,
@@ -218,7 +219,9 @@ class Loaders:
 
     @cached_property
     def materials_page_by_topic(self):
-        return materials_page_by_topic_loader(self.session_factory, self.user_id)
+        return materials_page_by_topic_loader(
+            self.session_factory, self.user_id, self.materials_count_by_topic
+        )
 
     @cached_property
     def materials_count_by_topic(self):
@@ -249,8 +252,14 @@ class Loaders:
         return cards_count_by_topic_loader(self.session_factory, self.user_id, self.clock)
 
     @cached_property
+    def owner_progress(self) -> OwnerProgressOnce:
+        return OwnerProgressOnce(self.session_factory, self.user_id, self.clock)
+
+    @cached_property
     def progress_by_topic(self):
-        return progress_by_topic_loader(self.session_factory, self.user_id, self.clock)
+        return progress_by_topic_loader(
+            self.session_factory, self.user_id, self.clock, self.owner_progress
+        )
 
 
 Info = StrawberryInfo[Context, None]

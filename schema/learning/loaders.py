@@ -1,5 +1,6 @@
 """DataLoaders of the learning domain: cards, card pages per topic, topic progress."""
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
@@ -10,7 +11,7 @@ from db.cards import count_cards_for_topics, get_cards_by_ids, list_cards_for_to
 from db.engine import SessionFactory
 from db.models import Card
 from db.pagination import Page, PageRequest
-from db.progress import TopicProgressFacts, list_topic_progress
+from db.progress import OwnerProgress, TopicProgressFacts, get_owner_progress, list_topic_progress
 
 CardPageKey = tuple[int, PageRequest, bool]
 CardCountKey = tuple[int, bool]
@@ -73,16 +74,63 @@ def cards_count_by_topic_loader(
     return DataLoader(load_fn=load)
 
 
+class OwnerProgressOnce:
+    """The owner's newest topics and their progress (get_owner_progress), read at most
+    once per operation and shared by every field that wants it.
+
+    nextUpTopics starts it as soon as it runs; the progress of topics and the topic of
+    a study session resolved in the same operation then come from it too, rather
+    than each reading the same cards, reviews and sessions again.
+    """
+
+    def __init__(
+        self, session_factory: SessionFactory, owner_id: int, clock: Callable[[], datetime]
+    ) -> None:
+        self._session_factory = session_factory
+        self._owner_id = owner_id
+        self._clock = clock
+        self._future: asyncio.Future[OwnerProgress] | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._future is not None
+
+    def start(self) -> "asyncio.Future[OwnerProgress]":
+        """Start the read (once); await the result to get it."""
+        if self._future is None:
+            self._future = asyncio.ensure_future(self._read())
+        return self._future
+
+    async def get(self) -> OwnerProgress:
+        # shield: one awaiting field being cancelled must not cancel the read for all.
+        return await asyncio.shield(self.start())
+
+    async def _read(self) -> OwnerProgress:
+        async with self._session_factory() as session:
+            return await get_owner_progress(session, owner_id=self._owner_id, now=self._clock())
+
+
 def progress_by_topic_loader(
-    session_factory: SessionFactory, owner_id: int, clock: Callable[[], datetime]
+    session_factory: SessionFactory,
+    owner_id: int,
+    clock: Callable[[], datetime],
+    owner_progress: OwnerProgressOnce | None = None,
 ) -> DataLoader[int, TopicProgressFacts]:
-    """Progress per topic in a constant number of statements (see list_topic_progress)."""
+    """Progress per topic in a constant number of statements (see list_topic_progress);
+    taken from `owner_progress` when the operation has started that read."""
 
     async def load(topic_ids: list[int]) -> list[TopicProgressFacts]:
-        async with session_factory() as session:
-            facts = await list_topic_progress(
-                session, owner_id=owner_id, topic_ids=topic_ids, now=clock()
-            )
-        return [facts[topic_id] for topic_id in topic_ids]
+        known: dict[int, TopicProgressFacts] = {}
+        now = clock()
+        if owner_progress is not None and owner_progress.started:
+            shared = await owner_progress.get()
+            known, now = shared.facts, shared.now
+        missing = [topic_id for topic_id in topic_ids if topic_id not in known]
+        if missing:
+            async with session_factory() as session:
+                known = known | await list_topic_progress(
+                    session, owner_id=owner_id, topic_ids=missing, now=now
+                )
+        return [known[topic_id] for topic_id in topic_ids]
 
     return DataLoader(load_fn=load)

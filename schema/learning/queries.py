@@ -151,13 +151,25 @@ class LearningQueries:
     @strawberry.field(description="Topics to study next: due cards, goal urgency, neglect.")
     async def next_up_topics(self, info: Info, limit: int | None = 5) -> list[TopicRecommendation]:
         context = info.context
+        owner_id = context.require_user_id()
+        limit = _limit(limit)
+        loaders = context.loaders
+        # Started before the first await: the topics' progress and a session's topic
+        # in the same operation then read from it instead of the database again.
+        loaders.owner_progress.start()
+        user = await loaders.user_by_id.load(owner_id)
+        progress = await loaders.owner_progress.get()
         async with unit_of_work(context.session_factory) as session:
             items = await planning.list_next_up_topics(
                 session,
-                owner_id=context.require_user_id(),
-                now=context.clock(),
-                limit=_limit(limit),
+                owner_id=owner_id,
+                now=progress.now,
+                limit=limit,
+                progress=progress,
+                today=planning.local_today(user.timezone if user else None, progress.now),
             )
+        for topic in progress.topics:
+            loaders.topic_by_id.prime(topic.id, topic)
         return [TopicRecommendation.from_facts(item) for item in items]
 
     @strawberry.field(description="The weakest topics: low mastery, wrong answers, lapses.")

@@ -8,7 +8,7 @@ from db.engine import SessionFactory
 from db.materials import (
     count_materials_for_topics,
     get_materials_by_ids,
-    list_materials_for_topics,
+    list_material_pages_and_counts,
 )
 from db.models import StudyMaterial
 from db.pagination import Page, PageRequest
@@ -30,9 +30,15 @@ def material_loader(
 
 
 def materials_page_by_topic_loader(
-    session_factory: SessionFactory, owner_id: int
+    session_factory: SessionFactory,
+    owner_id: int,
+    counts_loader: DataLoader[int, int] | None = None,
 ) -> DataLoader[TopicPageKey, Page[StudyMaterial]]:
-    """A page of materials per (topic, page request): one statement per distinct request."""
+    """A page of materials per (topic, page request): one statement per distinct request.
+
+    A first page's statement also counts each topic's materials, which primes
+    `counts_loader`: a connection's totalCount then costs no statement of its own.
+    """
 
     async def load(keys: list[TopicPageKey]) -> list[Page[StudyMaterial]]:
         topics_by_request: dict[PageRequest, list[int]] = defaultdict(list)
@@ -41,10 +47,13 @@ def materials_page_by_topic_loader(
         pages: dict[TopicPageKey, Page[StudyMaterial]] = {}
         async with session_factory() as session:
             for request, topic_ids in topics_by_request.items():
-                by_topic = await list_materials_for_topics(
+                by_topic, counts = await list_material_pages_and_counts(
                     session, owner_id=owner_id, topic_ids=topic_ids, page=request
                 )
                 pages.update({(topic_id, request): by_topic[topic_id] for topic_id in topic_ids})
+                if counts is not None and counts_loader is not None:
+                    for topic_id, count in counts.items():
+                        counts_loader.prime(topic_id, count)
         return [pages[key] for key in keys]
 
     return DataLoader(load_fn=load)
