@@ -71,7 +71,6 @@ def main(argv: list[str] | None = None) -> int:
         # falling back to asyncio's loop and the pure-Python HTTP parser.
         loop="uvloop",
         http="httptools",
-        ws="websockets",
         ws_per_message_deflate=settings.websocket_compression,
         # The same cap as HTTP bodies, for each websocket message (uvicorn allows 16 MiB).
         ws_max_size=settings.max_request_bytes,

@@ -190,7 +190,7 @@ def free_port() -> int:
 
 def studygraph_command(port: int) -> list[str]:
     script = Path(sys.executable).parent / "studygraph"
-    return [str(script), "serve", "--host", HOST, "--port", str(port)]
+    return [str(script), "serve", "--host", HOST, "--port", str(port), "--workers", "1"]
 
 
 def studygraph_env(database_url: str, secret: str) -> dict[str, str]:

@@ -80,7 +80,9 @@ def spawn(database_url: str, workdir: Path, env: dict[str, str]) -> Server:
     full_env.update(env)
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [str(STUDYGRAPH), "serve", "--host", HOST, "--port", str(port)],
+            # One process: tests kill it to simulate a crash (with workers, a
+            # SIGKILL to the supervisor would leave its worker serving).
+            [str(STUDYGRAPH), "serve", "--host", HOST, "--port", str(port), "--workers", "1"],
             cwd=workdir,
             env=full_env,
             stdout=output,

@@ -129,7 +129,9 @@ def running_server(database_url: str, workdir: Path, **extra_env: str) -> Iterat
     # full pipe would block the server's logging and with it the server.
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [str(STUDYGRAPH), "serve", "--host", HOST, "--port", str(port)],
+            # One process: tests kill it to simulate a crash (with workers, a
+            # SIGKILL to the supervisor would leave its worker serving).
+            [str(STUDYGRAPH), "serve", "--host", HOST, "--port", str(port), "--workers", "1"],
             cwd=workdir,
             env=server_env(database_url, extra_env),
             stdout=output,
