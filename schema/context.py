@@ -199,7 +199,7 @@ class Loaders:
 
     @cached_property
     def topic_by_id(self):
-        return topic_loader(self.session_factory, self.user_id)
+        return topic_loader(self.session_factory, self.user_id, self.owner_progress)
 
     @cached_property
     def session_by_id(self):

@@ -8,7 +8,7 @@ from datetime import datetime
 from strawberry.dataloader import DataLoader
 
 from db.cards import count_cards_for_topics, get_cards_by_ids, list_cards_for_topics
-from db.engine import SessionFactory
+from db.engine import SessionFactory, read_only
 from db.models import Card
 from db.pagination import Page, PageRequest
 from db.progress import OwnerProgress, TopicProgressFacts, get_owner_progress, list_topic_progress
@@ -106,7 +106,7 @@ class OwnerProgressOnce:
         return await asyncio.shield(self.start())
 
     async def _read(self) -> OwnerProgress:
-        async with self._session_factory() as session:
+        async with read_only(self._session_factory) as session:
             return await get_owner_progress(session, owner_id=self._owner_id, now=self._clock())
 
 
@@ -127,7 +127,7 @@ def progress_by_topic_loader(
             known, now = shared.facts, shared.now
         missing = [topic_id for topic_id in topic_ids if topic_id not in known]
         if missing:
-            async with session_factory() as session:
+            async with read_only(session_factory) as session:
                 known = known | await list_topic_progress(
                     session, owner_id=owner_id, topic_ids=missing, now=now
                 )

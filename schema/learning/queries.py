@@ -154,8 +154,8 @@ class LearningQueries:
         owner_id = context.require_user_id()
         limit = _limit(limit)
         loaders = context.loaders
-        # Started before the first await: the topics' progress and a session's topic
-        # in the same operation then read from it instead of the database again.
+        # Started before the first await: the topics' progress and topics by id in the
+        # same operation then come from it instead of the database again.
         loaders.owner_progress.start()
         user = await loaders.user_by_id.load(owner_id)
         progress = await loaders.owner_progress.get()
@@ -168,8 +168,6 @@ class LearningQueries:
                 progress=progress,
                 today=planning.local_today(user.timezone if user else None, progress.now),
             )
-        for topic in progress.topics:
-            loaders.topic_by_id.prime(topic.id, topic)
         return [TopicRecommendation.from_facts(item) for item in items]
 
     @strawberry.field(description="The weakest topics: low mastery, wrong answers, lapses.")

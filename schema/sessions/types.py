@@ -84,12 +84,7 @@ class StudySession(Node):
 
         if self.topic_row_id is None:
             return None
-        loaders = info.context.loaders
-        if loaders.owner_progress.started:  # the operation reads the owner's topics anyway
-            shared = await loaders.owner_progress.get()
-            for topic in shared.topics:
-                loaders.topic_by_id.prime(topic.id, topic)
-        row = await loaders.topic_by_id.load(self.topic_row_id)
+        row = await info.context.loaders.topic_by_id.load(self.topic_row_id)
         return Topic.from_row(row) if row else None
 
 
