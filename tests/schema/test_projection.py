@@ -1,9 +1,12 @@
 """The compiled projection of subscription events answers exactly what graphql-core would."""
 
 from datetime import UTC, datetime
+from enum import Enum
 
 import pytest
+import strawberry
 from graphql import parse
+from strawberry.extensions import ParserCache
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from db.models import Message as MessageRow
@@ -15,7 +18,7 @@ from schema.chat.types import (
     ToolCall,
     ToolCallEvent,
 )
-from schema.event_projection import ProjectingExecutor
+from schema.projection import ProjectingExecutor
 from schema.relay import to_global_id
 
 SCHEMA = build_schema()._schema
@@ -123,3 +126,125 @@ def test_a_null_in_a_non_null_field_gets_graphql_cores_error():
     assert [error.message for error in projected.errors] == [
         error.message for error in expected.errors
     ]
+
+
+# --- plain parts of query answers ---------------------------------------------------
+
+
+@strawberry.enum
+class Color(Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@strawberry.interface
+class Named:
+    name: str
+
+
+@strawberry.type
+class Leaf(Named):
+    color: Color
+    at: datetime
+    note: str | None = None
+
+
+@strawberry.type
+class Branch:
+    title: str
+    leaves: list[Leaf]
+    best: Leaf | None
+    tags: list[str]
+
+    @strawberry.field
+    def shout(self) -> str:
+        return self.title.upper()
+
+
+@strawberry.type
+class TreeQuery:
+    @strawberry.field
+    def branches(self, broken: bool = False) -> list[Branch]:
+        at = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
+        leaves = [Leaf(name=f"leaf {n}", color=Color.RED, at=at, note=None) for n in range(3)]
+        if broken:
+            leaves[1] = Leaf(name=None, color=Color.BLUE, at=at)  # name is String!
+        return [
+            Branch(title="one", leaves=leaves, best=leaves[0], tags=["a", "b"]),
+            Branch(title="two", leaves=[], best=None, tags=[]),
+        ]
+
+    @strawberry.field
+    def named(self) -> list[Named]:
+        return [Leaf(name="x", color=Color.BLUE, at=datetime(2026, 1, 1, tzinfo=UTC))]
+
+    @strawberry.field
+    def wrong(self) -> Leaf:
+        # Has every field the query selects, yet is not a Leaf: graphql-core refuses it.
+        return Impostor(name="not a leaf")  # type: ignore[return-value]
+
+
+@strawberry.type
+class Impostor:
+    name: str
+
+
+PLAIN_SCHEMA = strawberry.Schema(query=TreeQuery, types=[Impostor])
+# Parsed documents are reused, as in production (schema/build.py), so plans are too.
+PROJECTING_SCHEMA = strawberry.Schema(
+    query=TreeQuery,
+    types=[Impostor],
+    execution_context_class=ProjectingExecutor,
+    extensions=[ParserCache],
+)
+
+TREE_QUERIES = {
+    "nested lists of plain objects": "{ branches { title tags leaves { name color at note } } }",
+    "aliases, typename and fragments": """
+        { b: branches { __typename t: title best { ...L } leaves { ... on Leaf { n: name } } } }
+        fragment L on Leaf { name at }""",
+    "a field with a resolver beside plain ones": "{ branches { title shout leaves { name } } }",
+    "directives decided by variables": """
+        query($yes: Boolean!) { branches { title leaves { name @include(if: $yes) color } } }""",
+    "an interface": "{ named { __typename name ... on Leaf { color } } }",
+    "a null in a non-null field": "{ branches(broken: true) { title leaves { name } } }",
+    "a value of another type": "{ wrong { name } }",
+}
+
+
+@pytest.mark.parametrize("name", list(TREE_QUERIES))
+async def test_a_projected_query_answer_equals_graphql_cores(name):
+    query = TREE_QUERIES[name]
+    # The first answer compiles the plans, later ones use them, whatever the variables.
+    for yes in (True, False, True, False):
+        expected = await PLAIN_SCHEMA.execute(query, variable_values={"yes": yes})
+        projected = await PROJECTING_SCHEMA.execute(query, variable_values={"yes": yes})
+        assert projected.data == expected.data
+        assert list(projected.data or {}) == list(expected.data or {})
+        assert [(e.message, e.path) for e in projected.errors or []] == [
+            (e.message, e.path) for e in expected.errors or []
+        ]
+
+
+async def test_plain_subtrees_skip_graphql_cores_completion(monkeypatch):
+    completed: list[str] = []
+    original = StrawberryGraphQLCoreExecutionContext.complete_leaf_value
+
+    def counting(return_type, result):
+        completed.append(return_type.name)
+        return original(return_type, result)
+
+    monkeypatch.setattr(
+        StrawberryGraphQLCoreExecutionContext, "complete_leaf_value", staticmethod(counting)
+    )
+    query = "{ branches { title shout leaves { name color } } }"
+    assert not (await PLAIN_SCHEMA.execute(query)).errors
+    assert completed.count("String") == 2 * 2 + 3  # title and shout per branch, 3 names
+    completed.clear()
+    await PROJECTING_SCHEMA.execute(query)  # compiles
+    completed.clear()
+    result = await PROJECTING_SCHEMA.execute(query)
+    assert result.data["branches"][0]["leaves"][2] == {"name": "leaf 2", "color": "RED"}
+    # `shout` has a resolver, so each Branch goes through graphql-core (title and shout
+    # as leaves there), while its plain list of leaves is one projection.
+    assert sorted(completed) == ["String"] * 4

@@ -1,0 +1,380 @@
+"""Plain parts of an answer without graphql-core's per-field execution: compiled projections.
+
+graphql-core completes every field of every object the same way: collect the fields,
+build a resolve info, call the resolver, check the type, complete the value. For the
+plain attributes that most of an answer is made of (a page of 20 topics, each with its
+id, title and date; a token of a live answer) that machinery costs far more than the
+values: 100-220 µs of CPU per delivered token, and about a fifth of a topic list's
+CPU (bench/topics_rate.py, bench/stream.py).
+
+A plan is compiled once, against the Strawberry-built GraphQL schema (the single source
+of the types): response key, the attribute getter, and the leaf type's output coercion
+or a nested plan. A value is then a dict built by walking the plan. Only what is
+certainly equivalent is compiled: fields without a resolver of their own, extensions,
+arguments, middleware or @defer/@stream. Anything else, and any value a plan cannot
+complete (a null in a non-null field, a scalar that does not coerce, a getter that
+raises), takes graphql-core's normal execution, so errors read exactly as before.
+
+Two places use plans:
+- a subscription's events: the whole selection set, compiled per subscription (its
+  variables never change, so @skip/@include are decided once);
+- any object or list in an answer whose whole selection is plain (a query's Connection
+  of topics, say): compiled per document and type on first sight and cached across
+  requests. Such plans are only built for selections without directives, because
+  the variables that decide them change between requests while the plan does not.
+"""
+
+from collections.abc import Callable
+from operator import attrgetter
+from typing import Any
+
+from graphql import (
+    ExecutionResult,
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLEnumType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationType,
+    SelectionSetNode,
+    Undefined,
+    is_abstract_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList, collect_fields, collect_subfields
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+Project = Callable[[Any], Any]
+# Strawberry keeps its own definition of each field here (GraphQLCoreConverter).
+STRAWBERRY_DEFINITION = "strawberry-definition"
+# Plans of answers' plain parts, shared by all requests. Each key is a type and the
+# field nodes of one parsed document (Strawberry caches parsed documents, so a repeated
+# query finds its plans); a bounded dict, emptied when full, caps what odd documents
+# could make it hold.
+MAX_CACHED_PLANS = 4096
+_cached_plans: dict[tuple[int, ...], tuple[tuple[Any, ...], Project | None]] = {}
+
+
+class _CannotProject(Exception):
+    """The selection or this value needs graphql-core's own execution."""
+
+
+def _cannot_project(_value: Any) -> Any:
+    raise _CannotProject
+
+
+class _Compiler:
+    """Builds plans for one operation; `fixed_variables` says whether @skip/@include may
+    be decided at compile time (a subscription) or must not occur (a cached plan)."""
+
+    def __init__(
+        self, executor: StrawberryGraphQLCoreExecutionContext, *, fixed_variables: bool
+    ) -> None:
+        self.schema: GraphQLSchema = executor.schema
+        self.fragments = executor.fragments
+        self.variable_values = executor.variable_values
+        self.operation = executor.operation
+        self.fixed_variables = fixed_variables
+
+    def compile_subscription_root(self) -> tuple[str, Project]:
+        root_type = self.schema.subscription_type
+        if root_type is None:
+            raise _CannotProject
+        grouped, defer_usages, forbidden = collect_fields(
+            self.schema, self.fragments, self.variable_values, root_type, self.operation
+        )
+        if defer_usages or forbidden or len(grouped) != 1:
+            raise _CannotProject
+        ((key, details),) = grouped.items()
+        field = root_type.fields.get(details[0].node.name.value)
+        if field is None:
+            raise _CannotProject
+        # The root field's per-event resolver returns the event itself (Strawberry).
+        return key, self.value(field.type, details)
+
+    def value(self, type_: Any, details: FieldDetailsList) -> Project:
+        if isinstance(type_, GraphQLNonNull):
+            return _non_null(self.value(type_.of_type, details))
+        if isinstance(type_, GraphQLList):
+            return _listed(self.value(type_.of_type, details))
+        if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
+            return _leaf(type_.coerce_output_value)
+        if isinstance(type_, GraphQLObjectType):
+            return _nullable(self.object(type_, details))
+        if is_abstract_type(type_):
+            return self._abstract(type_, details)
+        raise _CannotProject
+
+    def _abstract(self, abstract: Any, details: FieldDetailsList) -> Project:
+        """Compiled per concrete class on first sight; a class that cannot be compiled
+        (a field with its own resolver, say) sends only its values the slow way."""
+        by_class: dict[type, Project] = {}
+
+        def resolve(value: Any) -> Any:
+            if value is None:
+                return None
+            cls = type(value)
+            plan = by_class.get(cls)
+            if plan is None:
+                plan = by_class[cls] = self._concrete(abstract, cls, details)
+            return plan(value)
+
+        return resolve
+
+    def _concrete(self, abstract: Any, cls: type, details: FieldDetailsList) -> Project:
+        definition = getattr(cls, "__strawberry_definition__", None)
+        runtime = self.schema.get_type(definition.name) if definition else None
+        if not isinstance(runtime, GraphQLObjectType):
+            return _cannot_project
+        if not self.schema.is_sub_type(abstract, runtime):
+            return _cannot_project
+        try:
+            return self.object(runtime, details)
+        except _CannotProject:
+            return _cannot_project
+
+    def object(self, object_type: GraphQLObjectType, details: FieldDetailsList) -> Project:
+        if not self.fixed_variables and any(
+            _has_directives(d.node.selection_set, self.fragments) for d in details
+        ):
+            raise _CannotProject
+        grouped, defer_usages, forbidden = collect_subfields(
+            self.schema,
+            self.fragments,
+            self.variable_values,
+            self.operation,
+            object_type,
+            details,
+        )
+        if defer_usages or forbidden:
+            raise _CannotProject
+        steps: list[tuple[str, Project, Project]] = []
+        for key, field_details in grouped.items():
+            if any(d.fragment_variable_values or d.node.arguments for d in field_details):
+                raise _CannotProject
+            name = field_details[0].node.name.value
+            if name == "__typename":
+                steps.append((key, _identity, _constant(object_type.name)))
+                continue
+            field = object_type.fields.get(name)
+            if field is None:
+                raise _CannotProject
+            steps.append((key, _plain_getter(field), self.value(field.type, field_details)))
+        return _object_plan(steps, object_type.is_type_of)
+
+
+def _has_directives(selection_set: SelectionSetNode | None, fragments: dict) -> bool:
+    """Whether a selection set, through its fragments, uses any directive.
+
+    Only this level: a sub-field's own selections are checked when it is compiled.
+    """
+    if selection_set is None:
+        return False
+    for selection in selection_set.selections:
+        if selection.directives:
+            return True
+        if isinstance(selection, InlineFragmentNode):
+            if _has_directives(selection.selection_set, fragments):
+                return True
+        elif isinstance(selection, FragmentSpreadNode):
+            details = fragments.get(selection.name.value)
+            # Fragments with variables of their own are not compiled either.
+            if details is None or details.variable_signatures or details.definition.directives:
+                return True
+            if _has_directives(details.definition.selection_set, fragments):
+                return True
+        elif not isinstance(selection, FieldNode):
+            return True
+    return False
+
+
+def _plain_getter(field: Any) -> Project:
+    """The attribute getter of a field without resolver or extensions, else no plan.
+
+    A resolver of our own (info, loaders, permissions) runs through graphql-core.
+    """
+    definition = field.extensions.get(STRAWBERRY_DEFINITION)
+    if definition is None or not definition.is_basic_field:
+        raise _CannotProject
+    if not getattr(field.resolve, "_is_default", False):
+        raise _CannotProject
+    if definition.default_resolver is getattr:
+        # What Strawberry's getter ends in, without its three calls on the way.
+        return attrgetter(definition.python_name)
+    resolve = field.resolve
+    return lambda value: resolve(value, None)
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _non_null(inner: Project) -> Project:
+    def non_null(value: Any) -> Any:
+        result = inner(value)
+        if result is None:
+            raise _CannotProject
+        return result
+
+    return non_null
+
+
+def _listed(item: Project) -> Project:
+    def listed(value: Any) -> Any:
+        if value is None:
+            return None
+        # graphql-core completes any non-string iterable; the plain attributes we
+        # project hold lists or tuples, and anything else is left to it.
+        if not isinstance(value, list | tuple):
+            raise _CannotProject
+        return [item(element) for element in value]
+
+    return listed
+
+
+def _leaf(coerce: Callable[[Any], Any]) -> Project:
+    def leaf(value: Any) -> Any:
+        if value is None:
+            return None
+        coerced = coerce(value)
+        if coerced is None or coerced is Undefined:
+            raise _CannotProject  # graphql-core reports it as an error
+        return coerced
+
+    return leaf
+
+
+def _nullable(plan: Project) -> Project:
+    return lambda value: None if value is None else plan(value)
+
+
+def _constant(constant: Any) -> Project:
+    return lambda _value: constant
+
+
+def _object_plan(
+    steps: list[tuple[str, Project, Project]], is_type_of: Callable[..., Any] | None
+) -> Project:
+    if is_type_of is None:
+
+        def project(value: Any) -> dict[str, Any]:
+            return {key: complete(get(value)) for key, get, complete in steps}
+
+        return project
+
+    def checked(value: Any) -> dict[str, Any]:
+        # Strawberry's is_type_of is an isinstance check and ignores the info; a value
+        # of another type gets graphql-core's error.
+        if is_type_of(value, None) is not True:
+            raise _CannotProject
+        return {key: complete(get(value)) for key, get, complete in steps}
+
+    return checked
+
+
+class ProjectingExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's graphql-core executor, with compiled plans for plain parts of answers."""
+
+    _projection: tuple[str, Project] | None = None
+    _prepared: bool = False
+
+    # --- subscription events ---
+
+    def build_per_event_executor(self, payload: Any) -> StrawberryGraphQLCoreExecutionContext:
+        if not self._prepared:
+            # Before the copy, so that every per-event executor shares the plan.
+            self._prepared = True
+            self._projection = self._compile_subscription()
+        return super().build_per_event_executor(payload)
+
+    def _compile_subscription(self) -> tuple[str, Project] | None:
+        if self._has_middleware():
+            return None
+        if self.operation.operation is not OperationType.SUBSCRIPTION:
+            return None
+        try:
+            return _Compiler(self, fixed_variables=True).compile_subscription_root()
+        except _CannotProject:
+            return None
+
+    def execute_operation(self, serially: bool | None = None):
+        projection = self._projection
+        if projection is not None:
+            key, project = projection
+            try:
+                return ExecutionResult(data={key: project(self.root_value)})
+            except Exception:
+                # A value the plan cannot complete (a null in a non-null field, a getter
+                # that raised): graphql-core's execution reports it as a located error.
+                pass
+        return super().execute_operation(serially)
+
+    # --- plain objects and lists in any answer ---
+
+    def complete_object_value(
+        self, return_type, field_details_list, info, path, result, position_context
+    ):
+        plan = self._cached_plan(return_type, field_details_list)
+        if plan is not None:
+            try:
+                return plan(result)
+            except Exception:
+                pass  # graphql-core completes it and reports what is wrong
+        return super().complete_object_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def complete_list_value(
+        self, return_type, field_details_list, info, path, result, position_context
+    ):
+        plan = self._cached_plan(return_type, field_details_list)
+        if plan is not None:
+            try:
+                return plan(result)
+            except Exception:
+                pass
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def _cached_plan(
+        self, return_type: Any, field_details_list: FieldDetailsList
+    ) -> Project | None:
+        if self._has_middleware():
+            return None
+        nodes = tuple(details.node for details in field_details_list)
+        key = (id(return_type), *map(id, nodes))
+        plans = _cached_plans
+        cached = plans.get(key)
+        # The entry holds the type and nodes themselves, so their ids cannot be reused
+        # by other objects while it exists; identity confirms the match.
+        if cached is not None:
+            owners, plan = cached
+            if owners[0] is return_type and all(
+                a is b for a, b in zip(owners[1:], nodes, strict=True)
+            ):
+                return plan
+        plan = self._compile_cached(return_type, field_details_list)
+        if len(plans) >= MAX_CACHED_PLANS:
+            plans.clear()
+        plans[key] = ((return_type, *nodes), plan)
+        return plan
+
+    def _compile_cached(self, return_type: Any, field_details_list: FieldDetailsList):
+        # @stream on a list field sits on the field itself.
+        if any(d.node.directives for d in field_details_list):
+            return None
+        compiler = _Compiler(self, fixed_variables=False)
+        try:
+            if isinstance(return_type, GraphQLObjectType):
+                return compiler.object(return_type, field_details_list)
+            return compiler.value(return_type, field_details_list)
+        except _CannotProject:
+            return None
+
+    def _has_middleware(self) -> bool:
+        # Middleware wraps every resolver, which a plan would skip.
+        return self.middleware_manager is not None and bool(self.middleware_manager.middlewares)
