@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from sqlalchemy import Select, func
+from sqlalchemy import Select, bindparam, func
 from sqlalchemy import select as select_columns
 from sqlalchemy.orm import aliased
 from sqlmodel import select
@@ -39,6 +39,28 @@ def apply_keyset(statement: Select, id_column, request: PageRequest) -> Select:
             statement = statement.where(id_column > request.after_id)
     order = id_column.desc() if request.newest_first else id_column.asc()
     return statement.order_by(order).limit(request.first + 1)
+
+
+def prepared_keyset(statement: Select, id_column, *, after: bool, newest_first: bool) -> Select:
+    """apply_keyset with bound parameters, for a statement built once and run many times.
+
+    SQLAlchemy memoises the cache key of a statement object, so a statement reused with
+    new parameters skips building and keying, the larger part of a small read's CPU
+    (bench/topics_rate.py). Run it with keyset_parameters(request).
+    """
+    if after:
+        after_id = bindparam("after_id")
+        statement = statement.where(id_column < after_id if newest_first else id_column > after_id)
+    order = id_column.desc() if newest_first else id_column.asc()
+    return statement.order_by(order).limit(bindparam("limit"))
+
+
+def keyset_parameters(request: PageRequest) -> dict[str, int]:
+    """The parameters of the statement prepared_keyset built for this request's shape."""
+    parameters = {"limit": request.first + 1}
+    if request.after_id is not None:
+        parameters["after_id"] = request.after_id
+    return parameters
 
 
 def to_page(rows: list[RowT], request: PageRequest) -> Page[RowT]:

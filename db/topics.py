@@ -1,13 +1,16 @@
 """Topics: a learner's subjects. Every function filters by owner."""
 
-from sqlalchemy import Row, func, or_
+from functools import cache
+
+from sqlalchemy import Row, bindparam, func, or_
+from sqlalchemy import select as select_columns
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.models import Topic
 from db.ownership import get_owned
-from db.pagination import Page, PageRequest, apply_keyset, to_page
+from db.pagination import Page, PageRequest, keyset_parameters, prepared_keyset, to_page
 from db.types import utcnow
 from db.validation import UNCHANGED, clean_optional_text, clean_text
 
@@ -56,16 +59,28 @@ async def list_topics_for_owner(
     Plain rows with the Topic's attributes, not ORM objects: a list is only read, and
     mapping 20 rows to tracked instances cost more CPU than the query (bench/topics_rate.py).
     """
-    query = apply_keyset(_owner_topics(owner_id, search, Topic.__table__.columns), Topic.id, page)
-    return to_page((await connection.execute(query)).all(), page)
+    pattern = _search_pattern(search)
+    statement = _page_statement(
+        searching=pattern is not None,
+        after=page.after_id is not None,
+        newest_first=page.newest_first,
+    )
+    parameters = {"owner_id": owner_id, **keyset_parameters(page)}
+    if pattern is not None:
+        parameters["pattern"] = pattern
+    return to_page((await connection.execute(statement, parameters)).all(), page)
 
 
 async def count_topics_for_owner(
     connection: AsyncConnection | AsyncSession, *, owner_id: int, search: str | None = None
 ) -> int:
     """How many topics list_topics_for_owner would page through."""
-    query = _owner_topics(owner_id, search).with_only_columns(func.count())
-    return (await connection.execute(query)).scalar_one()
+    pattern = _search_pattern(search)
+    parameters = {"owner_id": owner_id}
+    if pattern is not None:
+        parameters["pattern"] = pattern
+    statement = _count_statement(searching=pattern is not None)
+    return (await connection.execute(statement, parameters)).scalar_one()
 
 
 async def update_topic(
@@ -100,16 +115,44 @@ async def delete_topic(session: AsyncSession, *, owner_id: int, topic_id: int) -
 SEARCH_MAX = 200
 
 
-def _owner_topics(owner_id: int, search: str | None, columns=None):
-    query = (select(*columns) if columns is not None else select(Topic)).where(
-        Topic.owner_id == owner_id
-    )
+# The statements of list and count are built once per shape with bound parameters
+# (owner_id, pattern, after_id, limit): see prepared_keyset.
+LIKE_ESCAPE = "/"
+
+
+def _search_pattern(search: str | None) -> str | None:
+    """A LIKE pattern matching the search term anywhere, lower-cased; None for no term."""
     term = clean_text(search or "", field="search", max_length=SEARCH_MAX, required=False).lower()
-    if term:
+    if not term:
+        return None
+    for special in (LIKE_ESCAPE, "%", "_"):
+        term = term.replace(special, LIKE_ESCAPE + special)
+    return f"%{term}%"
+
+
+def _owner_topics(columns, *, searching: bool):
+    table = Topic.__table__
+    query = select_columns(*columns).where(table.c.owner_id == bindparam("owner_id"))
+    if searching:
+        pattern = bindparam("pattern")
         query = query.where(
             or_(
-                func.lower(Topic.title).contains(term, autoescape=True),
-                func.lower(func.coalesce(Topic.description, "")).contains(term, autoescape=True),
+                func.lower(table.c.title).like(pattern, escape=LIKE_ESCAPE),
+                func.lower(func.coalesce(table.c.description, "")).like(
+                    pattern, escape=LIKE_ESCAPE
+                ),
             )
         )
     return query
+
+
+@cache
+def _page_statement(*, searching: bool, after: bool, newest_first: bool):
+    table = Topic.__table__
+    query = _owner_topics(table.columns, searching=searching)
+    return prepared_keyset(query, table.c.id, after=after, newest_first=newest_first)
+
+
+@cache
+def _count_statement(*, searching: bool):
+    return _owner_topics([func.count()], searching=searching)

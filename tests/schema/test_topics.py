@@ -78,6 +78,17 @@ async def test_search_matches_title_or_description_case_insensitively(harness):
     # LIKE wildcards in the search are literal characters.
     percent = (await harness.data(LIST, {"search": "%"}, user_id=me.user.id))["topics"]
     assert [edge["node"]["title"] for edge in percent["edges"]] == ["100% pure"]
+    assert percent["totalCount"] == 1
+    # So are `_` and the escape character the statement uses (`/`).
+    await make_topic(harness, owner_id=me.user.id, title="snake_case and a/b")
+    for term in ("e_c", "a/b"):
+        found = (await harness.data(LIST, {"search": term}, user_id=me.user.id))["topics"]
+        assert [edge["node"]["title"] for edge in found["edges"]] == ["snake_case and a/b"], term
+        assert found["totalCount"] == 1, term
+    # A pattern the wildcards would match, if they were wildcards: no topic.
+    for term in ("a_e", "a%b", "a//b"):
+        found = (await harness.data(LIST, {"search": term}, user_id=me.user.id))["topics"]
+        assert found["edges"] == [] and found["totalCount"] == 0, term
 
 
 async def test_update_keeps_omitted_fields_and_null_clears_description(harness):
