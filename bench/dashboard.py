@@ -57,6 +57,7 @@ from topics_rate import (
     problem_of,
     report_errors,
     report_row,
+    run_load,
     send,
     spawn,
     stop,
@@ -342,7 +343,7 @@ def run(args: argparse.Namespace) -> tuple[Setup, str, list[Result]]:
                 statements=statements,
             )
             with running_servers(secret, Path(tmp)) as servers:
-                sameness, results = asyncio.run(bench(servers, setup, learners.bench_user_id))
+                sameness, results = run_load(bench(servers, setup, learners.bench_user_id))
             return setup, sameness, results
         finally:
             asyncio.run(administer(DROP_DATABASE))
