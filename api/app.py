@@ -60,7 +60,7 @@ def create_app(settings: Settings, *, tune_runtime: bool = False) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         database_url = normalize_database_url(settings.database_url)
-        engine = create_engine(database_url)
+        engine = create_engine(database_url, pool_size=settings.database_pool_size)
         bus = Bus(settings.broadcast_url, namespace=broadcast_namespace(database_url))
         await bus.connect()
         app.state.engine = engine

@@ -23,6 +23,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="STUDYGRAPH_", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///./studygraph.db"
+    # PostgreSQL connections one process keeps open, plus a third more for bursts. One
+    # request may hold several at once (its resolvers read in parallel): 10 concurrent
+    # dashboard queries held 27. Connections opened beyond the pool are closed again
+    # when returned, and PostgreSQL forks a backend for each: a pool of 10 + 10 cost
+    # the dashboard 17% more CPU per request (bench/dashboard.py).
+    database_pool_size: int = Field(default=30, gt=0, le=1000)
     broadcast_url: str = "memory://"
     env: Literal["development", "production"] = "development"
     jwt_secret: str | None = Field(default=None, repr=False)

@@ -42,7 +42,7 @@ def create_engine(
     url: str,
     *,
     echo: bool = False,
-    pool_size: int = 10,
+    pool_size: int = 30,
     ping_after_idle_seconds: float = PING_AFTER_IDLE_SECONDS,
 ) -> AsyncEngine:
     """An async engine for a PostgreSQL or SQLite URL, with per-dialect connection setup."""
@@ -51,7 +51,9 @@ def create_engine(
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
         return engine
-    engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size)
+    # Overflow connections are closed when returned: they absorb bursts, not load.
+    overflow = max(pool_size // 3, 1)
+    engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=overflow)
     ping_idle_connections(engine, after_seconds=ping_after_idle_seconds)
     return engine
 

@@ -4,7 +4,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from api.app import create_app
+from api.settings import Settings
 from db.engine import create_engine, create_session_factory, read_connection, read_only
+from tests.conftest import TEST_JWT_SECRET
 
 
 async def _backend_pid(engine) -> int:
@@ -71,3 +74,45 @@ async def test_reads_run_without_a_transaction(database_url):
                 assert await _driver_in_transaction(await session.connection())
     finally:
         await engine.dispose()
+
+
+async def _hold_together(engine, count: int) -> set[int]:
+    """Backend pids of `count` connections checked out at the same time, then returned."""
+    connections = [await engine.connect() for _ in range(count)]
+    try:
+        return {await _pid_of(connection) for connection in connections}
+    finally:
+        for connection in connections:
+            await connection.close()
+
+
+async def _pid_of(connection) -> int:
+    return (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+
+
+async def test_bursts_within_the_pool_size_reuse_their_connections(postgres_database):
+    # A request holds several connections at once; a pool smaller than the load holds
+    # closes the extra ones on return and opens (PostgreSQL forks) new ones each time.
+    engine = create_engine(postgres_database, pool_size=6)
+    try:
+        first = await _hold_together(engine, 6)
+        assert len(first) == 6
+        assert await _hold_together(engine, 6) == first, "the same six connections"
+        # Overflow (a third of the pool) absorbs a burst beyond it, and is let go after.
+        burst = await _hold_together(engine, 8)
+        assert len(burst) == 8 and len(burst - first) == 2
+        assert await _hold_together(engine, 6) == first
+    finally:
+        await engine.dispose()
+
+
+async def test_the_pool_size_setting_reaches_the_engine(postgres_database, tmp_path):
+    settings = Settings(
+        database_url=postgres_database,
+        jwt_secret=TEST_JWT_SECRET,
+        jwt_secret_file=tmp_path / "unused-secret",
+        database_pool_size=7,
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        assert app.state.engine.pool.size() == 7
