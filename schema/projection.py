@@ -33,11 +33,13 @@ from graphql import (
     FieldNode,
     FragmentSpreadNode,
     GraphQLEnumType,
+    GraphQLID,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
     GraphQLSchema,
+    GraphQLString,
     InlineFragmentNode,
     OperationType,
     SelectionSetNode,
@@ -100,6 +102,8 @@ class _Compiler:
             return _non_null(self.value(type_.of_type, details))
         if isinstance(type_, GraphQLList):
             return _listed(self.value(type_.of_type, details))
+        if type_ is GraphQLString or type_ is GraphQLID:
+            return _text_leaf(type_.coerce_output_value)
         if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
             return _leaf(type_.coerce_output_value)
         if isinstance(type_, GraphQLObjectType):
@@ -245,6 +249,13 @@ def _leaf(coerce: Callable[[Any], Any]) -> Project:
         return coerced
 
     return leaf
+
+
+def _text_leaf(coerce: Callable[[Any], Any]) -> Project:
+    """String and ID: a str is its own output (what coercion returns for it), without
+    coercion's checks; anything else is coerced as graphql-core would."""
+    plain = _leaf(coerce)
+    return lambda value: value if type(value) is str else plain(value)
 
 
 def _nullable(plan: Project) -> Project:

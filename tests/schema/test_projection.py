@@ -147,6 +147,8 @@ class Leaf(Named):
     color: Color
     at: datetime
     note: str | None = None
+    # Set to an int below: ID coercion turns it into a string.
+    ident: strawberry.ID | None = None
 
 
 @strawberry.type
@@ -166,7 +168,7 @@ class TreeQuery:
     @strawberry.field
     def branches(self, broken: bool = False) -> list[Branch]:
         at = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
-        leaves = [Leaf(name=f"leaf {n}", color=Color.RED, at=at, note=None) for n in range(3)]
+        leaves = [Leaf(name=f"leaf {n}", color=Color.RED, at=at, ident=n) for n in range(3)]
         if broken:
             leaves[1] = Leaf(name=None, color=Color.BLUE, at=at)  # name is String!
         return [
@@ -199,7 +201,8 @@ PROJECTING_SCHEMA = strawberry.Schema(
 )
 
 TREE_QUERIES = {
-    "nested lists of plain objects": "{ branches { title tags leaves { name color at note } } }",
+    "nested lists of plain objects": """
+        { branches { title tags leaves { name color at note ident } } }""",
     "aliases, typename and fragments": """
         { b: branches { __typename t: title best { ...L } leaves { ... on Leaf { n: name } } } }
         fragment L on Leaf { name at }""",
