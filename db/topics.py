@@ -1,8 +1,10 @@
 """Topics: a learner's subjects. Every function filters by owner."""
 
+from datetime import datetime
 from functools import cache
+from typing import NamedTuple
 
-from sqlalchemy import Row, bindparam, func, or_
+from sqlalchemy import bindparam, func, or_
 from sqlalchemy import select as select_columns
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
@@ -47,17 +49,30 @@ async def get_topics_by_ids(
     return {topic.id: topic for topic in await session.exec(query)}
 
 
+class TopicRecord(NamedTuple):
+    """A topic as read for a list: the Topic's columns, without ORM tracking."""
+
+    id: int
+    owner_id: int
+    title: str
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
 async def list_topics_for_owner(
     connection: AsyncConnection | AsyncSession,
     *,
     owner_id: int,
     page: PageRequest,
     search: str | None = None,
-) -> Page[Row]:
+) -> Page[TopicRecord]:
     """The owner's topics, newest first, optionally filtered by a text search.
 
-    Plain rows with the Topic's attributes, not ORM objects: a list is only read, and
-    mapping 20 rows to tracked instances cost more CPU than the query (bench/topics_rate.py).
+    Plain records, not ORM objects: a list is only read, and mapping 20 rows to tracked
+    instances cost more CPU than the query (bench/topics_rate.py). Named tuples rather
+    than SQLAlchemy's Rows, whose attribute access costs ~290 ns (SQLAlchemy 2.1): 29 us
+    for the five attributes a page of 20 topics reads, against 4 us to make the tuples.
     """
     pattern = _search_pattern(search)
     statement = _page_statement(
@@ -68,7 +83,8 @@ async def list_topics_for_owner(
     parameters = {"owner_id": owner_id, **keyset_parameters(page)}
     if pattern is not None:
         parameters["pattern"] = pattern
-    return to_page((await connection.execute(statement, parameters)).all(), page)
+    rows = (await connection.execute(statement, parameters)).all()
+    return to_page([TopicRecord._make(row) for row in rows], page)
 
 
 async def count_topics_for_owner(
@@ -149,7 +165,8 @@ def _owner_topics(columns, *, searching: bool):
 @cache
 def _page_statement(*, searching: bool, after: bool, newest_first: bool):
     table = Topic.__table__
-    query = _owner_topics(table.columns, searching=searching)
+    columns = [table.c[name] for name in TopicRecord._fields]
+    query = _owner_topics(columns, searching=searching)
     return prepared_keyset(query, table.c.id, after=after, newest_first=newest_first)
 
 

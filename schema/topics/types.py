@@ -5,6 +5,7 @@ from datetime import datetime
 import strawberry
 
 from db.models import Topic as TopicRow
+from db.topics import TopicRecord
 from schema.context import Info
 from schema.learning.types import Card, TopicProgress
 from schema.materials.types import StudyMaterial
@@ -23,7 +24,7 @@ class Topic(Node):
     row_id: strawberry.Private[int]
 
     @classmethod
-    def from_row(cls, row: TopicRow) -> "Topic":
+    def from_row(cls, row: TopicRow | TopicRecord) -> "Topic":
         return cls(
             id=to_global_id("Topic", row.id),
             row_id=row.id,
