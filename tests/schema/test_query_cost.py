@@ -44,6 +44,12 @@ async def test_the_cost_uses_the_requests_own_variables(harness):
         NESTED, {"id": session_id, "outer": 10, "inner": 10}, user_id=user_id
     )
     assert small.errors is None and small.data["studySession"]["messages"]["edges"] == []
+    # Costs are cached per parsed document: the same query with other variables is
+    # counted with those, whichever came first.
+    for outer, inner, allowed in ((100, 100, False), (10, 10, True), (100, 29, True)):
+        variables = {"id": session_id, "outer": outer, "inner": inner}
+        result = await harness.execute(NESTED, variables, user_id=user_id)
+        assert (result.errors is None) is allowed, (outer, inner, result.errors)
 
 
 async def test_a_connection_without_first_counts_as_a_default_page(harness):
