@@ -356,8 +356,12 @@ class ProjectingExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> Project | None:
         if self._has_middleware():
             return None
-        nodes = tuple(details.node for details in field_details_list)
-        key = (id(return_type), *map(id, nodes))
+        if len(field_details_list) == 1:  # the usual case, without a generator
+            nodes: tuple[Any, ...] = (field_details_list[0].node,)
+            key: tuple[int, ...] = (id(return_type), id(nodes[0]))
+        else:
+            nodes = tuple(details.node for details in field_details_list)
+            key = (id(return_type), *map(id, nodes))
         plans = _cached_plans
         cached = plans.get(key)
         # The entry holds the type and nodes themselves, so their ids cannot be reused

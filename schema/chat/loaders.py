@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from strawberry.dataloader import DataLoader
 
 from db import chat
-from db.engine import SessionFactory
+from db.engine import SessionFactory, read_only
 from db.models import Message
 
 
@@ -29,7 +29,7 @@ def message_loader(
     """Messages by id; another user's message loads as None."""
 
     async def load(message_ids: list[int]) -> list[Message | None]:
-        async with session_factory() as session:
+        async with read_only(session_factory) as session:
             rows = await chat.get_messages_by_ids(
                 session, owner_id=owner_id, message_ids=message_ids
             )
@@ -48,7 +48,7 @@ def messages_page_by_session_loader(
         for session_id, request in keys:
             sessions_by_request[request].append(session_id)
         pages: dict[tuple[int, MessagePageRequest], MessagePage] = {}
-        async with session_factory() as session:
+        async with read_only(session_factory) as session:
             for request, session_ids in sessions_by_request.items():
                 by_session = await chat.list_messages_for_sessions(
                     session,
@@ -69,7 +69,7 @@ def messages_count_by_session_loader(
     session_factory: SessionFactory, owner_id: int
 ) -> DataLoader[int, int]:
     async def load(session_ids: list[int]) -> list[int]:
-        async with session_factory() as session:
+        async with read_only(session_factory) as session:
             counts = await chat.count_messages_for_sessions(
                 session, owner_id=owner_id, session_ids=session_ids
             )

@@ -21,7 +21,7 @@ def card_loader(session_factory: SessionFactory, owner_id: int) -> DataLoader[in
     """Cards by id; another user's card loads as None."""
 
     async def load(card_ids: list[int]) -> list[Card | None]:
-        async with session_factory() as session:
+        async with read_only(session_factory) as session:
             rows = await get_cards_by_ids(session, owner_id=owner_id, card_ids=card_ids)
         return [rows.get(card_id) for card_id in card_ids]
 
@@ -39,7 +39,7 @@ def cards_page_by_topic_loader(
             topics_by_request[(request, due_only)].append(topic_id)
         now = clock()
         pages: dict[CardPageKey, Page[Card]] = {}
-        async with session_factory() as session:
+        async with read_only(session_factory) as session:
             for (request, due_only), topic_ids in topics_by_request.items():
                 by_topic = await list_cards_for_topics(
                     session,
@@ -62,7 +62,7 @@ def cards_count_by_topic_loader(
     async def load(keys: list[CardCountKey]) -> list[int]:
         now = clock()
         counts: dict[CardCountKey, int] = {}
-        async with session_factory() as session:
+        async with read_only(session_factory) as session:
             for due_only in {due_only for _, due_only in keys}:
                 topic_ids = [topic_id for topic_id, flag in keys if flag == due_only]
                 by_topic = await count_cards_for_topics(

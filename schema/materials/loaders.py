@@ -4,7 +4,7 @@ from collections import defaultdict
 
 from strawberry.dataloader import DataLoader
 
-from db.engine import SessionFactory
+from db.engine import SessionFactory, read_only
 from db.materials import (
     count_materials_for_topics,
     get_materials_by_ids,
@@ -22,7 +22,7 @@ def material_loader(
     """Materials by id; another user's (or a deleted) material loads as None."""
 
     async def load(material_ids: list[int]) -> list[StudyMaterial | None]:
-        async with session_factory() as session:
+        async with read_only(session_factory) as session:
             rows = await get_materials_by_ids(session, owner_id=owner_id, material_ids=material_ids)
         return [rows.get(material_id) for material_id in material_ids]
 
@@ -45,7 +45,7 @@ def materials_page_by_topic_loader(
         for topic_id, request in keys:
             topics_by_request[request].append(topic_id)
         pages: dict[TopicPageKey, Page[StudyMaterial]] = {}
-        async with session_factory() as session:
+        async with read_only(session_factory) as session:
             for request, topic_ids in topics_by_request.items():
                 by_topic, counts = await list_material_pages_and_counts(
                     session, owner_id=owner_id, topic_ids=topic_ids, page=request
@@ -65,7 +65,7 @@ def materials_count_by_topic_loader(
     """How many materials each topic has."""
 
     async def load(topic_ids: list[int]) -> list[int]:
-        async with session_factory() as session:
+        async with read_only(session_factory) as session:
             counts = await count_materials_for_topics(
                 session, owner_id=owner_id, topic_ids=topic_ids
             )

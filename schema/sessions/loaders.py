@@ -4,7 +4,7 @@ from collections import defaultdict
 
 from strawberry.dataloader import DataLoader
 
-from db.engine import SessionFactory
+from db.engine import SessionFactory, read_only
 from db.models import StudySession
 from db.pagination import Page, PageRequest
 from db.study_sessions import (
@@ -22,7 +22,7 @@ def study_session_loader(
     """Sessions by id; another user's session loads as None."""
 
     async def load(session_ids: list[int]) -> list[StudySession | None]:
-        async with session_factory() as session:
+        async with read_only(session_factory) as session:
             rows = await get_study_sessions_by_ids(
                 session, owner_id=owner_id, session_ids=session_ids
             )
@@ -41,7 +41,7 @@ def sessions_page_by_topic_loader(
         for topic_id, request in keys:
             topics_by_request[request].append(topic_id)
         pages: dict[TopicPageKey, Page[StudySession]] = {}
-        async with session_factory() as session:
+        async with read_only(session_factory) as session:
             for request, topic_ids in topics_by_request.items():
                 by_topic = await list_study_sessions_for_topics(
                     session, owner_id=owner_id, topic_ids=topic_ids, page=request
@@ -56,7 +56,7 @@ def sessions_count_by_topic_loader(
     session_factory: SessionFactory, owner_id: int
 ) -> DataLoader[int, int]:
     async def load(topic_ids: list[int]) -> list[int]:
-        async with session_factory() as session:
+        async with read_only(session_factory) as session:
             counts = await count_study_sessions_for_topics(
                 session, owner_id=owner_id, topic_ids=topic_ids
             )

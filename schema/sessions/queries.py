@@ -3,7 +3,7 @@
 import strawberry
 
 from db import study_sessions
-from db.engine import unit_of_work
+from db.engine import read_only
 from schema.context import Info
 from schema.relay import (
     Connection,
@@ -31,13 +31,13 @@ class SessionQueries:
         owner_id = context.require_user_id()
         topic_row_id = optional_row_id(topic_id, "Topic", field="topicId")
         request = page_request(first, after)
-        async with unit_of_work(context.session_factory) as session:
+        async with read_only(context.session_factory) as session:
             page = await study_sessions.list_study_sessions_for_owner(
                 session, owner_id=owner_id, page=request, topic_id=topic_row_id, active=active
             )
 
         async def count() -> int:
-            async with unit_of_work(context.session_factory) as session:
+            async with read_only(context.session_factory) as session:
                 return await study_sessions.count_study_sessions_for_owner(
                     session, owner_id=owner_id, topic_id=topic_row_id, active=active
                 )
@@ -53,7 +53,7 @@ class SessionQueries:
     @strawberry.field(description="The newest active session.")
     async def current_session(self, info: Info) -> StudySession | None:
         context = info.context
-        async with unit_of_work(context.session_factory) as session:
+        async with read_only(context.session_factory) as session:
             row = await study_sessions.get_current_session(
                 session, owner_id=context.require_user_id()
             )
