@@ -11,6 +11,7 @@ from openai import AsyncOpenAI
 
 from db.errors import BadUserInput
 from tutor.local_model import LOCAL_MODEL_DESCRIPTION, LOCAL_MODEL_ID, LocalTutorModel
+from tutor.stream_client import StreamingClient
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +134,7 @@ class ModelCatalog:
         client = self._clients.get(provider)
         if client is None:
             settings = self.providers[provider]
-            client = AsyncOpenAI(
+            client = StreamingClient(
                 base_url=settings.base_url,
                 # Keyless local servers (ollama) still need a non-empty header value.
                 api_key=settings.api_key or "unused",
