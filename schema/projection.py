@@ -57,6 +57,7 @@ STRAWBERRY_DEFINITION = "strawberry-definition"
 # query finds its plans); a bounded dict, emptied when full, caps what odd documents
 # could make it hold.
 MAX_CACHED_PLANS = 4096
+_NOT_PROJECTED = object()
 _cached_plans: dict[tuple[int, ...], tuple[tuple[Any, ...], Project | None]] = {}
 
 
@@ -328,28 +329,32 @@ class ProjectingExecutor(StrawberryGraphQLCoreExecutionContext):
     def complete_object_value(
         self, return_type, field_details_list, info, path, result, position_context
     ):
-        plan = self._cached_plan(return_type, field_details_list)
-        if plan is not None:
-            try:
-                return plan(result)
-            except Exception:
-                pass  # graphql-core completes it and reports what is wrong
-        return super().complete_object_value(
-            return_type, field_details_list, info, path, result, position_context
-        )
+        value = self._projected(return_type, field_details_list, result)
+        if value is _NOT_PROJECTED:
+            args = (return_type, field_details_list, info, path, result, position_context)
+            return super().complete_object_value(*args)
+        return value
 
     def complete_list_value(
         self, return_type, field_details_list, info, path, result, position_context
     ):
+        value = self._projected(return_type, field_details_list, result)
+        if value is _NOT_PROJECTED:
+            args = (return_type, field_details_list, info, path, result, position_context)
+            return super().complete_list_value(*args)
+        return value
+
+    def _projected(self, return_type: Any, field_details_list: FieldDetailsList, result: Any):
+        """The value built by its cached plan, or _NOT_PROJECTED for graphql-core to
+        complete: no plan, or one that cannot complete this value (graphql-core then
+        reports what is wrong with it)."""
         plan = self._cached_plan(return_type, field_details_list)
         if plan is not None:
             try:
                 return plan(result)
             except Exception:
                 pass
-        return super().complete_list_value(
-            return_type, field_details_list, info, path, result, position_context
-        )
+        return _NOT_PROJECTED
 
     def _cached_plan(
         self, return_type: Any, field_details_list: FieldDetailsList
