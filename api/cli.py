@@ -10,10 +10,12 @@ from pathlib import Path
 import uvicorn
 
 from api.settings import Settings
-from db.engine import normalize_database_url
+from db.engine import connection_limit, connections_per_process, normalize_database_url
 from db.migrate import upgrade_database
 from db.pubsub import broadcast_kind
 from schema.build import build_schema
+
+logger = logging.getLogger("studygraph.serve")
 
 
 def export_schema_sdl() -> str:
@@ -59,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     asyncio.run(upgrade_database(normalize_database_url(settings.database_url)))
     if args.command == "migrate":
         return 0
+    warning = asyncio.run(connection_budget_warning(settings, workers))
+    if warning:
+        logger.warning(warning)
     uvicorn.run(
         "api.app:create_app_from_env",
         factory=True,
@@ -76,6 +81,26 @@ def main(argv: list[str] | None = None) -> int:
         ws_max_size=settings.max_request_bytes,
     )
     return 0
+
+
+async def connection_budget_warning(settings: Settings, workers: int) -> str | None:
+    """Why PostgreSQL may refuse connections to these workers at full load, or None.
+
+    Pools open connections only as load needs them, so a budget over the limit serves
+    fine until a busy moment, then fails with "too many clients": say so at start-up.
+    """
+    limit = await connection_limit(settings.database_url)
+    if limit is None:
+        return None
+    needed = workers * connections_per_process(settings.database_pool_size)
+    if needed <= limit:
+        return None
+    return (
+        f"{workers} worker(s) may open up to {needed} PostgreSQL connections "
+        f"(STUDYGRAPH_DATABASE_POOL_SIZE={settings.database_pool_size} plus a third each), "
+        f"more than the {limit} the server allows ordinary roles; lower the pool size or "
+        "--workers, raise max_connections, or put PgBouncer in front"
+    )
 
 
 def serve_workers(requested: int | None, broadcast_url: str) -> int:

@@ -4,7 +4,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SessionFactory = async_sessionmaker[AsyncSession]
@@ -51,11 +52,40 @@ def create_engine(
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
         return engine
-    # Overflow connections are closed when returned: they absorb bursts, not load.
-    overflow = max(pool_size // 3, 1)
-    engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=overflow)
+    engine = create_async_engine(
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_overflow(pool_size)
+    )
     ping_idle_connections(engine, after_seconds=ping_after_idle_seconds)
     return engine
+
+
+def pool_overflow(pool_size: int) -> int:
+    """Connections a pool may open beyond its size; they are closed when returned, so
+    they absorb bursts, not load."""
+    return max(pool_size // 3, 1)
+
+
+def connections_per_process(pool_size: int) -> int:
+    """The most PostgreSQL connections one server process opens."""
+    return pool_size + pool_overflow(pool_size)
+
+
+async def connection_limit(url: str) -> int | None:
+    """Connections PostgreSQL gives ordinary roles (max_connections minus the superuser
+    reserve); None for SQLite."""
+    url = normalize_database_url(url)
+    if dialect_name(url) == "sqlite":
+        return None
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            total = int((await connection.execute(text("SHOW max_connections"))).scalar_one())
+            reserved = (
+                await connection.execute(text("SHOW superuser_reserved_connections"))
+            ).scalar_one()
+        return total - int(reserved)
+    finally:
+        await engine.dispose()
 
 
 def ping_idle_connections(engine: AsyncEngine, *, after_seconds: float) -> None:

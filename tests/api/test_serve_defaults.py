@@ -5,8 +5,11 @@ import sys
 
 import pytest
 
-from api.cli import main, serve_workers
+from api.cli import connection_budget_warning, main, serve_workers
 from api.runtime import GC_THRESHOLDS
+from api.settings import Settings
+from db.engine import connection_limit, connections_per_process
+from tests.conftest import TEST_JWT_SECRET
 
 
 def test_workers_default_to_one_per_core_with_a_shared_broadcast(monkeypatch):
@@ -44,3 +47,30 @@ def test_a_tuned_process_freezes_start_up_objects_and_collects_rarely():
     ).stdout.split()
     assert int(out[0]) > 1000, "start-up objects are frozen"
     assert tuple(int(value) for value in out[1:]) == GC_THRESHOLDS
+
+
+async def test_a_pool_budget_beyond_postgresqls_limit_is_reported(postgres_database, tmp_path):
+    settings = Settings(
+        database_url=postgres_database,
+        jwt_secret=TEST_JWT_SECRET,
+        jwt_secret_file=tmp_path / "unused-secret",
+        database_pool_size=30,
+    )
+    limit = await connection_limit(postgres_database)
+    per_process = connections_per_process(30)
+    assert per_process == 40 and limit is not None and limit >= per_process
+    fitting = limit // per_process
+    assert await connection_budget_warning(settings, fitting) is None
+    warning = await connection_budget_warning(settings, fitting + 1)
+    assert warning is not None
+    assert f"up to {(fitting + 1) * per_process} PostgreSQL connections" in warning
+    assert f"the {limit} the server allows" in warning
+
+
+async def test_sqlite_has_no_connection_budget(tmp_path):
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'budget.db'}",
+        jwt_secret=TEST_JWT_SECRET,
+        jwt_secret_file=tmp_path / "unused-secret",
+    )
+    assert await connection_budget_warning(settings, 64) is None
