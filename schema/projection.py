@@ -49,16 +49,16 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetailsList, collect_fields, collect_subfields
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from schema.identity_cache import IdentityCache
+
 Project = Callable[[Any], Any]
 # Strawberry keeps its own definition of each field here (GraphQLCoreConverter).
 STRAWBERRY_DEFINITION = "strawberry-definition"
-# Plans of answers' plain parts, shared by all requests. Each key is a type and the
-# field nodes of one parsed document (Strawberry caches parsed documents, so a repeated
-# query finds its plans); a bounded dict, emptied when full, caps what odd documents
-# could make it hold.
+# Plans of answers' plain parts, shared by all requests, by a type and the field nodes
+# of one parsed document (None: that part cannot be projected).
 MAX_CACHED_PLANS = 4096
+_cached_plans: IdentityCache[Project | None] = IdentityCache(MAX_CACHED_PLANS)
 _NOT_PROJECTED = object()
-_cached_plans: dict[tuple[int, ...], tuple[tuple[Any, ...], Project | None]] = {}
 
 
 class _CannotProject(Exception):
@@ -361,27 +361,10 @@ class ProjectingExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> Project | None:
         if self._has_middleware():
             return None
-        if len(field_details_list) == 1:  # the usual case, without a generator
-            nodes: tuple[Any, ...] = (field_details_list[0].node,)
-            key: tuple[int, ...] = (id(return_type), id(nodes[0]))
-        else:
-            nodes = tuple(details.node for details in field_details_list)
-            key = (id(return_type), *map(id, nodes))
-        plans = _cached_plans
-        cached = plans.get(key)
-        # The entry holds the type and nodes themselves, so their ids cannot be reused
-        # by other objects while it exists; identity confirms the match.
-        if cached is not None:
-            owners, plan = cached
-            if owners[0] is return_type and all(
-                a is b for a, b in zip(owners[1:], nodes, strict=True)
-            ):
-                return plan
-        plan = self._compile_cached(return_type, field_details_list)
-        if len(plans) >= MAX_CACHED_PLANS:
-            plans.clear()
-        plans[key] = ((return_type, *nodes), plan)
-        return plan
+        objects = (return_type, *[details.node for details in field_details_list])
+        return _cached_plans.get_or_build(
+            objects, lambda: self._compile_cached(return_type, field_details_list)
+        )
 
     def _compile_cached(self, return_type: Any, field_details_list: FieldDetailsList):
         # @stream on a list field sits on the field itself.

@@ -28,6 +28,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from db.errors import BadUserInput
+from schema.identity_cache import IdentityCache
 
 MAX_OBJECTS = 3_000
 # What a connection returns when the client gives neither `first` nor `last`.
@@ -117,13 +118,11 @@ def _int_value(node, variables: dict[str, Any]) -> int | None:
     return None
 
 
-# Costs already worked out, by document, operation name and the integer variables (the
-# only values a cost depends on, see _int_value). Strawberry's ParserCache hands a
-# repeated query the same document object, so it costs a lookup instead of a walk
-# (27 us of a topics(first: 20) request, in process). Each entry holds its document,
-# whose id is then not reused while it is cached; emptied when full.
+# Costs already worked out, by schema, document, operation name and the integer
+# variables (the only values a cost depends on, see _int_value): a repeated query costs
+# a lookup instead of a walk (27 us of a topics(first: 20) request, in process).
 MAX_CACHED_COSTS = 1024
-_cached_costs: dict[tuple, tuple[DocumentNode, int | None]] = {}
+_cached_costs: IdentityCache[int | None] = IdentityCache(MAX_CACHED_COSTS)
 
 
 def document_cost(
@@ -136,23 +135,21 @@ def document_cost(
     int_variables = tuple(
         sorted((name, value) for name, value in (variables or {}).items() if isinstance(value, int))
     )
-    key = (id(schema), id(document), operation_name, int_variables)
-    cached = _cached_costs.get(key)
-    if cached is not None and cached[0] is document:
-        return cached[1]
-    operation = _chosen_operation(document, operation_name)
-    cost = None
-    if operation is not None:
+
+    def work_out() -> int | None:
+        operation = _chosen_operation(document, operation_name)
+        if operation is None:
+            return None
         fragments = {
             definition.name.value: definition
             for definition in document.definitions
             if isinstance(definition, FragmentDefinitionNode)
         }
-        cost = operation_cost(schema, operation, fragments, variables)
-    if len(_cached_costs) >= MAX_CACHED_COSTS:
-        _cached_costs.clear()
-    _cached_costs[key] = (document, cost)
-    return cost
+        return operation_cost(schema, operation, fragments, variables)
+
+    return _cached_costs.get_or_build(
+        (schema, document), work_out, extra=(operation_name, int_variables)
+    )
 
 
 class QueryCostLimit(SchemaExtension):
