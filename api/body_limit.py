@@ -62,26 +62,23 @@ class BodySizeLimit:
             await self._reject(send)
             return
         # Read at most max_bytes + 1 (a chunked body declares no length), then replay it.
-        message = await receive()
-        if message["type"] == "http.request" and not message.get("more_body", False):
-            # The whole body in one message, as uvicorn delivers a small one: no copy.
-            if len(message.get("body", b"")) > self.max_bytes:
-                await self._reject(send)
-                return
-            await self.app(scope, _replay(message.get("body", b""), receive), send)
-            return
-        body = bytearray()
+        chunks: list[bytes] = []
+        size = 0
         while True:
+            message = await receive()
             if message["type"] == "http.disconnect":
                 return
-            body += message.get("body", b"")
-            if len(body) > self.max_bytes:
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
                 await self._reject(send)
                 return
+            chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-            message = await receive()
-        await self.app(scope, _replay(bytes(body), receive), send)
+        # uvicorn hands a small body over in one message: passed on without a copy.
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        await self.app(scope, _replay(body, receive), send)
 
     async def _upload(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not any(_header(scope, name) for name in PREFLIGHT_HEADERS):

@@ -80,9 +80,7 @@ async def list_topics_for_owner(
         after=page.after_id is not None,
         newest_first=page.newest_first,
     )
-    parameters = {"owner_id": owner_id, **keyset_parameters(page)}
-    if pattern is not None:
-        parameters["pattern"] = pattern
+    parameters = {**_owner_parameters(owner_id, pattern), **keyset_parameters(page)}
     rows = (await connection.execute(statement, parameters)).all()
     return to_page([TopicRecord._make(row) for row in rows], page)
 
@@ -92,11 +90,8 @@ async def count_topics_for_owner(
 ) -> int:
     """How many topics list_topics_for_owner would page through."""
     pattern = _search_pattern(search)
-    parameters = {"owner_id": owner_id}
-    if pattern is not None:
-        parameters["pattern"] = pattern
     statement = _count_statement(searching=pattern is not None)
-    return (await connection.execute(statement, parameters)).scalar_one()
+    return (await connection.execute(statement, _owner_parameters(owner_id, pattern))).scalar_one()
 
 
 async def update_topic(
@@ -144,6 +139,11 @@ def _search_pattern(search: str | None) -> str | None:
     for special in (LIKE_ESCAPE, "%", "_"):
         term = term.replace(special, LIKE_ESCAPE + special)
     return f"%{term}%"
+
+
+def _owner_parameters(owner_id: int, pattern: str | None) -> dict[str, object]:
+    """The bound values of _owner_topics' statement."""
+    return {"owner_id": owner_id} if pattern is None else {"owner_id": owner_id, "pattern": pattern}
 
 
 def _owner_topics(columns, *, searching: bool):
