@@ -1,6 +1,10 @@
 """Reading topics."""
 
+import asyncio
+from collections import defaultdict
+
 import strawberry
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 from db import study_sessions, topics
 from db.engine import read_connection, unit_of_work
@@ -11,6 +15,7 @@ from schema.relay import (
     load_or_not_found,
     page_request,
     row_id_of,
+    selects_only_total_count,
 )
 from schema.topics.types import Topic
 
@@ -41,7 +46,9 @@ class TopicQueries:
                     connection, owner_id=owner_id, search=search
                 )
 
-        return connection_from_page(page, Topic.from_row, count)
+        connection = connection_from_page(page, Topic.from_row, count)
+        await _warm_node_loaders(info, [edge.node.row_id for edge in connection.edges])
+        return connection
 
     @strawberry.field(description="One of the learner's topics; NOT_FOUND for any other.")
     async def topic(self, info: Info, id: strawberry.ID) -> Topic | None:
@@ -56,3 +63,46 @@ class TopicQueries:
                 session, owner_id=context.require_user_id()
             )
         return Topic.from_row(row) if row else None
+
+
+async def _warm_node_loaders(info: Info, topic_ids: list[int]) -> None:
+    """Load at once what the page's topics will ask their DataLoaders for.
+
+    Their progress and material counts then answer without a task each
+    (schema/settled.py). Loading is all this does: a failure is left in the loader
+    for the field that asks to report, as it would without warming.
+    """
+    if not topic_ids:
+        return
+    node_fields = _node_fields(info.selected_fields)
+    loaders = info.context.loaders
+    pending = []
+    if "progress" in node_fields:
+        pending.append(loaders.progress_by_topic.load_many(topic_ids))
+    materials = node_fields.get("materials")
+    if materials and selects_only_total_count(materials):
+        pending.append(loaders.materials_count_by_topic.load_many(topic_ids))
+    if pending:
+        await asyncio.gather(*pending, return_exceptions=True)
+
+
+def _node_fields(connection_fields: list[SelectedField]) -> dict[str, list[SelectedField]]:
+    """The fields selected on `edges { node { ... } }`, by name (fragments included)."""
+    by_name: dict[str, list[SelectedField]] = defaultdict(list)
+    for connection in connection_fields:
+        for edges in _fields_named("edges", connection.selections):
+            for node in _fields_named("node", edges.selections):
+                for field in _fields_named(None, node.selections):
+                    by_name[field.name].append(field)
+    return by_name
+
+
+def _fields_named(name: str | None, selections: list[Selection]) -> list[SelectedField]:
+    """The fields among `selections` (through fragments) called `name`, or all of them."""
+    found = []
+    for selection in selections:
+        if isinstance(selection, FragmentSpread | InlineFragment):
+            found.extend(_fields_named(name, selection.selections))
+        elif name is None or selection.name == name:
+            found.append(selection)
+    return found

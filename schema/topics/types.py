@@ -1,6 +1,7 @@
 """GraphQL types of topics."""
 
 from datetime import datetime
+from functools import partial
 
 import strawberry
 
@@ -9,8 +10,15 @@ from db.topics import TopicRecord
 from schema.context import Info
 from schema.learning.types import Card, TopicProgress
 from schema.materials.types import StudyMaterial
-from schema.relay import Connection, Node, connection_from_page, page_request, to_global_id
+from schema.relay import (
+    Connection,
+    Node,
+    lazy_connection,
+    page_request,
+    to_global_id,
+)
 from schema.sessions.types import StudySession
+from schema.settled import settled_then
 
 
 @strawberry.type(
@@ -34,34 +42,36 @@ class Topic(Node):
             updated_at=row.updated_at,
         )
 
+    # The fields below are sync resolvers that may return an awaitable: graphql-core
+    # then awaits it, and a value their DataLoader already holds costs no task.
     @strawberry.field(description="Material uploaded to this topic, newest first.")
-    async def materials(
+    def materials(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[StudyMaterial]:
         loaders = info.context.loaders
-        request = page_request(first, after)
-        page = await loaders.materials_page_by_topic.load((self.row_id, request))
-        return connection_from_page(
-            page,
+        key = (self.row_id, page_request(first, after))
+        return lazy_connection(  # type: ignore[return-value]
+            info,
+            partial(loaders.materials_page_by_topic.load, key),
             StudyMaterial.from_row,
-            lambda: loaders.materials_count_by_topic.load(self.row_id),
+            partial(loaders.materials_count_by_topic.load, self.row_id),
         )
 
     @strawberry.field(description="Study sessions on this topic, newest first.")
-    async def sessions(
+    def sessions(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[StudySession]:
         loaders = info.context.loaders
-        request = page_request(first, after)
-        page = await loaders.sessions_page_by_topic.load((self.row_id, request))
-        return connection_from_page(
-            page,
+        key = (self.row_id, page_request(first, after))
+        return lazy_connection(  # type: ignore[return-value]
+            info,
+            partial(loaders.sessions_page_by_topic.load, key),
             StudySession.from_row,
-            lambda: loaders.sessions_count_by_topic.load(self.row_id),
+            partial(loaders.sessions_count_by_topic.load, self.row_id),
         )
 
     @strawberry.field(description="The topic's cards, newest first; `dueOnly` keeps those due now.")
-    async def cards(
+    def cards(
         self,
         info: Info,
         first: int | None = None,
@@ -69,19 +79,18 @@ class Topic(Node):
         due_only: bool | None = False,
     ) -> Connection[Card]:
         loaders = info.context.loaders
-        request = page_request(first, after)
-        page = await loaders.cards_page_by_topic.load((self.row_id, request, bool(due_only)))
-        return connection_from_page(
-            page,
+        key = (self.row_id, page_request(first, after), bool(due_only))
+        return lazy_connection(  # type: ignore[return-value]
+            info,
+            partial(loaders.cards_page_by_topic.load, key),
             Card.from_row,
-            lambda: loaders.cards_count_by_topic.load((self.row_id, bool(due_only))),
+            partial(loaders.cards_count_by_topic.load, (self.row_id, bool(due_only))),
         )
 
     @strawberry.field(description="How the topic's learning stands now.")
-    async def progress(self, info: Info) -> TopicProgress:
-        return TopicProgress.from_facts(
-            await info.context.loaders.progress_by_topic.load(self.row_id)
-        )
+    def progress(self, info: Info) -> TopicProgress:
+        loaded = info.context.loaders.progress_by_topic.load(self.row_id)
+        return settled_then(loaded, TopicProgress.from_facts)  # type: ignore[return-value]
 
 
 @strawberry.input(description="A new topic.")
