@@ -10,9 +10,12 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
+from sqlalchemy import select as select_columns
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -148,10 +151,30 @@ async def revoke_refresh_token_family(session_factory: SessionFactory, *, family
         )
 
 
-async def get_users_by_ids(session: AsyncSession, *, user_ids: list[int]) -> dict[int, User]:
-    """Users by id, for the DataLoader."""
-    rows = await session.exec(select(User).where(User.id.in_(user_ids)))
-    return {user.id: user for user in rows}
+class UserRecord(NamedTuple):
+    """A user as shown: the User's columns but its password hash, without ORM tracking."""
+
+    id: int
+    email: str
+    display_name: str
+    timezone: str
+    created_at: datetime
+
+
+_users = User.__table__.c
+# Built once: SQLAlchemy then reuses its compiled form and cache key on every read.
+_USERS_BY_IDS = select_columns(
+    _users.id, _users.email, _users.display_name, _users.timezone, _users.created_at
+).where(_users.id.in_(bindparam("user_ids", expanding=True)))
+
+
+async def read_users_by_ids(
+    connection: AsyncConnection, *, user_ids: list[int]
+) -> dict[int, UserRecord]:
+    """Users by id, for the DataLoader: a Core read (no ORM session), and no hashes in
+    what a request keeps (bench/dashboard.py: `me` is one of its hottest reads)."""
+    rows = await connection.execute(_USERS_BY_IDS, {"user_ids": user_ids})
+    return {row[0]: UserRecord(*row) for row in rows}
 
 
 def hash_refresh_token(token: str) -> str:

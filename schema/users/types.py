@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from db.accounts import Credentials
+from db.accounts import Credentials, UserRecord
 from db.errors import NotFound
 from db.models import User as UserRow
 from schema.context import Info
@@ -37,7 +37,7 @@ class User(Node):
         return await usage_today(info, self.row_id)
 
     @classmethod
-    def from_row(cls, row: UserRow) -> "User":
+    def from_row(cls, row: UserRow | UserRecord) -> "User":
         return cls(
             id=to_global_id("User", row.id),
             row_id=row.id,

@@ -13,6 +13,8 @@ from sqlmodel import select
 
 from db import passwords
 from db.access_tokens import REQUIRED_CLAIMS, TokenPolicy, issue_access_token, verify_access_token
+from db.accounts import read_users_by_ids
+from db.engine import read_connection
 from db.errors import Unauthenticated
 from db.models import RefreshToken, User
 from tests.conftest import TEST_JWT_SECRET
@@ -166,6 +168,30 @@ async def test_me_needs_a_user(harness):
     data = await harness.data("{ me { id email } }", user_id=me.user.id)
     assert data["me"]["email"] == me.user.email
     assert code_of(await harness.execute("{ me { id } }")) == "UNAUTHENTICATED"
+
+
+async def test_users_read_for_display_carry_no_password_hash(harness):
+    first, second = await make_user(harness), await make_user(harness)
+    async with read_connection(harness.session_factory) as connection:
+        users = await read_users_by_ids(
+            connection, user_ids=[second.user.id, first.user.id, 2**31 - 1]
+        )
+    assert set(users) == {first.user.id, second.user.id}  # an unknown id is simply absent
+    record = users[first.user.id]
+    assert (record.email, record.display_name, record.timezone) == (
+        first.user.email,
+        first.user.display_name,
+        first.user.timezone,
+    )
+    assert record.created_at == first.user.created_at
+    assert "password_hash" not in record._fields
+    # What `me` answers is that record.
+    data = await harness.data("{ me { email displayName timezone } }", user_id=second.user.id)
+    assert data["me"] == {
+        "email": second.user.email,
+        "displayName": second.user.display_name,
+        "timezone": second.user.timezone,
+    }
 
 
 class TestAccessTokens:
