@@ -2,12 +2,13 @@
 
 import base64
 import binascii
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 import strawberry
 from strawberry.types import Info
-from strawberry.types.nodes import SelectedField
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 from db.errors import BadUserInput, NotFound
 from db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest
@@ -143,6 +144,29 @@ def selects_only_total_count(fields: list[SelectedField]) -> bool:
         for field in fields
         for selection in field.selections
     )
+
+
+def connection_node_fields(fields: list[SelectedField]) -> dict[str, list[SelectedField]]:
+    """The fields a connection field selects on `edges { node { ... } }`, by name
+    (through fragments), e.g. for loading what the page's nodes will ask for at once."""
+    by_name: dict[str, list[SelectedField]] = defaultdict(list)
+    for connection in fields:
+        for edges in _fields_named("edges", connection.selections):
+            for node in _fields_named("node", edges.selections):
+                for field in _fields_named(None, node.selections):
+                    by_name[field.name].append(field)
+    return by_name
+
+
+def _fields_named(name: str | None, selections: list[Selection]) -> list[SelectedField]:
+    """The fields among `selections` (through fragments) called `name`, or all of them."""
+    found = []
+    for selection in selections:
+        if isinstance(selection, FragmentSpread | InlineFragment):
+            found.extend(_fields_named(name, selection.selections))
+        elif name is None or selection.name == name:
+            found.append(selection)
+    return found
 
 
 def lazy_connection(

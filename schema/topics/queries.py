@@ -1,10 +1,8 @@
 """Reading topics."""
 
 import asyncio
-from collections import defaultdict
 
 import strawberry
-from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 from db import study_sessions, topics
 from db.engine import read_connection, unit_of_work
@@ -12,6 +10,7 @@ from schema.context import Info
 from schema.relay import (
     Connection,
     connection_from_page,
+    connection_node_fields,
     load_or_not_found,
     page_request,
     row_id_of,
@@ -74,7 +73,7 @@ async def _warm_node_loaders(info: Info, topic_ids: list[int]) -> None:
     """
     if not topic_ids:
         return
-    node_fields = _node_fields(info.selected_fields)
+    node_fields = connection_node_fields(info.selected_fields)
     loaders = info.context.loaders
     pending = []
     if "progress" in node_fields:
@@ -84,25 +83,3 @@ async def _warm_node_loaders(info: Info, topic_ids: list[int]) -> None:
         pending.append(loaders.materials_count_by_topic.load_many(topic_ids))
     if pending:
         await asyncio.gather(*pending, return_exceptions=True)
-
-
-def _node_fields(connection_fields: list[SelectedField]) -> dict[str, list[SelectedField]]:
-    """The fields selected on `edges { node { ... } }`, by name (fragments included)."""
-    by_name: dict[str, list[SelectedField]] = defaultdict(list)
-    for connection in connection_fields:
-        for edges in _fields_named("edges", connection.selections):
-            for node in _fields_named("node", edges.selections):
-                for field in _fields_named(None, node.selections):
-                    by_name[field.name].append(field)
-    return by_name
-
-
-def _fields_named(name: str | None, selections: list[Selection]) -> list[SelectedField]:
-    """The fields among `selections` (through fragments) called `name`, or all of them."""
-    found = []
-    for selection in selections:
-        if isinstance(selection, FragmentSpread | InlineFragment):
-            found.extend(_fields_named(name, selection.selections))
-        elif name is None or selection.name == name:
-            found.append(selection)
-    return found
