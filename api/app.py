@@ -19,20 +19,20 @@ from api.graphql_view import StudygraphGraphQL
 from api.health import healthz, readyz
 from api.runtime import tune_garbage_collector
 from api.settings import Settings
-from db.access_tokens import TokenPolicy
+from db.accounts.login_throttle import LoginLimits
+from db.accounts.tokens import TokenPolicy
 from db.engine import (
     create_engine,
     create_session_factory,
     dialect_name,
     normalize_database_url,
 )
-from db.extraction import ExtractionLimits
-from db.extraction_pool import ExtractionPool
-from db.login_throttle import LoginLimits
-from db.material_sweeper import StaleMaterialSweeper
+from db.materials.extraction import ExtractionLimits
+from db.materials.extraction_pool import ExtractionPool
+from db.materials.sweeper import StaleMaterialSweeper
+from db.materials.upload_backlog import UploadBacklog
 from db.pubsub import Bus
 from db.types import utcnow
-from db.upload_backlog import UploadBacklog
 from schema.background import BackgroundTasks
 from schema.build import build_schema
 from schema.context import ServerFacts

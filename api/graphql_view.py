@@ -8,7 +8,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
-from db.access_tokens import bearer_token, decode_access_token
+from db.accounts.tokens import bearer_token, decode_access_token
 from db.errors import DomainError
 from schema.context import Context
 

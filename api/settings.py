@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     max_processing_uploads_per_user: int = Field(default=8, gt=0, le=1000)
     max_upload_backlog_bytes: int = Field(default=256 * 1_048_576, gt=0)
     log_level: str = "INFO"
-    # Sign-in throttling (db/login_throttle.py), counted in the database so that every
+    # Sign-in throttling (db/accounts/login_throttle.py), counted in the database so that every
     # process shares it: attempts per email from one client address, and per email from
     # anywhere, within a window that restarts once it lapses.
     login_attempts_per_client: int = Field(default=10, gt=0)

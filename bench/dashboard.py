@@ -68,8 +68,8 @@ from topics_rate import (
 
 from api.app import create_app
 from api.settings import Settings
-from db import accounts
-from db.access_tokens import TokenPolicy
+from db.accounts import users
+from db.accounts.tokens import TokenPolicy
 from db.engine import create_engine, create_session_factory
 from db.migrate import upgrade_database
 from db.types import utcnow
@@ -120,7 +120,7 @@ async def seed(*, topic_count: int, secret: str) -> Learners:
         session_factory = create_session_factory(engine)
         user_ids = []
         for email, topics in ((EMAIL, topic_count), (SMALL_EMAIL, SMALL_TOPICS)):
-            credentials = await accounts.register_user(
+            credentials = await users.register_user(
                 session_factory,
                 policy=TokenPolicy(secret=secret),
                 email=email,

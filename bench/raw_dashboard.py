@@ -6,7 +6,7 @@ as studygraph gives to the query in tests/dashboard.py (DASHBOARD_QUERY): the us
 current session, the 20 newest topics with their progress and material counts, and the
 five topics to study next. It checks no token. It imports nothing from studygraph: the
 learning rules it needs (FSRS recall, progress, the next-up score) are written out here,
-after db/scheduling.py, db/progress.py, db/goals.py and db/planning.py.
+after db/learning/scheduling.py, progress.py, goals.py and next_up.py.
 
 Five statements on one connection, one after the other. What it does not do that
 studygraph does: it never marks a reached goal ACHIEVED (it leaves it out, as
@@ -38,7 +38,7 @@ except ImportError:  # pragma: no cover
 
 PAGE_SIZE = 20
 NEXT_UP_LIMIT = 5
-MAX_TOPICS = 500  # db/planning.py: nextUpTopics looks at the 500 newest topics
+MAX_TOPICS = 500  # db/learning/next_up.py: nextUpTopics looks at the 500 newest topics
 POOL_SIZE = 10  # studygraph's engine pool
 # FSRS 6 default decay (fsrs.Scheduler: _DECAY = -w[20], _FACTOR = 0.9 ** (1 / _DECAY) - 1)
 DECAY = -0.1542
@@ -114,7 +114,7 @@ def session_seconds(started_at: datetime, ended_at: datetime | None, now: dateti
 
 @dataclass
 class Progress:
-    """What db/progress.py works out for one topic."""
+    """What db/learning/progress.py works out for one topic."""
 
     mastery: float = 0.0
     cards: int = 0
@@ -209,7 +209,7 @@ def plural(count: int) -> str:
 
 
 def goal_reasons(goal, progress: float, mastery: float, today) -> tuple[float, list[str]]:
-    """The score and reasons one active goal adds to its topic (db/planning.py)."""
+    """The score and reasons one active goal adds to its topic (db/learning/next_up.py)."""
     score, reasons = 0.0, []
     target, due_date, title = goal["target_mastery"], goal["due_date"], goal["title"]
     if target and mastery < target:
@@ -231,7 +231,7 @@ def goal_reasons(goal, progress: float, mastery: float, today) -> tuple[float, l
 
 
 def next_up(topics, progress, goals, minutes, now: datetime, today) -> list[dict]:
-    """db/planning.py's list_next_up_topics over the same facts."""
+    """db/learning/next_up.py's list_next_up_topics over the same facts."""
     active = []
     for goal in goals:
         reached = goal_progress(goal, progress[goal["topic_id"]].mastery, minutes)

@@ -59,8 +59,8 @@ from topics_rate import (
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
-from db import accounts
-from db.access_tokens import TokenPolicy
+from db.accounts import users
+from db.accounts.tokens import TokenPolicy
 from db.engine import create_engine, create_session_factory, normalize_database_url
 from db.migrate import upgrade_database
 
@@ -149,7 +149,7 @@ async def seed(url: str, secret: str, run_id: str) -> list[str]:
         session_factory = create_session_factory(engine)
         tokens = []
         for number in range(USERS):
-            credentials = await accounts.register_user(
+            credentials = await users.register_user(
                 session_factory,
                 policy=TokenPolicy(secret=secret),
                 email=f"stream-{run_id}-{number}@bench.example.com",

@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from db.engine import create_engine, create_session_factory, unit_of_work  # noqa: E402
+from db.learning.study_plan import build_study_plan  # noqa: E402
 from db.migrate import upgrade_database  # noqa: E402
 from db.models import Card, StudyGoal, Topic, User  # noqa: E402
-from db.study_plan import build_study_plan  # noqa: E402
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CARDS, DAYS = 2000, 60

@@ -37,10 +37,11 @@ import asyncpg
 import httpx
 import uvloop
 
-from db import accounts, topics
-from db.access_tokens import ACCESS_TOKEN_TYPE, TokenPolicy, issue_access_token
+from db.accounts import users
+from db.accounts.tokens import ACCESS_TOKEN_TYPE, TokenPolicy, issue_access_token
 from db.engine import create_engine, create_session_factory, unit_of_work
 from db.migrate import upgrade_database
+from db.study import topics
 
 logger = logging.getLogger("bench.topics_rate")
 
@@ -154,7 +155,7 @@ async def seed(url: str, *, topic_count: int, secret: str) -> int:
     engine = create_engine(url)
     try:
         session_factory = create_session_factory(engine)
-        credentials = await accounts.register_user(
+        credentials = await users.register_user(
             session_factory,
             policy=TokenPolicy(secret=secret),
             email=EMAIL,

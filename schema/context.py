@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any
 from strawberry.extensions import SchemaExtension
 from strawberry.types import Info as StrawberryInfo
 
-from db.access_tokens import TokenPolicy
+from db.accounts.login_throttle import LoginLimits
+from db.accounts.tokens import TokenPolicy
 from db.engine import SessionFactory
 from db.errors import DomainError, Unauthenticated
-from db.extraction_pool import ExtractionPool
-from db.login_throttle import LoginLimits
+from db.materials.extraction_pool import ExtractionPool
+from db.materials.upload_backlog import UploadBacklog
 from db.pubsub import Bus, Subscription
 from db.types import utcnow
-from db.upload_backlog import UploadBacklog
 from schema.background import BackgroundTasks
 from schema.chat.loaders import (
     message_loader,
@@ -81,7 +81,7 @@ class Context:
     request: Any = None
     # The app's registry for work that outlives a request (see schema/background.py).
     tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
-    # The app's bounded thread pool for document extraction (db/extraction_pool.py);
+    # The app's bounded thread pool for document extraction (db/materials/extraction_pool.py);
     # None: each upload gets a private one-worker pool (tests).
     extraction: ExtractionPool | None = None
     # "Now" for every rule that depends on time (due cards, streaks, budgets); tests fix it.
@@ -100,7 +100,7 @@ class Context:
     upload_backlog: UploadBacklog | None = None
     # Subscriptions one user may hold open on this process; None: no limit (tests).
     subscription_quota: SubscriptionQuota | None = None
-    # Sign-in throttling (db/login_throttle.py).
+    # Sign-in throttling (db/accounts/login_throttle.py).
     login_limits: LoginLimits = field(default_factory=LoginLimits)
     # Set by Strawberry from the graphql-transport-ws connection_init payload.
     connection_params: dict[str, Any] | None = None

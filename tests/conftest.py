@@ -9,9 +9,9 @@ from sqlalchemy import event
 
 from api.app import create_app
 from api.settings import Settings
-from db.access_tokens import TokenPolicy
+from db.accounts.login_throttle import LoginLimits
+from db.accounts.tokens import TokenPolicy
 from db.engine import create_engine, create_session_factory
-from db.login_throttle import LoginLimits
 from db.pubsub import Bus
 from db.types import utcnow
 from schema.build import build_schema

@@ -7,10 +7,12 @@ bench/dashboard.py times it against bench/raw_dashboard.py. Both seed with
 
 from datetime import datetime, timedelta
 
-from db import cards, goals, materials, study_sessions, topics
-from db.cards import CardDraft
 from db.engine import SessionFactory, unit_of_work
-from db.materials import READY
+from db.learning import cards, goals
+from db.learning.cards import CardDraft
+from db.materials import library
+from db.materials.library import READY
+from db.study import study_sessions, topics
 
 # What a learner's home screen asks for at once. Fields that move with the clock from
 # one request to the next (durationSeconds) are left out, so two answers can be compared.
@@ -112,7 +114,7 @@ async def _seed_topic(session, owner_id: int, title: str, now: datetime) -> int:
         await cards.review_card(
             session, owner_id=owner_id, card_id=card.id, rating=rating, now=now - ago
         )
-    material = await materials.create_material(
+    material = await library.create_material(
         session, owner_id=owner_id, topic_id=topic.id, filename="notes.txt", data=MATERIAL_TEXT
     )
     material.status = READY

@@ -2,9 +2,10 @@
 
 import itertools
 
-from db import accounts, study_sessions, topics
+from db.accounts import users
 from db.engine import unit_of_work
 from db.models import StudySession, Topic
+from db.study import study_sessions, topics
 
 _counter = itertools.count(1)
 PASSWORD = "correct horse battery"
@@ -14,8 +15,8 @@ def unique_email() -> str:
     return f"learner{next(_counter)}@example.com"
 
 
-async def make_user(harness, *, email: str | None = None) -> accounts.Credentials:
-    return await accounts.register_user(
+async def make_user(harness, *, email: str | None = None) -> users.Credentials:
+    return await users.register_user(
         harness.session_factory,
         policy=harness.policy,
         email=email or unique_email(),

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from db.cards import CardDraft
+from db.learning.cards import CardDraft
 
 # The card type generateCards stores; an alias so tutor and db agree on one shape.
 DraftCard = CardDraft

@@ -18,12 +18,13 @@ from typing import Any
 from agents import FunctionTool, RunContextWrapper, function_tool
 from sqlmodel import col, select
 
-from db import cards as cards_db
-from db import material_search, progress
 from db.engine import unit_of_work
 from db.errors import DomainError
+from db.learning import cards as cards_db
+from db.learning import progress
+from db.materials import search
 from db.models import Card, Message
-from db.topics import get_topic
+from db.study.topics import get_topic
 from tutor import grading
 from tutor.card_writer import write_cards
 from tutor.context import TutorContext
@@ -78,7 +79,7 @@ async def search_material(ctx: Ctx, query: str) -> str:
     """
     tutor = ctx.context
     async with unit_of_work(tutor.session_factory) as session:
-        hits = await material_search.search_passages(
+        hits = await search.search_passages(
             session,
             owner_id=tutor.user_id,
             query=query[:QUERY_MAX],

@@ -23,7 +23,7 @@ from typing import Any
 from agents import RunConfig, Runner
 from agents.result import RunResultStreaming
 
-from db import chat
+from db.chat import turns
 from db.engine import SessionFactory, unit_of_work
 from db.models import Message
 from db.pubsub import Bus, SubscriberLagged
@@ -51,7 +51,7 @@ STOP_WAIT_SECONDS = 8.0
 # Pauses between attempts to store a turn's end (a database blip must not lose it).
 FINISH_RETRY_PAUSES = (0.2, 1.0, 3.0)
 INTERRUPTED = TurnFailure(
-    chat.INTERRUPTED, True, "the server running this answer stopped; ask again"
+    turns.INTERRUPTED, True, "the server running this answer stopped; ask again"
 )
 
 
@@ -202,19 +202,21 @@ class Generations:
             await self.request_stop(message.id)
             # It may have ended between the caller's read and our subscribing, in which
             # case no terminal event is coming.
-            if (await self._reread(message)).status in chat.RUNNING_STATUSES:
+            if (await self._reread(message)).status in turns.RUNNING_STATUSES:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(STOP_WAIT_SECONDS):
                         await _until_terminal(events)
         row = await self._reread(message)
         lapsed = row.lease_expires_at is None or row.lease_expires_at < self.clock()
-        if row.status in chat.RUNNING_STATUSES and lapsed:
-            row = await self.end_abandoned(row, status=chat.CANCELLED) or row
+        if row.status in turns.RUNNING_STATUSES and lapsed:
+            row = await self.end_abandoned(row, status=turns.CANCELLED) or row
         return row
 
     async def _reread(self, message: Message) -> Message:
         async with unit_of_work(self.session_factory) as session:
-            return await chat.get_message(session, owner_id=message.owner_id, message_id=message.id)
+            return await turns.get_message(
+                session, owner_id=message.owner_id, message_id=message.id
+            )
 
     def _stop_local(self, message_id: int) -> None:
         run = self._runs.get(message_id)
@@ -279,7 +281,7 @@ class Generations:
                 logger.warning("turn %s: announce failed", request.message_id, exc_info=True)
         async with unit_of_work(self.session_factory) as session:
             answer = await session.get(Message, request.message_id)
-            history = await chat.build_history(session, answer=answer)
+            history = await turns.build_history(session, answer=answer)
         context = TutorContext(
             user_id=request.user_id,
             session_id=request.session_id,
@@ -400,7 +402,7 @@ class Generations:
             lease = self.clock() + timedelta(seconds=self.settings.lease_seconds)
             try:
                 async with unit_of_work(self.session_factory) as session:
-                    still_running = await chat.save_progress(
+                    still_running = await turns.save_progress(
                         session,
                         message_id=request.message_id,
                         content=content,
@@ -438,7 +440,7 @@ class Generations:
         for attempt, pause in enumerate((*FINISH_RETRY_PAUSES, None)):
             try:
                 async with unit_of_work(self.session_factory) as session:
-                    row = await chat.finish_generation(
+                    row = await turns.finish_generation(
                         session,
                         message_id=request.message_id,
                         status=status,
@@ -505,7 +507,7 @@ class Generations:
     async def reap_once(self) -> list[int]:
         """Fail the turns whose lease lapsed (their process died); returns their ids."""
         async with unit_of_work(self.session_factory) as session:
-            expired = await chat.list_expired_generations(session, now=self.clock())
+            expired = await turns.list_expired_generations(session, now=self.clock())
         reaped = []
         for message in expired:
             if message.id in self._runs:
@@ -519,7 +521,7 @@ class Generations:
         """End another process's turn from its last flushed state and tell subscribers."""
         failure = INTERRUPTED if status == "FAILED" else None
         async with unit_of_work(self.session_factory) as session:
-            row = await chat.fail_abandoned_generation(
+            row = await turns.fail_abandoned_generation(
                 session,
                 message=message,
                 status=status,

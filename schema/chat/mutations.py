@@ -2,16 +2,17 @@
 
 import strawberry
 
-from db import chat, study_sessions
+from db.chat import turns
 from db.engine import unit_of_work
 from db.errors import BadUserInput
+from db.study import study_sessions
 from schema.chat.types import Message, SendMessageInput, SendMessagePayload
 from schema.context import Context, Info
 from schema.relay import row_id_of
 from tutor.turn import TurnRequest
 
 
-async def _start(context: Context, turn: chat.Turn, topic_id: int | None) -> SendMessagePayload:
+async def _start(context: Context, turn: turns.Turn, topic_id: int | None) -> SendMessagePayload:
     """Launch the turn's generation (after its rows are committed)."""
     answer = turn.assistant_message
     if turn.created:
@@ -39,7 +40,7 @@ async def _create_turn(context: Context, owner_id: int, session_id: int, input):
         study_session = await study_sessions.get_study_session(
             session, owner_id=owner_id, session_id=session_id
         )
-        turn = await chat.create_turn(
+        turn = await turns.create_turn(
             session,
             study_session=study_session,
             content=input.content,
@@ -69,10 +70,10 @@ class ChatMutations:
         session_id = row_id_of(input.session_id, "StudySession", field="sessionId")
         try:
             turn, topic_id = await _create_turn(context, owner_id, session_id, input)
-        except chat.ClientMessageRace:
+        except turns.ClientMessageRace:
             # A concurrent retry with the same key won: answer with its turn.
             async with unit_of_work(context.session_factory) as session:
-                turn = await chat.replay_turn(
+                turn = await turns.replay_turn(
                     session,
                     session_id=session_id,
                     client_message_id=input.client_message_id,
@@ -104,10 +105,10 @@ class ChatMutations:
         owner_id = context.require_user_id()
         row_id = row_id_of(message_id, "Message", field="messageId")
         async with unit_of_work(context.session_factory) as session:
-            row = await chat.get_message(session, owner_id=owner_id, message_id=row_id)
-        if row.role != chat.ASSISTANT:
+            row = await turns.get_message(session, owner_id=owner_id, message_id=row_id)
+        if row.role != turns.ASSISTANT:
             raise BadUserInput("only the tutor's answers can be stopped", field="messageId")
-        if row.status in chat.RUNNING_STATUSES:
+        if row.status in turns.RUNNING_STATUSES:
             row = await context.generations.stop(row)
         return Message.from_row(row)
 
@@ -118,7 +119,7 @@ async def _follow_up(
     owner_id = context.require_user_id()
     row_id = row_id_of(message_id, "Message", field="messageId")
     async with unit_of_work(context.session_factory) as session:
-        turn = await chat.create_follow_up(
+        turn = await turns.create_follow_up(
             session,
             owner_id=owner_id,
             message_id=row_id,

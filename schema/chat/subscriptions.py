@@ -15,11 +15,12 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from db import chat, study_sessions
+from db.chat import turns
 from db.engine import unit_of_work
 from db.errors import BadUserInput
 from db.models import Message as MessageRow
 from db.pubsub import SubscriberLagged
+from db.study import study_sessions
 from schema.chat.types import (
     RETRYABLE_CODES,
     Message,
@@ -53,15 +54,15 @@ CATCH_UP_POLL_SECONDS = 0.05
 
 async def _read_message(context: Context, owner_id: int, message_id: int) -> MessageRow:
     async with unit_of_work(context.session_factory) as session:
-        return await chat.get_message(session, owner_id=owner_id, message_id=message_id)
+        return await turns.get_message(session, owner_id=owner_id, message_id=message_id)
 
 
 def _terminal_event(row: MessageRow, seq: int, event: MessageEventData | None = None):
     message = Message.from_row(row)
     message_id = message.id
-    if row.status == chat.COMPLETE:
+    if row.status == turns.COMPLETE:
         return MessageCompleted(message_id=message_id, seq=seq, message=message)
-    if row.status == chat.CANCELLED:
+    if row.status == turns.CANCELLED:
         return MessageCancelled(message_id=message_id, seq=seq, message=message)
     code = (event.code if event else None) or row.error_code or "INTERNAL"
     retryable = event.retryable if event and event.retryable is not None else None
@@ -140,7 +141,7 @@ class _MessageFollower:
 
     def _from_row(self, row: MessageRow, *, initial: bool = False):
         """What the client lacks of the row's state, as snapshot and terminal events."""
-        if row.status in chat.TERMINAL_STATUSES:
+        if row.status in turns.TERMINAL_STATUSES:
             self.finished = True
             if self.cursor < row.last_seq - 1:
                 yield MessageSnapshot(
@@ -173,7 +174,7 @@ class _MessageFollower:
         deadline = loop.time() + CATCH_UP_SECONDS
         while True:
             row = await self._read()
-            done = row.status in chat.TERMINAL_STATUSES
+            done = row.status in turns.TERMINAL_STATUSES
             if done or seq is None or row.last_seq >= seq or loop.time() >= deadline:
                 return row
             await asyncio.sleep(CATCH_UP_POLL_SECONDS)
@@ -197,7 +198,7 @@ class ChatSubscriptions:
         if cursor < 0:
             raise BadUserInput("afterSeq must not be negative", field="afterSeq")
         row = await _read_message(context, owner_id, row_id)  # NOT_FOUND before anything
-        if row.role != chat.ASSISTANT:
+        if row.role != turns.ASSISTANT:
             raise BadUserInput("only the tutor's answers have events", field="messageId")
         async with context.listen(owner_id, message_channel(row_id)) as events:
             follower = _MessageFollower(context, owner_id, row_id, cursor)
@@ -218,7 +219,7 @@ class ChatSubscriptions:
             await study_sessions.get_study_session(session, owner_id=owner_id, session_id=row_id)
         async with context.listen(owner_id, session_channel(row_id)) as events:
             async with unit_of_work(context.session_factory) as session:
-                newest = await chat.get_newest_message_id(
+                newest = await turns.get_newest_message_id(
                     session, owner_id=owner_id, session_id=row_id
                 )
             follower = _SessionFollower(context, owner_id, row_id, newest)
@@ -289,7 +290,7 @@ class _SessionFollower:
 
     async def _reread(self, *, lagged: bool) -> list:
         async with unit_of_work(self.context.session_factory) as session:
-            rows = await chat.list_session_changes(
+            rows = await turns.list_session_changes(
                 session,
                 owner_id=self.owner_id,
                 session_id=self.session_id,
@@ -305,11 +306,11 @@ class _SessionFollower:
                 items.append(
                     MessageAdded(message_id=message_id, seq=0, message=Message.from_row(row))
                 )
-                if row.role == chat.ASSISTANT:
+                if row.role == turns.ASSISTANT:
                     self.open.add(row.id)  # ended already: its terminal event follows
             if row.id not in self.open:
                 continue
-            if row.status in chat.TERMINAL_STATUSES:
+            if row.status in turns.TERMINAL_STATUSES:
                 self.open.discard(row.id)
                 self.ended_by_reread.add(row.id)
                 items.append(_terminal_event(row, row.last_seq))

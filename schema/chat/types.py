@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
-from db import chat
+from db.chat import turns
 from db.models import Message as MessageRow
 from schema.context import Info
 from schema.materials.types import Citation, live_citations
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 StudySessionType = Annotated["StudySession", strawberry.lazy("schema.sessions.types")]
 
 # Failure codes after which asking again may well work.
-RETRYABLE_CODES = frozenset({"PROVIDER_UNAVAILABLE", "RATE_LIMITED", "TIMEOUT", chat.INTERRUPTED})
+RETRYABLE_CODES = frozenset({"PROVIDER_UNAVAILABLE", "RATE_LIMITED", "TIMEOUT", turns.INTERRUPTED})
 
 
 @strawberry.enum(description="Who wrote a message.")
@@ -245,7 +245,7 @@ class UsageSummary:
     )
 
     @classmethod
-    def from_usage(cls, usage: chat.TokenUsageToday) -> "UsageSummary":
+    def from_usage(cls, usage: turns.TokenUsageToday) -> "UsageSummary":
         return cls(
             day=usage.day,
             input_tokens=usage.input_tokens,

@@ -1,7 +1,7 @@
 """generateCards: passages from db/, cards written by the tutor's offline card writer."""
 
-from db import cards
 from db.engine import unit_of_work
+from db.learning import cards
 from db.models import Card
 from schema.context import Context
 from tutor.card_writer import write_cards

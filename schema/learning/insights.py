@@ -5,10 +5,10 @@ from datetime import datetime
 
 import strawberry
 
-from db.metrics import DayFacts
-from db.planning import Recommendation, Weakness
-from db.study_plan import ExamForecast as ExamForecastFacts
-from db.study_plan import Plan, PlanItem
+from db.learning.metrics import DayFacts
+from db.learning.next_up import Recommendation, Weakness
+from db.learning.study_plan import ExamForecast as ExamForecastFacts
+from db.learning.study_plan import Plan, PlanItem
 from schema.context import Info
 from schema.learning.types import Card, TopicProgress, TopicType, load_topic
 from schema.relay import to_global_id

@@ -7,11 +7,16 @@ from datetime import datetime
 
 from strawberry.dataloader import DataLoader
 
-from db.cards import count_cards_for_topics, get_cards_by_ids, list_cards_for_topics
 from db.engine import SessionFactory, read_only
+from db.learning.cards import count_cards_for_topics, get_cards_by_ids, list_cards_for_topics
+from db.learning.progress import (
+    OwnerProgress,
+    TopicProgressFacts,
+    get_owner_progress,
+    list_topic_progress,
+)
 from db.models import Card
 from db.pagination import Page, PageRequest
-from db.progress import OwnerProgress, TopicProgressFacts, get_owner_progress, list_topic_progress
 
 CardPageKey = tuple[int, PageRequest, bool]
 CardCountKey = tuple[int, bool]

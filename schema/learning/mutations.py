@@ -2,8 +2,8 @@
 
 import strawberry
 
-from db import cards, goals
 from db.engine import unit_of_work
+from db.learning import cards, goals
 from db.validation import UNCHANGED
 from schema.context import Info
 from schema.learning.generate import generate_cards

@@ -5,10 +5,10 @@ from typing import Annotated
 
 import strawberry
 
-from db import cards, goals, metrics, planning, study_plan
 from db.engine import unit_of_work
 from db.errors import BadUserInput
-from db.progress import list_topic_progress
+from db.learning import cards, goals, metrics, next_up, study_plan
+from db.learning.progress import list_topic_progress
 from schema.context import Info
 from schema.learning.insights import (
     DailyStudy,
@@ -160,13 +160,13 @@ class LearningQueries:
         user = await loaders.user_by_id.load(owner_id)
         progress = await loaders.owner_progress.get()
         async with unit_of_work(context.session_factory) as session:
-            items = await planning.list_next_up_topics(
+            items = await next_up.list_next_up_topics(
                 session,
                 owner_id=owner_id,
                 now=progress.now,
                 limit=limit,
                 progress=progress,
-                today=planning.local_today(user.timezone if user else None, progress.now),
+                today=next_up.local_today(user.timezone if user else None, progress.now),
             )
         return [TopicRecommendation.from_facts(item) for item in items]
 
@@ -174,7 +174,7 @@ class LearningQueries:
     async def improvement_areas(self, info: Info, limit: int | None = 5) -> list[ImprovementArea]:
         context = info.context
         async with unit_of_work(context.session_factory) as session:
-            items = await planning.list_improvement_areas(
+            items = await next_up.list_improvement_areas(
                 session,
                 owner_id=context.require_user_id(),
                 now=context.clock(),

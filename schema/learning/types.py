@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from db.goals import GoalView
+from db.learning.goals import GoalView
+from db.learning.progress import TopicProgressFacts
+from db.learning.scheduling import row_retrievability
 from db.models import Card as CardRow
-from db.progress import TopicProgressFacts
-from db.scheduling import row_retrievability
 from schema.context import Info
 from schema.materials.types import Citation, live_citations
 from schema.relay import Node, load_or_not_found, to_global_id

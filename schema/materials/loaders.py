@@ -5,7 +5,7 @@ from collections import defaultdict
 from strawberry.dataloader import DataLoader
 
 from db.engine import SessionFactory, read_only
-from db.materials import (
+from db.materials.library import (
     count_materials_for_topics,
     get_materials_by_ids,
     list_material_pages_and_counts,

@@ -7,9 +7,9 @@ from typing import TypeVar
 import strawberry
 from strawberry.file_uploads import Upload
 
-from db import materials
 from db.engine import unit_of_work
 from db.errors import BadUserInput, NotFound
+from db.materials import library
 from schema.context import Info
 from schema.materials.types import StudyMaterial
 from schema.relay import row_id_of
@@ -50,7 +50,7 @@ class MaterialMutations:
         release = context.hold_upload_bytes(len(data))
         try:
             async with unit_of_work(context.session_factory) as session:
-                row = await materials.create_material(
+                row = await library.create_material(
                     session,
                     owner_id=owner_id,
                     topic_id=topic_row_id,
@@ -58,10 +58,10 @@ class MaterialMutations:
                     data=data,
                     max_processing=context.max_processing_uploads,
                 )
-            await materials.publish_material_event(context.bus, row, kind="CREATED")
+            await library.publish_material_event(context.bus, row, kind="CREATED")
             pool = context.extraction
             work = _releasing(
-                materials.process_material(
+                library.process_material(
                     context.session_factory, context.bus, material=row, data=data, pool=pool
                 ),
                 release,
@@ -87,12 +87,12 @@ class MaterialMutations:
     async def delete_study_material(self, info: Info, id: strawberry.ID) -> strawberry.ID:
         context = info.context
         async with unit_of_work(context.session_factory) as session:
-            row = await materials.delete_material(
+            row = await library.delete_material(
                 session,
                 owner_id=context.require_user_id(),
                 material_id=row_id_of(id, "StudyMaterial"),
             )
-        await materials.publish_material_event(context.bus, row, kind="DELETED")
+        await library.publish_material_event(context.bus, row, kind="DELETED")
         return id
 
 

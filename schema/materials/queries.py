@@ -4,7 +4,7 @@ import strawberry
 
 from db.engine import unit_of_work
 from db.errors import BadUserInput
-from db.material_search import search_passages
+from db.materials.search import search_passages
 from schema.context import Info
 from schema.materials.types import MaterialSearchHit
 from schema.relay import load_or_not_found, optional_row_id

@@ -5,10 +5,10 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from db import materials
 from db.engine import unit_of_work
+from db.materials import library
 from db.pubsub import SubscriberLagged
-from db.topics import get_topic
+from db.study.topics import get_topic
 from schema.context import Info
 from schema.materials.types import (
     MaterialEvent,
@@ -38,7 +38,7 @@ class MaterialSubscriptions:
         topic_row_id = row_id_of(topic_id, "Topic", field="topicId")
         async with unit_of_work(context.session_factory) as session:
             await get_topic(session, owner_id=owner_id, topic_id=topic_row_id)
-        async with context.listen(owner_id, materials.topic_channel(topic_row_id)) as payloads:
+        async with context.listen(owner_id, library.topic_channel(topic_row_id)) as payloads:
             while True:
                 try:
                     payload = await payloads.next_within(LIVENESS_SECONDS)
@@ -60,7 +60,7 @@ async def _event(context, owner_id: int, event: dict) -> MaterialEvent:
     row = None
     if event["kind"] != "DELETED":
         async with unit_of_work(context.session_factory) as session:
-            rows = await materials.get_materials_by_ids(
+            rows = await library.get_materials_by_ids(
                 session, owner_id=owner_id, material_ids=[material_id]
             )
         row = rows.get(material_id)

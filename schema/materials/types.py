@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from db.material_search import PassageHit
+from db.materials.search import PassageHit
 from db.models import StudyMaterial as StudyMaterialRow
 from schema.context import Info
 from schema.relay import Node, load_or_not_found, to_global_id

@@ -7,7 +7,7 @@ from strawberry.dataloader import DataLoader
 from db.engine import SessionFactory, read_only
 from db.models import StudySession
 from db.pagination import Page, PageRequest
-from db.study_sessions import (
+from db.study.study_sessions import (
     count_study_sessions_for_topics,
     get_study_sessions_by_ids,
     list_study_sessions_for_topics,

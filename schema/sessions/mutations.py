@@ -2,8 +2,8 @@
 
 import strawberry
 
-from db import study_sessions
 from db.engine import unit_of_work
+from db.study import study_sessions
 from schema.context import Info
 from schema.relay import optional_row_id, row_id_of
 from schema.sessions.types import StartStudySessionInput, StudyMode, StudySession

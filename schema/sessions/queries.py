@@ -2,8 +2,8 @@
 
 import strawberry
 
-from db import study_sessions
 from db.engine import read_only
+from db.study import study_sessions
 from schema.context import Info
 from schema.relay import (
     Connection,

@@ -6,7 +6,7 @@ from strawberry.dataloader import DataLoader
 
 from db.engine import SessionFactory, read_only
 from db.models import Topic
-from db.topics import get_topics_by_ids
+from db.study.topics import get_topics_by_ids
 
 if TYPE_CHECKING:
     from schema.learning.loaders import OwnerProgressOnce

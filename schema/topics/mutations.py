@@ -2,8 +2,8 @@
 
 import strawberry
 
-from db import topics
 from db.engine import unit_of_work
+from db.study import topics
 from db.validation import UNCHANGED
 from schema.context import Info
 from schema.relay import row_id_of

@@ -4,8 +4,8 @@ import asyncio
 
 import strawberry
 
-from db import study_sessions, topics
 from db.engine import read_connection, unit_of_work
+from db.study import study_sessions, topics
 from schema.context import Info
 from schema.relay import (
     Connection,

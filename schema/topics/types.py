@@ -6,7 +6,7 @@ from functools import partial
 import strawberry
 
 from db.models import Topic as TopicRow
-from db.topics import TopicRecord
+from db.study.topics import TopicRecord
 from schema.context import Info
 from schema.learning.types import Card, TopicProgress
 from schema.materials.types import StudyMaterial

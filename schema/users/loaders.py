@@ -2,7 +2,7 @@
 
 from strawberry.dataloader import DataLoader
 
-from db.accounts import UserRecord, read_users_by_ids
+from db.accounts.users import UserRecord, read_users_by_ids
 from db.engine import SessionFactory, read_connection
 
 

@@ -2,7 +2,7 @@
 
 import strawberry
 
-from db import accounts, profiles
+from db.accounts import profiles, users
 from db.engine import unit_of_work
 from schema.context import Info
 from schema.users.types import AuthPayload, LoginInput, RegisterInput, UpdateMeInput, User
@@ -13,7 +13,7 @@ class UserMutations:
     @strawberry.mutation(description="Create an account and sign in.")
     async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
         context = info.context
-        credentials = await accounts.register_user(
+        credentials = await users.register_user(
             context.session_factory,
             policy=context.token_policy,
             email=input.email,
@@ -28,7 +28,7 @@ class UserMutations:
     )
     async def login(self, info: Info, input: LoginInput) -> AuthPayload:
         context = info.context
-        credentials = await accounts.login_user(
+        credentials = await users.login_user(
             context.session_factory,
             policy=context.token_policy,
             email=input.email,
@@ -45,7 +45,7 @@ class UserMutations:
     )
     async def refresh_token(self, info: Info, refresh_token: str) -> AuthPayload:
         context = info.context
-        credentials = await accounts.rotate_refresh_token(
+        credentials = await users.rotate_refresh_token(
             context.session_factory, policy=context.token_policy, refresh_token=refresh_token
         )
         return AuthPayload.from_credentials(credentials)
@@ -55,7 +55,7 @@ class UserMutations:
         "False when the token is unknown, already revoked, or not the caller's."
     )
     async def logout(self, info: Info, refresh_token: str) -> bool:
-        return await accounts.logout_refresh_token(
+        return await users.logout_refresh_token(
             info.context.session_factory,
             user_id=info.context.require_user_id(),
             refresh_token=refresh_token,

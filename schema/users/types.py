@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from db.accounts import Credentials, UserRecord
+from db.accounts.users import Credentials, UserRecord
 from db.errors import NotFound
 from db.models import User as UserRow
 from schema.context import Info

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from db.access_tokens import TokenPolicy, issue_access_token
+from db.accounts.tokens import TokenPolicy, issue_access_token
 from tests.factories import PASSWORD, graphql, unique_email
 
 REGISTER = """

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from db import chat
+from db.chat import turns
 from db.engine import unit_of_work
 from db.models import Message as MessageRow
 from db.pubsub import Bus
@@ -58,7 +58,7 @@ def _other_process(harness, clock) -> Generations:
 
 async def test_a_stop_while_the_end_is_being_written_keeps_the_answer(harness, monkeypatch):
     writing_end = asyncio.Event()
-    real_finish = chat.finish_generation
+    real_finish = turns.finish_generation
 
     async def slow_finish(session, **fields):
         if fields["status"] == "COMPLETE":
@@ -66,7 +66,7 @@ async def test_a_stop_while_the_end_is_being_written_keeps_the_answer(harness, m
             await asyncio.sleep(0.5)  # a slow database round trip
         return await real_finish(session, **fields)
 
-    monkeypatch.setattr(chat, "finish_generation", slow_finish)
+    monkeypatch.setattr(turns, "finish_generation", slow_finish)
     user_id, _, answer_id, row_id = await _start(harness)
     async with asyncio.timeout(20):
         await writing_end.wait()
@@ -91,7 +91,7 @@ async def test_the_reaper_spares_a_turn_that_renewed_its_lease_meanwhile(harness
     reaper_now = stale.lease_expires_at + timedelta(milliseconds=1)
     other = _other_process(harness, clock=lambda: reaper_now)
     async with unit_of_work(harness.session_factory) as session:
-        expired = await chat.list_expired_generations(session, now=reaper_now)
+        expired = await turns.list_expired_generations(session, now=reaper_now)
     assert row_id in [message.id for message in expired]
 
     # ...and the owner, slow but alive, flushes and renews before the reaper writes.
@@ -247,7 +247,7 @@ async def test_session_events_recover_an_end_the_bus_lost(harness, monkeypatch, 
 
 
 async def test_a_database_blip_while_storing_the_end_is_retried(harness, monkeypatch):
-    real_finish = chat.finish_generation
+    real_finish = turns.finish_generation
     attempts = []
 
     async def blipping_finish(session, **fields):
@@ -256,7 +256,7 @@ async def test_a_database_blip_while_storing_the_end_is_retried(harness, monkeyp
             raise ConnectionError("server closed the connection unexpectedly")
         return await real_finish(session, **fields)
 
-    monkeypatch.setattr(chat, "finish_generation", blipping_finish)
+    monkeypatch.setattr(turns, "finish_generation", blipping_finish)
     monkeypatch.setattr(turn_module, "FINISH_RETRY_PAUSES", (0.05,))
     user_id, study_session, answer_id, _ = await _start(harness)
     final = await wait_for_status(harness, user_id, answer_id, ENDED)

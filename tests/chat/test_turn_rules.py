@@ -5,8 +5,8 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
-from db import cards
 from db.engine import unit_of_work
+from db.learning import cards
 from db.models import Message as MessageRow
 from schema.relay import to_global_id
 from tests.chat.helpers import (

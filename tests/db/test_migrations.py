@@ -6,7 +6,7 @@ from sqlmodel import SQLModel
 
 import db.models  # noqa: F401
 from db.engine import create_engine
-from db.material_search import is_search_index_object
+from db.materials.search import is_search_index_object
 from db.migrate import upgrade_database
 
 

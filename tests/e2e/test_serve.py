@@ -31,7 +31,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 from websockets.exceptions import ConnectionClosed
 
-from db.access_tokens import TokenPolicy, issue_access_token
+from db.accounts.tokens import TokenPolicy, issue_access_token
 from db.engine import create_engine
 from db.migrate import alembic_config
 from db.types import utcnow

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from db import cards, progress
 from db.engine import unit_of_work
 from db.errors import BadUserInput, NotFound
+from db.learning import cards, progress
 from db.models import CardReview, StudySession
 from tests.factories import make_topic, make_user
 
@@ -146,7 +146,7 @@ async def test_progress_mastery_counts_and_capped_minutes(harness):
     assert mine.due_cards_count == 1
     assert mine.next_review_at == T0 + timedelta(minutes=1)  # the first learning step
     assert mine.last_studied_at == T0 + timedelta(hours=5)
-    from db.scheduling import row_retrievability
+    from db.learning.scheduling import row_retrievability
 
     async with harness.session_factory() as session:
         rows = await cards.get_cards_by_ids(session, owner_id=me.id, card_ids=[a.id, b.id])

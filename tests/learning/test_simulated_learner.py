@@ -12,7 +12,7 @@ from tests.factories import make_user
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 DAYS = 60
-# Hand-chosen missed days. By hand (see db.metrics.streak_ending): 20 and 24 are within
+# Hand-chosen missed days. By hand (see db.learning.metrics.streak_ending): 20 and 24 are within
 # seven days of each other, as are 40 and 45; 45 and 52 are exactly seven apart, so both
 # are forgiven. Streaks: 0..23 (24 days), 21..44 (24), 41..59 (19, alive at day 59).
 MISSED = {10, 20, 24, 40, 45, 52}

@@ -6,10 +6,10 @@ import pytest
 from fsrs import Card as FsrsCard
 from fsrs import State
 
-import db.study_plan
+import db.learning.study_plan
 from db.engine import unit_of_work
+from db.learning.scheduling import SCHEDULER, retrievability
 from db.models import Card, StudyGoal
-from db.scheduling import SCHEDULER, retrievability
 from schema.relay import to_global_id
 from tests.factories import make_topic, make_user
 
@@ -62,20 +62,20 @@ async def test_a_sixty_day_plan_over_2000_cards_is_bounded_work(
         calls["recall"] += 1
         return retrievability(card, at)
 
-    original_apply = db.study_plan.apply_rating
+    original_apply = db.learning.study_plan.apply_rating
 
     def counted_apply(*args, **kwargs):
         calls["reviews"] += 1
         return original_apply(*args, **kwargs)
 
-    monkeypatch.setattr(db.study_plan, "retrievability", counted_recall)
-    monkeypatch.setattr(db.study_plan, "apply_rating", counted_apply)
+    monkeypatch.setattr(db.learning.study_plan, "retrievability", counted_recall)
+    monkeypatch.setattr(db.learning.study_plan, "apply_rating", counted_apply)
     plan = (await harness.data(PLAN, {"d": DAYS, "m": minutes_per_day}, user_id=me.id))["studyPlan"]
-    assert calls["reviews"] <= db.study_plan.MAX_SIMULATED_REVIEWS
+    assert calls["reviews"] <= db.learning.study_plan.MAX_SIMULATED_REVIEWS
     # One pass per day for the exam, one for the items' mastery, one for the forecast.
     assert calls["recall"] <= 3 * CARDS * (DAYS + 1)
 
-    budget = minutes_per_day or db.study_plan.DEFAULT_BUDGET
+    budget = minutes_per_day or db.learning.study_plan.DEFAULT_BUDGET
     days = plan["days"]
     assert [date.fromisoformat(d["date"]) for d in days] == [
         NOW.date() + timedelta(days=n) for n in range(DAYS)
@@ -88,7 +88,7 @@ async def test_a_sixty_day_plan_over_2000_cards_is_bounded_work(
             assert 0 <= item["predictedMastery"] <= 1
     # Every day works toward the unreachable target: the budget (or the day's share of
     # the simulated reviews) is spent on reviews.
-    per_day = min(budget * 60 // 30, db.study_plan.MAX_SIMULATED_REVIEWS // DAYS)
+    per_day = min(budget * 60 // 30, db.learning.study_plan.MAX_SIMULATED_REVIEWS // DAYS)
     assert all(sum(i["dueCardsCount"] for i in d["items"]) == per_day for d in days)
     (exam,) = plan["exams"]
     assert exam["dueDate"] == exam_day.isoformat() and exam["targetMastery"] == 1.0
@@ -132,7 +132,7 @@ async def test_a_hundred_exam_goals_cost_a_few_passes_a_day_not_a_hundred(harnes
         calls["recall"] += 1
         return retrievability(card, at)
 
-    monkeypatch.setattr(db.study_plan, "retrievability", counted_recall)
+    monkeypatch.setattr(db.learning.study_plan, "retrievability", counted_recall)
     plan = (await harness.data(PLAN, {"d": DAYS, "m": None}, user_id=me.id))["studyPlan"]
 
     # A few passes a day (due cards, the exams before the day is full, the items'
@@ -140,7 +140,7 @@ async def test_a_hundred_exam_goals_cost_a_few_passes_a_day_not_a_hundred(harnes
     assert calls["recall"] <= CARDS * (4 * DAYS + goals), calls
     assert len(plan["exams"]) == goals
     # The days are still planned, each within the budget.
-    budget = db.study_plan.DEFAULT_BUDGET
+    budget = db.learning.study_plan.DEFAULT_BUDGET
     totals = [day["totalMinutes"] for day in plan["days"]]
     assert len(totals) == DAYS and all(0 <= total <= budget for total in totals)
     assert sum(totals) >= budget * (DAYS - 1)

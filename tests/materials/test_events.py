@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from api.app import create_app
 from db.engine import unit_of_work
-from db.material_sweeper import StaleMaterialSweeper
-from db.materials import STALE_AFTER, create_material
+from db.materials.library import STALE_AFTER, create_material
+from db.materials.sweeper import StaleMaterialSweeper
 from db.models import StudyMaterial
 from db.types import utcnow
 from schema.materials import subscriptions

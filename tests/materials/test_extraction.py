@@ -9,7 +9,7 @@ import zipfile
 import pytest
 
 from db.errors import UnsupportedMediaType
-from db.extraction import (
+from db.materials.extraction import (
     DOCX_MAX_ENTRIES,
     DOCX_MIME,
     ExtractionFailed,

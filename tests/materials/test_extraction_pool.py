@@ -6,9 +6,9 @@ import time
 import httpx
 
 from api.app import create_app
-from db import extraction_pool
-from db.extraction import ExtractionLimits
-from db.extraction_pool import ExtractionPool
+from db.materials import extraction_pool
+from db.materials.extraction import ExtractionLimits
+from db.materials.extraction_pool import ExtractionPool
 from tests.materials.helpers import Learner
 from tests.materials.test_uploads import make_docx
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from db.engine import unit_of_work
-from db.materials import (
+from db.materials.library import (
     FAILED,
     PROCESSING,
     STALE_AFTER,

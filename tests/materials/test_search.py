@@ -5,8 +5,8 @@ import asyncio
 import pytest
 
 from db.engine import unit_of_work
-from db.material_search import search_passages, search_terms
-from db.materials import create_material, process_material
+from db.materials.library import create_material, process_material
+from db.materials.search import search_passages, search_terms
 from schema.relay import to_global_id
 from tests.factories import make_topic, make_user
 from tests.materials.helpers import DATA, SEARCH, Learner
@@ -234,7 +234,7 @@ async def test_material_events_follow_processing_and_stay_private(harness):
         material = await create_material(
             session, owner_id=alice.user.id, topic_id=topic.id, filename="m.pdf", data=data
         )
-    from db.materials import publish_material_event
+    from db.materials.library import publish_material_event
 
     await publish_material_event(harness.bus, material, kind="CREATED")
     await process_material(harness.session_factory, harness.bus, material=material, data=data)

@@ -1,7 +1,7 @@
 """A topic's `materials` connection: pages and totalCount read in one statement."""
 
-from db import materials
 from db.engine import unit_of_work
+from db.materials import library
 from tests.factories import make_topic, make_user
 
 PAGES = """
@@ -18,7 +18,7 @@ query($after: String) {
 async def _upload(harness, owner_id: int, topic_id: int, names: list[str]) -> None:
     async with unit_of_work(harness.session_factory) as session:
         for name in names:
-            await materials.create_material(
+            await library.create_material(
                 session, owner_id=owner_id, topic_id=topic_id, filename=name, data=b"text\n"
             )
 

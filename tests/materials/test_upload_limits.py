@@ -9,9 +9,9 @@ from sqlalchemy import update
 from api.app import create_app
 from db.engine import unit_of_work
 from db.errors import RateLimited
-from db.materials import FAILED, READY, create_material
+from db.materials.library import FAILED, READY, create_material
+from db.materials.upload_backlog import UploadBacklog
 from db.models import StudyMaterial
-from db.upload_backlog import UploadBacklog
 from schema.relay import row_id_of
 from tests.factories import make_topic, make_user
 from tests.materials.helpers import Learner

@@ -11,9 +11,9 @@ import pytest
 from argon2 import PasswordHasher
 from sqlmodel import select
 
-from db import passwords
-from db.access_tokens import REQUIRED_CLAIMS, TokenPolicy, issue_access_token, verify_access_token
-from db.accounts import read_users_by_ids
+from db.accounts import passwords
+from db.accounts.tokens import REQUIRED_CLAIMS, TokenPolicy, issue_access_token, verify_access_token
+from db.accounts.users import read_users_by_ids
 from db.engine import read_connection
 from db.errors import Unauthenticated
 from db.models import RefreshToken, User
@@ -250,7 +250,7 @@ class TestAccessTokens:
         assert verify_access_token(self.policy, token) == 7
         later = now + 60 + self.policy.leeway.total_seconds() + 1
         monkeypatch.setattr(
-            "db.access_tokens.datetime",
+            "db.accounts.tokens.datetime",
             type(
                 "Later",
                 (datetime,),
@@ -289,7 +289,7 @@ async def test_nul_characters_are_input_errors_not_server_errors(harness):
 
 async def test_login_holds_no_connection_while_hashing(harness, monkeypatch):
     # The pool is what other requests wait for; argon2 must not sit on it.
-    import db.accounts as accounts_module
+    import db.accounts.users as accounts_module
 
     me = await make_user(harness)
     checked_out = []

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import httpx
 
 from api.app import create_app
-from db.login_throttle import LoginLimits
+from db.accounts.login_throttle import LoginLimits
 from db.types import utcnow
 from tests.factories import PASSWORD, make_user, unique_email
 

@@ -3,8 +3,8 @@ no task per topic when the topics resolver has loaded what their fields ask for.
 
 import asyncio
 
-from db import materials
 from db.engine import unit_of_work
+from db.materials import library
 from db.types import utcnow
 from tests.dashboard import DASHBOARD_QUERY, seed_dashboard_topics
 from tests.factories import make_topic, make_user
@@ -17,7 +17,7 @@ async def topic_with_materials(harness, count: int):
     topic = await make_topic(harness, owner_id=me.user.id)
     async with unit_of_work(harness.session_factory) as session:
         for number in range(count):
-            await materials.create_material(
+            await library.create_material(
                 session,
                 owner_id=me.user.id,
                 topic_id=topic.id,

@@ -2,8 +2,8 @@
 
 from datetime import timedelta
 
-from db import cards
 from db.engine import unit_of_work
+from db.learning import cards
 from db.types import utcnow
 from schema.relay import to_global_id
 from tests.factories import make_session, make_topic, make_user

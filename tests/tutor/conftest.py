@@ -7,8 +7,8 @@ from typing import Any
 from agents import Runner, set_tracing_disabled
 from openai.types.responses import ResponseTextDeltaEvent
 
-from db import materials
 from db.engine import unit_of_work
+from db.materials import library
 from db.models import Message
 from tests.factories import make_session, make_topic, make_user
 from tutor.agent import MAX_TURNS, build_tutor_agent
@@ -42,14 +42,14 @@ class TurnResult:
 async def upload(harness, learner: Learner, filename: str, data: bytes) -> int:
     """Stores and processes material through the material pipeline (chunks + index)."""
     async with unit_of_work(harness.session_factory) as session:
-        material = await materials.create_material(
+        material = await library.create_material(
             session,
             owner_id=learner.user_id,
             topic_id=learner.topic_id,
             filename=filename,
             data=data,
         )
-    processed = await materials.process_material(
+    processed = await library.process_material(
         harness.session_factory, None, material=material, data=data
     )
     assert processed.status == "READY", processed.error

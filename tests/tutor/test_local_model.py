@@ -5,8 +5,8 @@ import re
 
 from sqlmodel import select
 
-from db.cards import create_card
 from db.engine import unit_of_work
+from db.learning.cards import create_card
 from db.models import CardReview
 from tests.tutor.conftest import add_message, make_learner, run_turn, upload
 from tutor.local_model import CARD_QUESTION, CLOZE_QUESTION, LocalTutorModel

@@ -8,8 +8,8 @@ from agents.exceptions import MaxTurnsExceeded
 from agents.testing import ScriptedModel, assistant_message, function_call
 from sqlmodel import select
 
-from db.cards import create_card
 from db.engine import unit_of_work
+from db.learning.cards import create_card
 from db.models import Card, CardReview
 from tests.factories import make_session
 from tests.tutor.conftest import add_message, make_learner, run_turn, upload

@@ -5,12 +5,12 @@ Revises: 0001
 
 Full-text search over material_chunks.text, one native index per database:
 - PostgreSQL: a GIN index on to_tsvector('english', text); queries use the very same
-  expression (db/material_search.py) so the planner can use it.
+  expression (db/materials/search.py) so the planner can use it.
 - SQLite: an external-content FTS5 table (porter stemmer) kept in step with
   material_chunks by triggers, so every way a chunk goes away (deleting a material, a
   topic, a user: ON DELETE CASCADE fires triggers) also takes it out of the index.
 These objects are not SQLModel metadata; the model/migration compare test skips them
-(db.material_search.is_search_index_object).
+(db.materials.search.is_search_index_object).
 """
 
 from collections.abc import Sequence

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from db.engine import SessionFactory, unit_of_work
-from db.materials import fail_stale_materials, publish_material_event
+from db.materials.library import fail_stale_materials, publish_material_event
 from db.pubsub import Bus
 from db.types import utcnow
 

@@ -8,9 +8,9 @@ from sqlalchemy import Integer, bindparam, case, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.learning.scheduling import CORRECT_RATINGS, as_utc, retrievability, row_retrievability
 from db.models import Card, CardReview, StudySession, Topic
-from db.scheduling import CORRECT_RATINGS, as_utc, retrievability, row_retrievability
-from db.topics import get_topic
+from db.study.topics import get_topic
 
 # The newest topics an owner-wide read (nextUpTopics, improvementAreas) looks at.
 MAX_TOPICS = 500

@@ -4,7 +4,7 @@ A material is PROCESSING from upload until its chunks are stored (READY) or the
 extraction fails (FAILED, with `error`). Chunks and the READY status are written in
 one transaction, so search never sees half a document. Extraction runs on the app's
 extraction pool under a deadline that starts when a worker picks it up
-(db/extraction_pool.py; db/extraction.py caps pages, characters and stream sizes).
+(extraction_pool.py; extraction.py caps pages, characters and stream sizes).
 """
 
 import json
@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.engine import SessionFactory, unit_of_work
 from db.errors import RateLimited
-from db.extraction import (
+from db.materials.extraction import (
     ExtractionFailed,
     ExtractionLimits,
     chunk_pages,
@@ -29,7 +29,7 @@ from db.extraction import (
     sanitize_filename,
     sniff_content_type,
 )
-from db.extraction_pool import ExtractionPool
+from db.materials.extraction_pool import ExtractionPool
 from db.models import MaterialChunk, StudyMaterial, Topic
 from db.ownership import get_owned
 from db.pagination import Page, PageRequest, partitioned_page_statement, to_page

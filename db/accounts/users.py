@@ -19,12 +19,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.access_tokens import TokenPolicy, issue_access_token
+from db.accounts.login_throttle import (
+    LoginKeys,
+    LoginLimits,
+    count_login_attempt,
+    forgive_login_attempt,
+)
+from db.accounts.passwords import burn_verification_time, hash_password, verify_password
+from db.accounts.tokens import TokenPolicy, issue_access_token
 from db.engine import SessionFactory, unit_of_work
 from db.errors import Conflict, Unauthenticated
-from db.login_throttle import LoginKeys, LoginLimits, count_login_attempt, forgive_login_attempt
 from db.models import RefreshToken, User
-from db.passwords import burn_verification_time, hash_password, verify_password
 from db.types import utcnow
 from db.validation import check_password, clean_email, clean_optional_text
 
@@ -79,7 +84,7 @@ async def login_user(
 ) -> Credentials:
     """Check the password and sign in; one message for unknown email and wrong password.
 
-    The attempt is counted first (db/login_throttle.py): past the limit it is
+    The attempt is counted first (db/accounts/login_throttle.py): past the limit it is
     RATE_LIMITED without a password check. The argon2 check (tens of milliseconds,
     64 MiB) runs with no database connection held, so a burst of logins cannot drain
     the pool other requests need.

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.accounts.timezones import user_zone
 from db.errors import BadUserInput
+from db.learning.progress import session_seconds
+from db.learning.scheduling import CORRECT_RATINGS, as_utc
 from db.models import CardReview, Message, StudySession, User
-from db.progress import session_seconds
-from db.scheduling import CORRECT_RATINGS, as_utc
-from db.timezones import user_zone
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366

@@ -2,9 +2,9 @@
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.accounts.timezones import check_timezone
 from db.errors import NotFound
 from db.models import User
-from db.timezones import check_timezone
 from db.validation import UNCHANGED, clean_text
 
 DISPLAY_NAME_MAX = 100

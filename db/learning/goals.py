@@ -6,19 +6,19 @@ from datetime import date, datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.accounts.timezones import user_zone
 from db.errors import BadUserInput
-from db.models import StudyGoal, StudySession, User
-from db.ownership import get_owned
-from db.progress import (
+from db.learning.progress import (
     SESSION_CAP,
     WEEK,
     TopicProgressFacts,
     list_topic_progress,
     week_minutes,
 )
-from db.scheduling import as_utc
-from db.timezones import user_zone
-from db.topics import get_topic
+from db.learning.scheduling import as_utc
+from db.models import StudyGoal, StudySession, User
+from db.ownership import get_owned
+from db.study.topics import get_topic
 from db.validation import UNCHANGED, clean_text
 
 TITLE_MAX = 200

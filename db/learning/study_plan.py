@@ -23,11 +23,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.accounts.timezones import user_zone
 from db.errors import BadUserInput
-from db.goals import list_active_goal_views
+from db.learning.goals import list_active_goal_views
+from db.learning.scheduling import FSRS_COLUMNS, apply_rating, as_utc, fsrs_card, retrievability
 from db.models import Card, StudyGoal, User
-from db.scheduling import FSRS_COLUMNS, apply_rating, as_utc, fsrs_card, retrievability
-from db.timezones import user_zone
 
 REVIEW_SECONDS = 30
 MAX_DAYS = 60

@@ -9,11 +9,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.errors import BadUserInput, NotFound
+from db.learning.scheduling import apply_rating, as_utc, check_rating, copy_fsrs_state, to_fsrs
 from db.models import Card, CardReview, MaterialChunk, Message, StudyMaterial, StudySession
 from db.ownership import get_owned
 from db.pagination import Page, PageRequest, apply_keyset, partitioned_page_statement, to_page
-from db.scheduling import apply_rating, as_utc, check_rating, copy_fsrs_state, to_fsrs
-from db.topics import get_topic
+from db.study.topics import get_topic
 from db.validation import clean_text
 
 FRONT_MAX = 2000

@@ -2,7 +2,7 @@
 
 An upload's bytes stay in memory from the request until its extraction ends, and
 extraction runs on a small pool: a burst of 20 MiB files from many learners would
-queue without bound. The per-user cap (db/materials.py) bounds one learner; this
+queue without bound. The per-user cap (db/materials/library.py) bounds one learner; this
 bounds the process, whoever uploads.
 """
 

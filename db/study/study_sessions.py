@@ -10,7 +10,7 @@ from db.errors import BadUserInput
 from db.models import CardReview, StudySession, Topic
 from db.ownership import get_owned
 from db.pagination import Page, PageRequest, apply_keyset, partitioned_page_statement, to_page
-from db.topics import get_topic
+from db.study.topics import get_topic
 from db.types import UTCDateTime, utcnow
 from db.validation import clean_optional_text, clean_text
 

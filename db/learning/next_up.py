@@ -6,11 +6,11 @@ from datetime import date, datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.goals import list_active_goal_views
+from db.accounts.timezones import user_zone
+from db.learning.goals import list_active_goal_views
+from db.learning.progress import MAX_TOPICS, OwnerProgress, get_owner_progress, list_topic_progress
+from db.learning.scheduling import as_utc, row_retrievability
 from db.models import Card, Topic, User
-from db.progress import MAX_TOPICS, OwnerProgress, get_owner_progress, list_topic_progress
-from db.scheduling import as_utc, row_retrievability
-from db.timezones import user_zone
 
 WEAK_CARDS = 3
 # Weights of the next-up score: a due card is one point; the rest are scaled to it.

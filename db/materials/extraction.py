@@ -2,7 +2,7 @@
 
 Nothing here trusts a filename or a client's Content-Type: the kind comes from the
 bytes, and the extension must agree with it. Extraction is synchronous and CPU-bound;
-db/materials.py runs it on the app's extraction pool (db/extraction_pool.py) under a
+library.py runs it on the app's extraction pool (extraction_pool.py) under a
 deadline that starts when a worker picks the job up. Every extractor stops at
 `ExtractionLimits` (pages, characters, time) so a hostile file costs bounded memory
 and time and ends as a clear ExtractionFailed reason.

@@ -1,0 +1,1 @@
+"""Accounts: users, passwords (argon2id), access tokens (JWT), sign-in throttling, profiles."""

@@ -1,0 +1,1 @@
+"""Chat: messages, turns and their lifecycle rows, budgets, history."""

@@ -1,0 +1,1 @@
+"""Study material: uploads, extraction into citable chunks, search, the sweeper."""
