@@ -14,7 +14,7 @@ from tests.factories import make_session, make_topic, make_user
 from tutor.agent import MAX_TURNS, build_tutor_agent
 from tutor.context import TutorContext
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "data"
 
 # Tests never export traces to OpenAI (the app does the same unless told otherwise).
 set_tracing_disabled(True)
