@@ -1,11 +1,13 @@
 """Why a turn failed, in the words of `MessageFailed.code`, and whether a retry may help."""
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx2
 import openai
 from agents.exceptions import MaxTurnsExceeded, ModelTimeoutError
+
+from db.chat.states import FailureCode, is_retryable
 
 logger = logging.getLogger(__name__)
 
@@ -14,10 +16,19 @@ logger = logging.getLogger(__name__)
 class TurnFailure:
     """A provider or run failure as the client sees it (the message is safe to show)."""
 
-    # PROVIDER_UNAVAILABLE, RATE_LIMITED, PROVIDER_AUTH, TIMEOUT, MAX_TURNS or INTERNAL
-    code: str
-    retryable: bool
+    code: FailureCode
     message: str
+    # Derived from the code by the one rule (db.chat.states.is_retryable).
+    retryable: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "retryable", is_retryable(self.code))
+
+
+# The turn's process stopped before it ended (shut down, or its lease lapsed).
+INTERRUPTED = TurnFailure(
+    FailureCode.INTERRUPTED, "the server running this answer stopped; ask again"
+)
 
 
 # Timeouts raised by the HTTP stack while a stream is being read: openai wraps the
@@ -33,18 +44,18 @@ def classify_failure(exc: BaseException) -> TurnFailure:
     # Order matters: APITimeoutError is an APIConnectionError, and the read timeouts
     # are transport errors.
     if isinstance(exc, MaxTurnsExceeded):
-        return TurnFailure("MAX_TURNS", False, "the tutor needed too many steps to answer")
+        return TurnFailure(FailureCode.MAX_TURNS, "the tutor needed too many steps to answer")
     if isinstance(exc, (openai.APITimeoutError, ModelTimeoutError, TimeoutError)):
-        return TurnFailure("TIMEOUT", True, "the model provider did not answer in time")
+        return TurnFailure(FailureCode.TIMEOUT, "the model provider did not answer in time")
     if isinstance(exc, _READ_TIMEOUTS):
-        return TurnFailure("TIMEOUT", True, "the model provider did not answer in time")
+        return TurnFailure(FailureCode.TIMEOUT, "the model provider did not answer in time")
     if isinstance(exc, openai.RateLimitError):
-        return TurnFailure("RATE_LIMITED", True, "the model provider is rate limiting us")
+        return TurnFailure(FailureCode.RATE_LIMITED, "the model provider is rate limiting us")
     if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
-        return TurnFailure("PROVIDER_AUTH", False, "the model provider refused our credentials")
+        return TurnFailure(FailureCode.PROVIDER_AUTH, "the model provider refused our credentials")
     if isinstance(exc, openai.APIStatusError) and exc.status_code >= 500:
-        return TurnFailure("PROVIDER_UNAVAILABLE", True, "the model provider failed")
+        return TurnFailure(FailureCode.PROVIDER_UNAVAILABLE, "the model provider failed")
     if isinstance(exc, (openai.APIConnectionError, *_TRANSPORT_ERRORS)):
-        return TurnFailure("PROVIDER_UNAVAILABLE", True, "the model provider cannot be reached")
+        return TurnFailure(FailureCode.PROVIDER_UNAVAILABLE, "the model provider cannot be reached")
     logger.error("unexpected failure in a tutor turn", exc_info=exc)
-    return TurnFailure("INTERNAL", False, "the tutor failed unexpectedly")
+    return TurnFailure(FailureCode.INTERNAL, "the tutor failed unexpectedly")

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from strawberry.dataloader import DataLoader
 
-from db.chat import turns
+from db.chat import messages
 from db.engine import SessionFactory, read_only
 from db.models import Message
 
@@ -30,7 +30,7 @@ def message_loader(
 
     async def load(message_ids: list[int]) -> list[Message | None]:
         async with read_only(session_factory) as session:
-            rows = await turns.get_messages_by_ids(
+            rows = await messages.get_messages_by_ids(
                 session, owner_id=owner_id, message_ids=message_ids
             )
         return [rows.get(message_id) for message_id in message_ids]
@@ -50,7 +50,7 @@ def messages_page_by_session_loader(
         pages: dict[tuple[int, MessagePageRequest], MessagePage] = {}
         async with read_only(session_factory) as session:
             for request, session_ids in sessions_by_request.items():
-                by_session = await turns.list_messages_for_sessions(
+                by_session = await messages.list_messages_for_sessions(
                     session,
                     owner_id=owner_id,
                     session_ids=session_ids,
@@ -70,7 +70,7 @@ def messages_count_by_session_loader(
 ) -> DataLoader[int, int]:
     async def load(session_ids: list[int]) -> list[int]:
         async with read_only(session_factory) as session:
-            counts = await turns.count_messages_for_sessions(
+            counts = await messages.count_messages_for_sessions(
                 session, owner_id=owner_id, session_ids=session_ids
             )
         return [counts[session_id] for session_id in session_ids]

@@ -2,61 +2,18 @@
 
 import strawberry
 
-from db.chat import turns
-from db.engine import unit_of_work
-from db.errors import BadUserInput
-from db.study import study_sessions
 from schema.chat.types import Message, SendMessageInput, SendMessagePayload
 from schema.context import Context, Info
 from schema.relay import row_id_of
-from tutor.turn import TurnRequest
+from tutor.stream import start, stop
+from tutor.stream.start import TurnLimits
 
 
-async def _start(context: Context, turn: turns.Turn, topic_id: int | None) -> SendMessagePayload:
-    """Launch the turn's generation (after its rows are committed)."""
-    answer = turn.assistant_message
-    if turn.created:
-        context.generations.launch(
-            TurnRequest(
-                user_id=answer.owner_id,
-                session_id=answer.session_id,
-                message_id=answer.id,
-                topic_id=topic_id,
-                mode=answer.mode,
-                model=answer.model,
-                # The turn announces its messages on sessionEvents before its first
-                # event, even if this request is cancelled right after launching it.
-                announce=tuple(row.id for row in (turn.user_message, answer) if row is not None),
-            )
-        )
-    return SendMessagePayload(
-        user_message=Message.from_row(turn.user_message) if turn.user_message else None,
-        assistant_message=Message.from_row(answer),
+def _limits(context: Context) -> TurnLimits:
+    return TurnLimits(
+        daily_token_budget=context.daily_token_budget,
+        max_running_answers=context.max_running_answers,
     )
-
-
-async def _create_turn(context: Context, owner_id: int, session_id: int, input):
-    async with unit_of_work(context.session_factory) as session:
-        study_session = await study_sessions.get_study_session(
-            session, owner_id=owner_id, session_id=session_id
-        )
-        turn = await turns.create_turn(
-            session,
-            study_session=study_session,
-            content=input.content,
-            client_message_id=input.client_message_id,
-            mode=input.mode.value if input.mode else study_session.mode,
-            model=context.models.check(input.model or study_session.model),
-            now=context.clock(),
-            lease_seconds=_lease(context),
-            daily_token_budget=context.daily_token_budget,
-            max_running_answers=context.max_running_answers,
-        )
-        return turn, study_session.topic_id
-
-
-def _lease(context: Context) -> float:
-    return context.generations.settings.lease_seconds
 
 
 @strawberry.type
@@ -66,21 +23,18 @@ class ChatMutations:
     )
     async def send_message(self, info: Info, input: SendMessageInput) -> SendMessagePayload:
         context = info.context
-        owner_id = context.require_user_id()
-        session_id = row_id_of(input.session_id, "StudySession", field="sessionId")
-        try:
-            turn, topic_id = await _create_turn(context, owner_id, session_id, input)
-        except turns.ClientMessageRace:
-            # A concurrent retry with the same key won: answer with its turn.
-            async with unit_of_work(context.session_factory) as session:
-                turn = await turns.replay_turn(
-                    session,
-                    session_id=session_id,
-                    client_message_id=input.client_message_id,
-                    content=input.content,
-                )
-            return await _start(context, turn, None)
-        return await _start(context, turn, topic_id)
+        turn = await start.send_message(
+            context.generations,
+            owner_id=context.require_user_id(),
+            session_id=row_id_of(input.session_id, "StudySession", field="sessionId"),
+            content=input.content,
+            client_message_id=input.client_message_id,
+            mode=input.mode.value if input.mode else None,
+            model=input.model,
+            models=context.models,
+            limits=_limits(context),
+        )
+        return SendMessagePayload.from_turn(turn)
 
     @strawberry.mutation(
         description="Asks the tutor to go deeper on one of its answers (a new assistant message)."
@@ -102,36 +56,24 @@ class ChatMutations:
     )
     async def stop_generation(self, info: Info, message_id: strawberry.ID) -> Message:
         context = info.context
-        owner_id = context.require_user_id()
-        row_id = row_id_of(message_id, "Message", field="messageId")
-        async with unit_of_work(context.session_factory) as session:
-            row = await turns.get_message(session, owner_id=owner_id, message_id=row_id)
-        if row.role != turns.ASSISTANT:
-            raise BadUserInput("only the tutor's answers can be stopped", field="messageId")
-        if row.status in turns.RUNNING_STATUSES:
-            row = await context.generations.stop(row)
+        row = await stop.stop_answer(
+            context.generations,
+            owner_id=context.require_user_id(),
+            message_id=row_id_of(message_id, "Message", field="messageId"),
+        )
         return Message.from_row(row)
 
 
 async def _follow_up(
     context: Context, message_id: strawberry.ID, *, regenerate: bool, model: str | None
 ) -> SendMessagePayload:
-    owner_id = context.require_user_id()
-    row_id = row_id_of(message_id, "Message", field="messageId")
-    async with unit_of_work(context.session_factory) as session:
-        turn = await turns.create_follow_up(
-            session,
-            owner_id=owner_id,
-            message_id=row_id,
-            regenerate=regenerate,
-            model=context.models.check(model) if model else None,
-            now=context.clock(),
-            lease_seconds=_lease(context),
-            daily_token_budget=context.daily_token_budget,
-            max_running_answers=context.max_running_answers,
-        )
-        study_session = await study_sessions.get_study_session(
-            session, owner_id=owner_id, session_id=turn.assistant_message.session_id
-        )
-        topic_id = study_session.topic_id
-    return await _start(context, turn, topic_id)
+    turn = await start.follow_up(
+        context.generations,
+        owner_id=context.require_user_id(),
+        message_id=row_id_of(message_id, "Message", field="messageId"),
+        regenerate=regenerate,
+        model=model,
+        models=context.models,
+        limits=_limits(context),
+    )
+    return SendMessagePayload.from_turn(turn)

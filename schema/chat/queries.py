@@ -2,7 +2,7 @@
 
 import strawberry
 
-from db.chat import turns
+from db.chat import budget
 from db.engine import unit_of_work
 from db.errors import BadUserInput
 from db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
@@ -79,7 +79,7 @@ async def usage_today(info: Info, user_id: int) -> UsageSummary:
     """User.usage: today's tokens against the daily budget."""
     context = info.context
     async with unit_of_work(context.session_factory) as session:
-        usage = await turns.get_token_usage_today(
+        usage = await budget.get_token_usage_today(
             session, owner_id=user_id, budget=context.daily_token_budget, now=context.clock()
         )
     return UsageSummary.from_usage(usage)

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
-from db.chat import turns
+from db.chat.budget import TokenUsageToday
+from db.chat.tool_calls import ToolCall as ToolCallData
+from db.chat.turns import Turn
 from db.models import Message as MessageRow
 from schema.context import Info
 from schema.materials.types import Citation, live_citations
@@ -18,9 +20,6 @@ if TYPE_CHECKING:
     from schema.sessions.types import StudySession
 
 StudySessionType = Annotated["StudySession", strawberry.lazy("schema.sessions.types")]
-
-# Failure codes after which asking again may well work.
-RETRYABLE_CODES = frozenset({"PROVIDER_UNAVAILABLE", "RATE_LIMITED", "TIMEOUT", turns.INTERRUPTED})
 
 
 @strawberry.enum(description="Who wrote a message.")
@@ -64,14 +63,19 @@ class ToolCall:
     status: ToolCallStatus = strawberry.field(description="Where the call is.")
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "ToolCall":
+    def from_data(cls, call: ToolCallData) -> "ToolCall":
         return cls(
-            call_id=str(data.get("call_id") or ""),
-            name=str(data.get("name") or ""),
-            arguments=data.get("arguments") or {},
-            output=data.get("output"),
-            status=ToolCallStatus(data.get("status") or "DONE"),
+            call_id=call.call_id,
+            name=call.name,
+            arguments=call.arguments,
+            output=call.output,
+            status=ToolCallStatus(call.status.value),
         )
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "ToolCall":
+        """A call as stored in the message row."""
+        return cls.from_data(ToolCallData.from_json(data))
 
 
 @strawberry.type(description="A learner's message or one of the tutor's answers.")
@@ -167,6 +171,13 @@ class SendMessagePayload:
         description="The tutor's answer, PENDING: follow it with messageEvents."
     )
 
+    @classmethod
+    def from_turn(cls, turn: Turn) -> "SendMessagePayload":
+        return cls(
+            user_message=Message.from_row(turn.user_message) if turn.user_message else None,
+            assistant_message=Message.from_row(turn.assistant_message),
+        )
+
 
 @strawberry.interface(
     description="One event of an assistant message's life. `seq` starts at 1 and grows by "
@@ -245,7 +256,7 @@ class UsageSummary:
     )
 
     @classmethod
-    def from_usage(cls, usage: turns.TokenUsageToday) -> "UsageSummary":
+    def from_usage(cls, usage: TokenUsageToday) -> "UsageSummary":
         return cls(
             day=usage.day,
             input_tokens=usage.input_tokens,

@@ -8,11 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from db.chat import turns
+from db.chat import generation_rows
 from db.engine import unit_of_work
 from db.models import Message as MessageRow
 from db.pubsub import Bus
-from schema.chat import subscriptions
 from schema.relay import row_id_of, to_global_id
 from tests.chat.helpers import (
     SESSION_EVENTS,
@@ -25,8 +24,9 @@ from tests.chat.helpers import (
     until,
     wait_for_status,
 )
-from tutor import turn as turn_module
-from tutor.events import MessageEventData, message_channel, session_channel
+from tutor.stream import drain, finish, followers, stop
+from tutor.stream.channels import message_channel, session_channel
+from tutor.stream.codec import MessageEventData
 from tutor.turn import Generations
 
 STOP = "mutation($id: ID!) { stopGeneration(messageId: $id) { status content } }"
@@ -58,7 +58,7 @@ def _other_process(harness, clock) -> Generations:
 
 async def test_a_stop_while_the_end_is_being_written_keeps_the_answer(harness, monkeypatch):
     writing_end = asyncio.Event()
-    real_finish = turns.finish_generation
+    real_finish = generation_rows.finish_generation
 
     async def slow_finish(session, **fields):
         if fields["status"] == "COMPLETE":
@@ -66,7 +66,7 @@ async def test_a_stop_while_the_end_is_being_written_keeps_the_answer(harness, m
             await asyncio.sleep(0.5)  # a slow database round trip
         return await real_finish(session, **fields)
 
-    monkeypatch.setattr(turns, "finish_generation", slow_finish)
+    monkeypatch.setattr(generation_rows, "finish_generation", slow_finish)
     user_id, _, answer_id, row_id = await _start(harness)
     async with asyncio.timeout(20):
         await writing_end.wait()
@@ -91,7 +91,7 @@ async def test_the_reaper_spares_a_turn_that_renewed_its_lease_meanwhile(harness
     reaper_now = stale.lease_expires_at + timedelta(milliseconds=1)
     other = _other_process(harness, clock=lambda: reaper_now)
     async with unit_of_work(harness.session_factory) as session:
-        expired = await turns.list_expired_generations(session, now=reaper_now)
+        expired = await generation_rows.list_expired_generations(session, now=reaper_now)
     assert row_id in [message.id for message in expired]
 
     # ...and the owner, slow but alive, flushes and renews before the reaper writes.
@@ -160,13 +160,13 @@ async def test_a_turn_timeout_stops_the_model_too(harness, monkeypatch):
         harness.generations.settings, turn_timeout_seconds=0.5, retry_attempts=0
     )
     runs = []
-    real_run_streamed = turn_module.Runner.run_streamed
+    real_run_streamed = drain.Runner.run_streamed
 
     def remember_run(*args, **kwargs):
         runs.append(real_run_streamed(*args, **kwargs))
         return runs[-1]
 
-    monkeypatch.setattr(turn_module.Runner, "run_streamed", remember_run)
+    monkeypatch.setattr(drain.Runner, "run_streamed", remember_run)
     real_publish = harness.bus.publish
 
     async def network_publish(channel, payload):
@@ -234,7 +234,7 @@ async def test_session_events_recover_an_end_the_bus_lost(harness, monkeypatch, 
                     subscription._mark_lagged()
 
     if how == "quiet":  # nothing more arrives: the liveness re-read must notice
-        monkeypatch.setattr(subscriptions, "LIVENESS_SECONDS", 0.2)
+        monkeypatch.setattr(followers, "LIVENESS_SECONDS", 0.2)
     answer_id, events = await _session_events_until_end(
         harness, user_id, session_global_id, after_answer_ends=after_answer_ends
     )
@@ -247,7 +247,7 @@ async def test_session_events_recover_an_end_the_bus_lost(harness, monkeypatch, 
 
 
 async def test_a_database_blip_while_storing_the_end_is_retried(harness, monkeypatch):
-    real_finish = turns.finish_generation
+    real_finish = generation_rows.finish_generation
     attempts = []
 
     async def blipping_finish(session, **fields):
@@ -256,8 +256,8 @@ async def test_a_database_blip_while_storing_the_end_is_retried(harness, monkeyp
             raise ConnectionError("server closed the connection unexpectedly")
         return await real_finish(session, **fields)
 
-    monkeypatch.setattr(turns, "finish_generation", blipping_finish)
-    monkeypatch.setattr(turn_module, "FINISH_RETRY_PAUSES", (0.05,))
+    monkeypatch.setattr(generation_rows, "finish_generation", blipping_finish)
+    monkeypatch.setattr(finish, "FINISH_RETRY_PAUSES", (0.05,))
     user_id, study_session, answer_id, _ = await _start(harness)
     final = await wait_for_status(harness, user_id, answer_id, ENDED)
 
@@ -268,7 +268,7 @@ async def test_a_database_blip_while_storing_the_end_is_retried(harness, monkeyp
 
 
 async def test_stopping_an_answer_that_just_ended_returns_at_once(harness, monkeypatch):
-    monkeypatch.setattr(turn_module, "STOP_WAIT_SECONDS", 30.0)
+    monkeypatch.setattr(stop, "STOP_WAIT_SECONDS", 30.0)
     user_id, _, answer_id, row_id = await _start(harness)
     as_read_while_running = await _row(harness, row_id)
     await wait_for_status(harness, user_id, answer_id, {"COMPLETE"})

@@ -1,6 +1,6 @@
 """The history a turn sends to the model: its own branch of the message tree, capped."""
 
-from db.chat.turns import GO_DEEPER_PROMPT, HISTORY_MAX_MESSAGES, build_history
+from db.chat.history import GO_DEEPER_PROMPT, HISTORY_MAX_MESSAGES, build_history
 from db.engine import unit_of_work
 from tests.tutor.conftest import add_message, make_learner
 

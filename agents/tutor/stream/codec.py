@@ -1,4 +1,4 @@
-"""The wire form of a message's events on the bus, shared by the runner and subscribers.
+"""The wire form of a message's events on the bus, shared by the runner and followers.
 
 Every event of a message is published twice, on the message's channel (for
 `messageEvents`) and on its session's (for `sessionEvents`). Payloads are small JSON
@@ -9,50 +9,60 @@ subscriber reads the final message from the database.
 
 import json
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
-DELTA = "delta"
-TOOL_CALL = "tool_call"
-COMPLETED = "completed"
-CANCELLED = "cancelled"
-FAILED = "failed"
-ADDED = "added"
-TERMINAL_TYPES = frozenset({COMPLETED, CANCELLED, FAILED})
-TERMINAL_TYPE_BY_STATUS = {"COMPLETE": COMPLETED, "CANCELLED": CANCELLED, "FAILED": FAILED}
+from db.chat.states import MessageStatus
+from db.chat.tool_calls import ToolCall
 
-CONTROL_CHANNEL = "tutor:control"
+
+class EventType(StrEnum):
+    """What one published event says."""
+
+    DELTA = "delta"
+    TOOL_CALL = "tool_call"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    # A new message in the session (seq 0), on the session's channel only.
+    ADDED = "added"
+
+    @property
+    def terminal(self) -> bool:
+        return self in TERMINAL_TYPE_BY_STATUS.values()
+
+
+TERMINAL_TYPE_BY_STATUS = {
+    MessageStatus.COMPLETE: EventType.COMPLETED,
+    MessageStatus.CANCELLED: EventType.CANCELLED,
+    MessageStatus.FAILED: EventType.FAILED,
+}
+
 # Room left for the envelope inside PostgreSQL's 8000-byte NOTIFY payload.
 TOOL_OUTPUT_EVENT_CHARS = 2000
-
-
-def message_channel(message_id: int) -> str:
-    return f"message:{message_id}"
-
-
-def session_channel(session_id: int) -> str:
-    return f"session:{session_id}"
 
 
 @dataclass(frozen=True)
 class MessageEventData:
     """One event of one message, as published and as received."""
 
-    type: str
+    type: EventType
     message_id: int
     session_id: int
     seq: int
     delta: str | None = None
-    tool_call: dict[str, Any] | None = None
+    tool_call: ToolCall | None = None
+    # A FailureCode, on failed events.
     code: str | None = None
     retryable: bool | None = None
 
     @property
     def terminal(self) -> bool:
-        return self.type in TERMINAL_TYPES
+        return self.type.terminal
 
     def encode(self) -> str:
         payload: dict[str, Any] = {
-            "type": self.type,
+            "type": self.type.value,
             "message_id": self.message_id,
             "session_id": self.session_id,
             "seq": self.seq,
@@ -60,22 +70,23 @@ class MessageEventData:
         if self.delta is not None:
             payload["delta"] = self.delta
         if self.tool_call is not None:
-            payload["tool_call"] = _bounded_tool_call(self.tool_call)
+            payload["tool_call"] = _bounded_tool_call(self.tool_call.to_json())
         if self.code is not None:
-            payload["code"] = self.code
+            payload["code"] = str(self.code)
             payload["retryable"] = bool(self.retryable)
         return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
     def decode(cls, payload: str) -> "MessageEventData":
         data = json.loads(payload)
+        tool_call = data.get("tool_call")
         return cls(
-            type=data["type"],
+            type=EventType(data["type"]),
             message_id=data["message_id"],
             session_id=data["session_id"],
             seq=data["seq"],
             delta=data.get("delta"),
-            tool_call=data.get("tool_call"),
+            tool_call=None if tool_call is None else ToolCall.from_json(tool_call),
             code=data.get("code"),
             retryable=data.get("retryable"),
         )

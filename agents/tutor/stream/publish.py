@@ -1,0 +1,73 @@
+"""Putting a turn's events on the bus: numbered, on both of its channels, never fatal."""
+
+import logging
+
+from db.chat.states import MessageStatus
+from db.pubsub import Bus
+from tutor.failures import TurnFailure
+from tutor.stream.channels import message_channel, session_channel
+from tutor.stream.codec import TERMINAL_TYPE_BY_STATUS, EventType, MessageEventData
+from tutor.stream.settings import TurnRequest
+from tutor.stream.state import TurnState
+
+logger = logging.getLogger(__name__)
+
+
+async def announce_messages(bus: Bus, request: TurnRequest) -> None:
+    """MessageAdded (seq 0) for the turn's new messages, before the answer's own events."""
+    for message_id in request.announce:
+        added = MessageEventData(
+            type=EventType.ADDED, message_id=message_id, session_id=request.session_id, seq=0
+        )
+        try:
+            await bus.publish(session_channel(request.session_id), added.encode())
+        except Exception:  # sessionEvents re-reads the session after a gap
+            logger.warning("turn %s: announce failed", request.message_id, exc_info=True)
+
+
+async def publish_next(
+    bus: Bus, request: TurnRequest, state: TurnState, kind: EventType, **fields
+) -> None:
+    """The turn's next event, with the next seq (nothing once it ended elsewhere)."""
+    if state.ended_elsewhere:
+        return
+    state.seq += 1
+    event = MessageEventData(
+        type=kind,
+        message_id=request.message_id,
+        session_id=request.session_id,
+        seq=state.seq,
+        **fields,
+    )
+    await publish_event(bus, event)
+
+
+def terminal_event(
+    *,
+    message_id: int,
+    session_id: int,
+    seq: int,
+    status: MessageStatus,
+    failure: TurnFailure | None,
+) -> MessageEventData:
+    """The event that ends a message's stream."""
+    return MessageEventData(
+        type=TERMINAL_TYPE_BY_STATUS[status],
+        message_id=message_id,
+        session_id=session_id,
+        seq=seq,
+        code=failure.code if failure else None,
+        retryable=failure.retryable if failure else None,
+    )
+
+
+async def publish_event(bus: Bus, event: MessageEventData) -> None:
+    """One event on the message's channel and on its session's."""
+    payload = event.encode()
+    for channel in (message_channel(event.message_id), session_channel(event.session_id)):
+        try:
+            await bus.publish(channel, payload)
+        except Exception:
+            # Subscribers recover from the row (a gap in seq, or their liveness
+            # re-read); the answer itself must not fail because a broadcast hiccupped.
+            logger.warning("turn %s: publish failed", event.message_id, exc_info=True)

@@ -1,0 +1,40 @@
+"""What a turn is given: the process's timings, and the request read from its rows."""
+
+from dataclasses import dataclass
+
+from tutor.agent import MAX_TURNS
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    """Timings of running turns; tests shorten them."""
+
+    # A turn's process renews its lease every lease/3 seconds; others fail it once
+    # the lease has lapsed, checking every reap_interval: a dead process's turn is
+    # FAILED within lease + reap_interval seconds.
+    lease_seconds: float = 30.0
+    reap_interval: float = 15.0
+    flush_interval: float = 1.0
+    max_turns: int = MAX_TURNS
+    turn_timeout_seconds: float = 300.0
+    model_call_timeout_seconds: float | None = 120.0
+    # Provider failures are retried only before the first event, never mid-answer.
+    retry_attempts: int = 2
+    retry_backoff_seconds: float = 0.5
+    # How long a stop waits for the model and tools to wind down before cancelling.
+    stop_grace_seconds: float = 5.0
+    tracing: bool = False
+
+
+@dataclass(frozen=True)
+class TurnRequest:
+    """Everything a turn needs, read from the rows when the turn was created."""
+
+    user_id: int
+    session_id: int
+    message_id: int
+    topic_id: int | None
+    mode: str
+    model: str
+    # Messages to announce (MessageAdded, seq 0) on sessionEvents before the first event.
+    announce: tuple[int, ...] = ()

@@ -1,0 +1,38 @@
+"""What one running turn has produced so far, and the handles to stop it."""
+
+import asyncio
+from dataclasses import dataclass, field
+
+from agents.result import RunResultStreaming
+
+from db.chat.tool_calls import ToolCall
+
+
+@dataclass
+class TurnState:
+    """What the turn has produced so far; the row is flushed from this."""
+
+    seq: int = 0
+    parts: list[str] = field(default_factory=list)
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    flushed_seq: int = 0
+    # Another process ended this turn (our lease lapsed): publish nothing more, since
+    # subscribers already have its terminal event.
+    ended_elsewhere: bool = False
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+@dataclass
+class RunHandle:
+    """One running turn in the process's registry."""
+
+    task: asyncio.Task | None = None
+    result: RunResultStreaming | None = None
+    stop_requested: bool = False
+    shutting_down: bool = False
+    # Writing the terminal state: stops and shutdown must not cancel the task now, or
+    # a finished answer would be left PENDING for the reaper to fail.
+    finishing: bool = False

@@ -1,0 +1,46 @@
+"""The background task of one turn: drive it with the flusher alongside, then end it."""
+
+import asyncio
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from db.chat.states import MessageStatus
+from tutor.failures import INTERRUPTED, classify_failure
+from tutor.stream.drain import TurnOutcome, drive, usage_of
+from tutor.stream.finish import finish
+from tutor.stream.flush import flush_forever
+from tutor.stream.settings import TurnRequest
+from tutor.stream.state import RunHandle, TurnState
+
+if TYPE_CHECKING:
+    from tutor.stream.generations import Generations
+
+
+async def run_turn(generations: "Generations", request: TurnRequest, run: RunHandle) -> None:
+    """Run the turn to its end; its end is stored even if the task is cancelled."""
+    state = TurnState()
+    flusher = asyncio.create_task(flush_forever(generations, request, state))
+    cancelled = False
+    try:
+        outcome = await drive(generations, request, run, state)
+    except asyncio.CancelledError:
+        cancelled = True
+        if run.stop_requested:
+            outcome = TurnOutcome(MessageStatus.CANCELLED)
+        else:
+            outcome = TurnOutcome(MessageStatus.FAILED, INTERRUPTED)
+    except Exception as exc:  # the runner itself failed: still end the turn
+        outcome = TurnOutcome(MessageStatus.FAILED, classify_failure(exc))
+    finally:
+        flusher.cancel()
+    if outcome.usage == (None, None) and run.result is not None:
+        # What the model reported before a stop or failure still counts.
+        outcome = replace(outcome, usage=usage_of(run.result))
+    run.finishing = True
+    try:
+        # Shielded: the terminal state is written even if the task is cancelled now.
+        await asyncio.shield(finish(generations, request, state, outcome))
+    finally:
+        generations.forget(request.message_id)
+    if cancelled:
+        raise asyncio.CancelledError
