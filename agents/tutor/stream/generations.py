@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
+from db.chat.states import MessageStatus
 from db.engine import SessionFactory
 from db.models import Message
 from db.pubsub import Bus
@@ -104,7 +105,7 @@ class Generations:
         """Fail the turns whose lease lapsed (their process died); returns their ids."""
         return await reaper.reap_once(self)
 
-    async def end_abandoned(self, message: Message, *, status: str) -> Message | None:
+    async def end_abandoned(self, message: Message, *, status: MessageStatus) -> Message | None:
         """End another process's turn from its last flushed state and tell subscribers."""
         return await reaper.end_abandoned(self, message, status=status)
 
