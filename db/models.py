@@ -141,6 +141,9 @@ class Message(SQLModel, table=True):
     error_code: str | None = Field(default=None, max_length=40)
     citations: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     tool_calls: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    # The flashcard this answer asked (next_quiz_card); the next answer grades the reply
+    # against it. No foreign key: a deleted card reads as "not found", not as an older one.
+    quiz_card_id: int | None = Field(default=None)
     created_at: datetime = _timestamp()
     completed_at: datetime | None = _timestamp(nullable=True)
     # A running generation's process renews this while it works; once it lapses, any

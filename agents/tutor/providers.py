@@ -10,7 +10,7 @@ from agents import Model, OpenAIChatCompletionsModel
 from openai import AsyncOpenAI
 
 from db.errors import BadUserInput
-from tutor.local_model import LOCAL_MODEL_DESCRIPTION, LOCAL_MODEL_ID, LocalTutorModel
+from tutor.offline import LOCAL_MODEL_DESCRIPTION, LOCAL_MODEL_ID, LocalTutorModel
 from tutor.stream_client import StreamingClient
 
 logger = logging.getLogger(__name__)

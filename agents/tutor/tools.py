@@ -16,14 +16,12 @@ from datetime import date, datetime
 from typing import Any
 
 from agents import FunctionTool, RunContextWrapper, function_tool
-from sqlmodel import col, select
 
 from db.engine import unit_of_work
-from db.errors import DomainError
+from db.errors import DomainError, NotFound
 from db.learning import cards as cards_db
-from db.learning import progress
+from db.learning import progress, quiz_state
 from db.materials import search
-from db.models import Card, Message
 from db.study.topics import get_topic
 from tutor import grading
 from tutor.card_writer import write_cards
@@ -126,6 +124,11 @@ async def next_quiz_card(ctx: Ctx) -> str:
             )
         except DomainError:  # the topic was deleted since the session started
             return _json({"card_id": None, "note": "the session's topic no longer exists"})
+        if cards:
+            # Kept on this answer: the next turn's record_quiz_answer grades this card.
+            await quiz_state.set_asked_quiz_card(
+                session, owner_id=tutor.user_id, message_id=tutor.message_id, card_id=cards[0].id
+            )
     if not cards:
         return _json({"card_id": None, "note": "the topic has no flashcards yet"})
     card = cards[0]
@@ -164,15 +167,21 @@ async def _record_answer(
     tutor: TutorContext, answer: str, card_id: int | None, rating: str | None
 ) -> dict[str, Any]:
     async with unit_of_work(tutor.session_factory) as session:
-        asked = await _last_asked_card_id(session, tutor)
+        asked = await quiz_state.get_last_asked_quiz_card_id(
+            session,
+            owner_id=tutor.user_id,
+            session_id=tutor.session_id,
+            before_message_id=tutor.message_id,
+        )
         if asked is None:
             return {"error": "no quiz question was asked in this session yet"}
         if card_id is not None and card_id != asked:
             # The model may not pick which card gets a review: only the one the learner
             # was asked. (Another user's card id ends here too, and looks like any other.)
             return {"error": "only the card asked last in this session can be recorded"}
-        card = await session.get(Card, asked)
-        if card is None or card.owner_id != tutor.user_id:
+        try:
+            card = await cards_db.get_card(session, owner_id=tutor.user_id, card_id=asked)
+        except NotFound:
             return {"error": "card not found"}
         chosen = _grade(card.back, answer[:ANSWER_MAX], rating)
         try:
@@ -243,37 +252,6 @@ async def create_flashcards(ctx: Ctx, count: int = 5) -> str:
             ]
         }
     )  # fmt: skip
-
-
-async def _last_asked_card_id(session, tutor: TutorContext) -> int | None:
-    """The card of the latest next_quiz_card call in this session's earlier answers."""
-    query = (
-        select(Message.tool_calls)
-        .where(
-            Message.owner_id == tutor.user_id,
-            Message.session_id == tutor.session_id,
-            Message.role == "ASSISTANT",
-            col(Message.id) < tutor.message_id,
-        )
-        .order_by(col(Message.id).desc())
-        .limit(20)
-    )
-    for tool_calls in await session.exec(query):
-        for call in reversed(tool_calls or []):
-            card_id = _asked_card_id(call)
-            if card_id is not None:
-                return card_id
-    return None
-
-
-def _asked_card_id(call: dict[str, Any]) -> int | None:
-    if call.get("name") != "next_quiz_card" or not call.get("output"):
-        return None
-    try:
-        card_id = json.loads(call["output"]).get("card_id")
-    except (ValueError, AttributeError):
-        return None
-    return card_id if isinstance(card_id, int) else None
 
 
 TUTOR_TOOLS: list[FunctionTool] = [

@@ -3,7 +3,7 @@
 import asyncio
 
 from tests.factories import make_session, make_user
-from tutor.local_model import LocalTutorModel
+from tutor.offline import LocalTutorModel
 from tutor.providers import ModelCatalog
 
 SEND = """

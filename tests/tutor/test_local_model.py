@@ -9,7 +9,7 @@ from db.engine import unit_of_work
 from db.learning.cards import create_card
 from db.models import CardReview
 from tests.tutor.conftest import add_message, make_learner, run_turn, upload
-from tutor.local_model import CARD_QUESTION, CLOZE_QUESTION, LocalTutorModel
+from tutor.offline import CARD_QUESTION, CLOZE_QUESTION, LocalTutorModel
 from tutor.text import parse_passages, sentences_of
 
 BREAK_QUESTION = "What does the break statement do in a loop?"

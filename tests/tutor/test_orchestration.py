@@ -145,7 +145,7 @@ async def test_record_quiz_answer_defaults_to_the_card_asked_last(harness):
             back="continue",
             now=harness.clock(),
         )
-    # An earlier answer asked this card (the runner stores tool calls as JSON on the row).
+    # An earlier answer asked this card (next_quiz_card keeps it on the answer's row).
     asked = json.dumps({"card_id": card.id, "front": card.front, "topic_id": card.topic_id})
     await add_message(
         harness,
@@ -155,6 +155,7 @@ async def test_record_quiz_answer_defaults_to_the_card_asked_last(harness):
         mode="QUIZ",
         tool_calls=[{"call_id": "q", "name": "next_quiz_card", "arguments": "{}",
                      "output": asked, "status": "COMPLETED"}],
+        quiz_card_id=card.id,
     )  # fmt: skip
     model = ScriptedModel(
         [
@@ -184,7 +185,7 @@ async def ask_card(harness, learner, front: str, back: str):
     await add_message(
         harness, learner, "ASSISTANT", "Question (flashcard): ...", mode="QUIZ",
         tool_calls=[{"call_id": "q", "name": "next_quiz_card", "arguments": "{}",
-                     "output": asked, "status": "COMPLETED"}],
+                     "output": asked, "status": "COMPLETED"}], quiz_card_id=card.id,
     )  # fmt: skip
     return card
 

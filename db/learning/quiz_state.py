@@ -1,0 +1,45 @@
+"""Which flashcard a study session's tutor asked last, kept on the answer that asked it.
+
+The tutor asks a card in one answer and grades the learner's reply in the next one;
+the card in between is plain data on the asking answer (messages.quiz_card_id).
+Every function filters by owner.
+"""
+
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from db.chat.turns import ASSISTANT
+from db.models import Message
+
+# How many of the latest answers a pending question is looked for in: a card asked
+# longer ago than that no longer counts as the question being answered.
+RECENT_ANSWERS = 20
+
+
+async def set_asked_quiz_card(
+    session: AsyncSession, *, owner_id: int, message_id: int, card_id: int
+) -> None:
+    """Record that the owner's answer `message_id` asked the learner card `card_id`."""
+    await session.exec(
+        update(Message)
+        .where(col(Message.id) == message_id, col(Message.owner_id) == owner_id)
+        .values(quiz_card_id=card_id)
+    )
+
+
+async def get_last_asked_quiz_card_id(
+    session: AsyncSession, *, owner_id: int, session_id: int, before_message_id: int
+) -> int | None:
+    """The card asked by the latest recent answer of the session before `before_message_id`."""
+    query = (
+        select(Message.quiz_card_id)
+        .where(
+            Message.owner_id == owner_id,
+            Message.session_id == session_id,
+            Message.role == ASSISTANT,
+            col(Message.id) < before_message_id,
+        )
+        .order_by(col(Message.id).desc())
+        .limit(RECENT_ANSWERS)
+    )
+    return next((card for card in await session.exec(query) if card is not None), None)
