@@ -4,7 +4,7 @@ A material is PROCESSING from upload until its chunks are stored (READY) or the
 extraction fails (FAILED, with `error`). Chunks and the READY status are written in
 one transaction, so search never sees half a document. Extraction runs on the app's
 extraction pool under a deadline that starts when a worker picks it up
-(extraction_pool.py; extraction.py caps pages, characters and stream sizes).
+(extraction_pool.py; the extraction package caps pages, characters and stream sizes).
 """
 
 import json
