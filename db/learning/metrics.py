@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.accounts.timezones import user_zone
 from db.errors import BadUserInput
-from db.learning.progress import session_seconds
+from db.learning.progress import TopicProgressFacts, list_topic_progress, session_seconds
 from db.learning.scheduling import CORRECT_RATINGS, as_utc
 from db.models import CardReview, Message, StudySession, User
 
@@ -45,6 +45,8 @@ class MetricsFacts:
     longest_streak_days: int
     daily: list[DayFacts]
     topic_ids: list[int]
+    # The progress of each of topic_ids, in that order.
+    topics: list[TopicProgressFacts]
 
 
 def metric_range(start: date | None, end: date | None, today: date) -> tuple[date, date]:
@@ -80,7 +82,9 @@ async def get_study_metrics(
     await _tally_sessions(session, tally, owner_id=owner_id, lower=lower, upper=upper, now=now)
     await _tally_reviews(session, tally, owner_id=owner_id, lower=lower, upper=upper)
     await _tally_messages(session, tally, owner_id=owner_id, lower=lower, upper=upper)
-    return _metrics_facts(tally, today)
+    topic_ids = sorted(tally.topic_ids)
+    progress = await list_topic_progress(session, owner_id=owner_id, topic_ids=topic_ids, now=now)
+    return _metrics_facts(tally, today, [progress[i] for i in topic_ids])
 
 
 @dataclass
@@ -167,8 +171,8 @@ async def _tally_messages(
             tally.messages[day] = tally.messages.get(day, 0) + 1
 
 
-def _metrics_facts(tally: _Tally, today: date) -> MetricsFacts:
-    """The tally as daily rows, totals and streaks."""
+def _metrics_facts(tally: _Tally, today: date, topics: list[TopicProgressFacts]) -> MetricsFacts:
+    """The tally as daily rows, totals and streaks, with the studied topics' progress."""
     start, end = tally.start, tally.end
     daily = [
         DayFacts(
@@ -192,6 +196,7 @@ def _metrics_facts(tally: _Tally, today: date) -> MetricsFacts:
         longest_streak_days=longest_streak({d for d in tally.study_days if d <= end}),
         daily=daily,
         topic_ids=sorted(tally.topic_ids),
+        topics=topics,
     )
 
 
