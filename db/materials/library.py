@@ -7,7 +7,6 @@ extraction pool under a deadline that starts when a worker picks it up
 (extraction_pool.py; the extraction package caps pages, characters and stream sizes).
 """
 
-import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.engine import SessionFactory, unit_of_work
 from db.errors import RateLimited
+from db.materials.events import MaterialChange, publish_material_event
 from db.materials.extraction import (
     ExtractionFailed,
     ExtractionLimits,
@@ -45,11 +45,6 @@ FAILED = "FAILED"
 STALE_AFTER = timedelta(minutes=10)
 STALE_REASON = "processing was interrupted (the server stopped); upload the file again"
 ERROR_MAX = 1000
-
-
-def topic_channel(topic_id: int) -> str:
-    """The bus channel of a topic's material events."""
-    return f"materials:topic:{topic_id}"
 
 
 async def create_material(
@@ -330,22 +325,5 @@ async def _finish(
         session.add(material)
         await session.flush()
     if bus is not None:
-        await publish_material_event(bus, material, kind="UPDATED")
+        await publish_material_event(bus, material, kind=MaterialChange.UPDATED)
     return material
-
-
-async def publish_material_event(bus: Bus, material: StudyMaterial, *, kind: str) -> None:
-    """Tell the topic's subscribers that a material changed (never fails the caller)."""
-    payload = json.dumps(
-        {
-            "kind": kind,
-            "material_id": material.id,
-            "owner_id": material.owner_id,
-            "topic_id": material.topic_id,
-            "status": material.status,
-        }
-    )
-    try:
-        await bus.publish(topic_channel(material.topic_id), payload)
-    except Exception:
-        logger.warning("could not publish material event for %s", material.id, exc_info=True)

@@ -12,6 +12,7 @@ from typing import Any, Protocol, TypeVar
 from db.engine import SessionFactory, unit_of_work
 from db.errors import NotFound
 from db.materials import library
+from db.materials.events import MaterialChange, publish_material_event
 from db.materials.extraction_pool import ExtractionPool
 from db.models import StudyMaterial
 from db.pubsub import Bus
@@ -58,7 +59,7 @@ async def upload_material(
                 data=data,
                 max_processing=max_processing,
             )
-        await library.publish_material_event(bus, row, kind="CREATED")
+        await publish_material_event(bus, row, kind=MaterialChange.CREATED)
         work = _releasing(
             library.process_material(session_factory, bus, material=row, data=data, pool=pool),
             release,

@@ -6,6 +6,7 @@ from strawberry.file_uploads import Upload
 from db.engine import unit_of_work
 from db.errors import BadUserInput
 from db.materials import library, uploads
+from db.materials.events import MaterialChange, publish_material_event
 from schema.context import Info
 from schema.materials.types import StudyMaterial
 from schema.relay import row_id_of
@@ -57,5 +58,5 @@ class MaterialMutations:
                 owner_id=context.require_user_id(),
                 material_id=row_id_of(id, "StudyMaterial"),
             )
-        await library.publish_material_event(context.bus, row, kind="DELETED")
+        await publish_material_event(context.bus, row, kind=MaterialChange.DELETED)
         return id
