@@ -103,7 +103,7 @@ async def update_study_goal(
     """Change the given fields; None clears a target or the date.
 
     Changing a target or the date of an ACHIEVED goal reopens it (ACTIVE), so that the
-    next reader (goal_views) decides afresh whether the new targets are reached.
+    next reader (list_goal_views) decides afresh whether the new targets are reached.
     """
     goal = await get_study_goal(session, owner_id=owner_id, goal_id=goal_id)
     targets = (target_minutes_per_week, target_mastery, due_date)
@@ -146,11 +146,11 @@ async def list_study_goals_for_owner(
             select(StudyGoal).where(StudyGoal.owner_id == owner_id).order_by(col(StudyGoal.id))
         )
     )
-    views = await goal_views(session, owner_id=owner_id, goals=goals, now=now)
+    views = await list_goal_views(session, owner_id=owner_id, goals=goals, now=now)
     return [view for view in views if status is None or view.goal.status == status]
 
 
-async def goal_views(
+async def list_goal_views(
     session: AsyncSession,
     *,
     owner_id: int,
@@ -206,7 +206,7 @@ async def list_active_goal_views(
             .order_by(col(StudyGoal.id))
         )
     )
-    views = await goal_views(
+    views = await list_goal_views(
         session, owner_id=owner_id, goals=goals, now=now, facts=facts, minutes=minutes
     )
     return [view for view in views if view.goal.status == "ACTIVE"]

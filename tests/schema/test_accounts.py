@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from db.accounts import passwords
 from db.accounts.tokens import REQUIRED_CLAIMS, TokenPolicy, issue_access_token, verify_access_token
-from db.accounts.users import read_users_by_ids
+from db.accounts.users import get_users_by_ids
 from db.engine import read_connection
 from db.errors import Unauthenticated
 from db.models import RefreshToken, User
@@ -173,7 +173,7 @@ async def test_me_needs_a_user(harness):
 async def test_users_read_for_display_carry_no_password_hash(harness):
     first, second = await make_user(harness), await make_user(harness)
     async with read_connection(harness.session_factory) as connection:
-        users = await read_users_by_ids(
+        users = await get_users_by_ids(
             connection, user_ids=[second.user.id, first.user.id, 2**31 - 1]
         )
     assert set(users) == {first.user.id, second.user.id}  # an unknown id is simply absent
