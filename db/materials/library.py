@@ -11,6 +11,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from functools import cache, partial
 
 from sqlalchemy import Integer, bindparam, delete, func, update
@@ -38,9 +39,15 @@ from db.user_lock import take_turns_per_user
 
 logger = logging.getLogger(__name__)
 
-PROCESSING = "PROCESSING"
-READY = "READY"
-FAILED = "FAILED"
+
+class MaterialStatus(StrEnum):
+    """Where a material is: being extracted, searchable, or failed with a reason."""
+
+    PROCESSING = "PROCESSING"
+    READY = "READY"
+    FAILED = "FAILED"
+
+
 # A material still PROCESSING after this long belongs to a process that died.
 STALE_AFTER = timedelta(minutes=10)
 STALE_REASON = "processing was interrupted (the server stopped); upload the file again"
@@ -72,7 +79,7 @@ async def create_material(
         filename=name,
         content_type=content_type,
         size_bytes=len(data),
-        status=PROCESSING,
+        status=MaterialStatus.PROCESSING,
     )
     session.add(material)
     await session.flush()
@@ -85,7 +92,10 @@ async def _check_processing(session: AsyncSession, *, owner_id: int, limit: int)
         await session.exec(
             select(func.count())
             .select_from(StudyMaterial)
-            .where(StudyMaterial.owner_id == owner_id, StudyMaterial.status == PROCESSING)
+            .where(
+                StudyMaterial.owner_id == owner_id,
+                StudyMaterial.status == MaterialStatus.PROCESSING,
+            )
         )
     ).one()
     if processing >= limit:
@@ -209,8 +219,11 @@ async def fail_stale_materials(session: AsyncSession, *, now: datetime) -> list[
     """Mark materials stuck in PROCESSING longer than STALE_AFTER as FAILED; those marked."""
     result = await session.exec(
         update(StudyMaterial)
-        .where(StudyMaterial.status == PROCESSING, StudyMaterial.created_at < now - STALE_AFTER)
-        .values(status=FAILED, error=STALE_REASON)
+        .where(
+            StudyMaterial.status == MaterialStatus.PROCESSING,
+            StudyMaterial.created_at < now - STALE_AFTER,
+        )
+        .values(status=MaterialStatus.FAILED, error=STALE_REASON)
         .returning(StudyMaterial)
     )
     return list(result.scalars().all())
@@ -254,16 +267,22 @@ async def process_material(
         )
     except (ExtractionFailed, TimeoutError) as error:
         reason = str(error) or f"processing took longer than {limits.seconds:g} seconds"
-        return await _finish(session_factory, bus, upload, FAILED, error=reason)
+        return await _finish(session_factory, bus, upload, MaterialStatus.FAILED, error=reason)
     except Exception:
         logger.exception("extracting material %s failed", material_id)
         return await _finish(
-            session_factory, bus, upload, FAILED, error="the file could not be processed"
+            session_factory,
+            bus,
+            upload,
+            MaterialStatus.FAILED,
+            error="the file could not be processed",
         )
     finally:
         if own_pool:
             pool.close()
-    return await _finish(session_factory, bus, upload, READY, chunks=chunks, page_count=page_count)
+    return await _finish(
+        session_factory, bus, upload, MaterialStatus.READY, chunks=chunks, page_count=page_count
+    )
 
 
 @dataclass(frozen=True)
@@ -284,7 +303,7 @@ async def _current_row(session: AsyncSession, upload: _Upload) -> StudyMaterial 
         material is None
         or material.owner_id != upload.owner_id
         or material.created_at != upload.created_at
-        or material.status != PROCESSING
+        or material.status != MaterialStatus.PROCESSING
     ):
         return None
     return material
@@ -294,7 +313,7 @@ async def _finish(
     session_factory: SessionFactory,
     bus: Bus | None,
     upload: _Upload,
-    status: str,
+    status: MaterialStatus,
     *,
     error: str | None = None,
     chunks=(),
