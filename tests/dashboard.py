@@ -11,7 +11,7 @@ from db.engine import SessionFactory, unit_of_work
 from db.learning import cards, goals
 from db.learning.cards import CardDraft
 from db.materials import library
-from db.materials.library import READY
+from db.materials.library import MaterialStatus
 from db.study import study_sessions, topics
 
 # What a learner's home screen asks for at once. Fields that move with the clock from
@@ -117,7 +117,7 @@ async def _seed_topic(session, owner_id: int, title: str, now: datetime) -> int:
     material = await library.create_material(
         session, owner_id=owner_id, topic_id=topic.id, filename="notes.txt", data=MATERIAL_TEXT
     )
-    material.status = READY
+    material.status = MaterialStatus.READY
     session.add(material)
     past = await study_sessions.start_study_session(
         session,

@@ -173,7 +173,7 @@ _USERS_BY_IDS = select_columns(
 ).where(_users.id.in_(bindparam("user_ids", expanding=True)))
 
 
-async def read_users_by_ids(
+async def get_users_by_ids(
     connection: AsyncConnection, *, user_ids: list[int]
 ) -> dict[int, UserRecord]:
     """Users by id, for the DataLoader: a Core read (no ORM session), and no hashes in

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,7 +23,17 @@ from db.study.topics import get_topic
 from db.validation import UNCHANGED, clean_text
 
 TITLE_MAX = 200
-STATUSES = ("ACTIVE", "ACHIEVED", "ARCHIVED")
+
+
+class GoalStatus(StrEnum):
+    """Being worked toward, reached (it stays so), or put aside by the learner."""
+
+    ACTIVE = "ACTIVE"
+    ACHIEVED = "ACHIEVED"
+    ARCHIVED = "ARCHIVED"
+
+
+STATUSES = tuple(GoalStatus)
 MAX_MINUTES_PER_WEEK = 7 * 24 * 60
 
 
@@ -103,12 +114,12 @@ async def update_study_goal(
     """Change the given fields; None clears a target or the date.
 
     Changing a target or the date of an ACHIEVED goal reopens it (ACTIVE), so that the
-    next reader (goal_views) decides afresh whether the new targets are reached.
+    next reader (list_goal_views) decides afresh whether the new targets are reached.
     """
     goal = await get_study_goal(session, owner_id=owner_id, goal_id=goal_id)
     targets = (target_minutes_per_week, target_mastery, due_date)
-    if goal.status == "ACHIEVED" and any(value is not UNCHANGED for value in targets):
-        goal.status = "ACTIVE"
+    if goal.status == GoalStatus.ACHIEVED and any(value is not UNCHANGED for value in targets):
+        goal.status = GoalStatus.ACTIVE
     if title is not UNCHANGED and title is not None:
         goal.title = clean_text(title, field="title", max_length=TITLE_MAX)
     if target_minutes_per_week is not UNCHANGED:
@@ -146,11 +157,11 @@ async def list_study_goals_for_owner(
             select(StudyGoal).where(StudyGoal.owner_id == owner_id).order_by(col(StudyGoal.id))
         )
     )
-    views = await goal_views(session, owner_id=owner_id, goals=goals, now=now)
+    views = await list_goal_views(session, owner_id=owner_id, goals=goals, now=now)
     return [view for view in views if status is None or view.goal.status == status]
 
 
-async def goal_views(
+async def list_goal_views(
     session: AsyncSession,
     *,
     owner_id: int,
@@ -181,9 +192,11 @@ async def goal_views(
     views = [
         GoalView(goal, goal_progress(goal, facts.get(goal.topic_id), minutes)) for goal in goals
     ]
-    reached = [view.goal for view in views if view.goal.status == "ACTIVE" and view.progress >= 1]
+    reached = [
+        view.goal for view in views if view.goal.status == GoalStatus.ACTIVE and view.progress >= 1
+    ]
     for goal in reached:
-        goal.status = "ACHIEVED"
+        goal.status = GoalStatus.ACHIEVED
         session.add(goal)
     if reached:
         await session.flush()
@@ -202,14 +215,14 @@ async def list_active_goal_views(
     goals = list(
         await session.exec(
             select(StudyGoal)
-            .where(StudyGoal.owner_id == owner_id, StudyGoal.status == "ACTIVE")
+            .where(StudyGoal.owner_id == owner_id, StudyGoal.status == GoalStatus.ACTIVE)
             .order_by(col(StudyGoal.id))
         )
     )
-    views = await goal_views(
+    views = await list_goal_views(
         session, owner_id=owner_id, goals=goals, now=now, facts=facts, minutes=minutes
     )
-    return [view for view in views if view.goal.status == "ACTIVE"]
+    return [view for view in views if view.goal.status == GoalStatus.ACTIVE]
 
 
 def goal_progress(
@@ -232,7 +245,7 @@ def goal_progress(
         mastery = facts.mastery if facts else 0.0
         shares.append(min(1.0, mastery / goal.target_mastery))
     if not shares:
-        return 1.0 if goal.status == "ACHIEVED" else 0.0
+        return 1.0 if goal.status == GoalStatus.ACHIEVED else 0.0
     return sum(shares) / len(shares)
 
 

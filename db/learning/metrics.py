@@ -1,7 +1,7 @@
 """Study metrics over a date range, in the learner's time zone, with forgiving streaks."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.accounts.timezones import user_zone
 from db.errors import BadUserInput
-from db.learning.progress import session_seconds
+from db.learning.progress import TopicProgressFacts, list_topic_progress, session_seconds
 from db.learning.scheduling import CORRECT_RATINGS, as_utc
 from db.models import CardReview, Message, StudySession, User
 
@@ -45,6 +45,8 @@ class MetricsFacts:
     longest_streak_days: int
     daily: list[DayFacts]
     topic_ids: list[int]
+    # The progress of each of topic_ids, in that order.
+    topics: list[TopicProgressFacts]
 
 
 def metric_range(start: date | None, end: date | None, today: date) -> tuple[date, date]:
@@ -76,14 +78,47 @@ async def get_study_metrics(
     start, end = metric_range(start, end, today)
     history_start = min(start, end - timedelta(days=STREAK_LOOKBACK_DAYS))
     lower, upper = _utc_bounds(history_start, end, zone)
+    tally = _Tally(start, end, zone)
+    await _tally_sessions(session, tally, owner_id=owner_id, lower=lower, upper=upper, now=now)
+    await _tally_reviews(session, tally, owner_id=owner_id, lower=lower, upper=upper)
+    await _tally_messages(session, tally, owner_id=owner_id, lower=lower, upper=upper)
+    topic_ids = sorted(tally.topic_ids)
+    progress = await list_topic_progress(session, owner_id=owner_id, topic_ids=topic_ids, now=now)
+    return _metrics_facts(tally, today, [progress[i] for i in topic_ids])
 
-    def local_day(moment: datetime) -> date:
-        return moment.astimezone(zone).date()
 
-    seconds: dict[date, float] = {}
-    study_days: set[date] = set()
-    sessions_in_range = 0
-    topic_ids: set[int] = set()
+@dataclass
+class _Tally:
+    """Per-day counts inside [start, end], and every study day of the streak lookback."""
+
+    start: date
+    end: date
+    zone: ZoneInfo
+    seconds: dict[date, float] = field(default_factory=dict)
+    reviews: dict[date, int] = field(default_factory=dict)
+    messages: dict[date, int] = field(default_factory=dict)
+    study_days: set[date] = field(default_factory=set)
+    topic_ids: set[int] = field(default_factory=set)
+    sessions_in_range: int = 0
+    correct: int = 0
+
+    def study_day(self, moment: datetime) -> date | None:
+        """Record a study day at `moment` (learner's zone); the day if it is in range."""
+        day = moment.astimezone(self.zone).date()
+        self.study_days.add(day)
+        return day if self.start <= day <= self.end else None
+
+
+async def _tally_sessions(
+    session: AsyncSession,
+    tally: _Tally,
+    *,
+    owner_id: int,
+    lower: datetime,
+    upper: datetime,
+    now: datetime,
+) -> None:
+    """Sessions started within the bounds: study days, sessions, minutes, topics."""
     for topic_id, started_at, ended_at in await session.exec(
         select(StudySession.topic_id, StudySession.started_at, StudySession.ended_at).where(
             StudySession.owner_id == owner_id,
@@ -92,16 +127,19 @@ async def get_study_metrics(
         )
     ):
         # A session's minutes belong to the day it started, in the learner's zone.
-        day = local_day(started_at)
-        study_days.add(day)
-        if start <= day <= end:
-            sessions_in_range += 1
-            seconds[day] = seconds.get(day, 0.0) + session_seconds(started_at, ended_at, now)
+        day = tally.study_day(started_at)
+        if day is not None:
+            tally.sessions_in_range += 1
+            seconds = session_seconds(started_at, ended_at, now)
+            tally.seconds[day] = tally.seconds.get(day, 0.0) + seconds
             if topic_id is not None:
-                topic_ids.add(topic_id)
+                tally.topic_ids.add(topic_id)
 
-    reviews: dict[date, int] = {}
-    correct = 0
+
+async def _tally_reviews(
+    session: AsyncSession, tally: _Tally, *, owner_id: int, lower: datetime, upper: datetime
+) -> None:
+    """Card reviews within the bounds: study days, reviews, correct answers, topics."""
     for topic_id, reviewed_at, rating in await session.exec(
         select(CardReview.topic_id, CardReview.reviewed_at, CardReview.rating).where(
             CardReview.owner_id == owner_id,
@@ -109,14 +147,17 @@ async def get_study_metrics(
             CardReview.reviewed_at < upper,
         )
     ):
-        day = local_day(reviewed_at)
-        study_days.add(day)
-        if start <= day <= end:
-            reviews[day] = reviews.get(day, 0) + 1
-            correct += rating in CORRECT_RATINGS
-            topic_ids.add(topic_id)
+        day = tally.study_day(reviewed_at)
+        if day is not None:
+            tally.reviews[day] = tally.reviews.get(day, 0) + 1
+            tally.correct += rating in CORRECT_RATINGS
+            tally.topic_ids.add(topic_id)
 
-    messages: dict[date, int] = {}
+
+async def _tally_messages(
+    session: AsyncSession, tally: _Tally, *, owner_id: int, lower: datetime, upper: datetime
+) -> None:
+    """The learner's own chat messages within the bounds: study days and messages."""
     for created_at in await session.exec(
         select(Message.created_at).where(
             Message.owner_id == owner_id,
@@ -125,28 +166,37 @@ async def get_study_metrics(
             Message.created_at < upper,
         )
     ):
-        day = local_day(created_at)
-        study_days.add(day)
-        if start <= day <= end:
-            messages[day] = messages.get(day, 0) + 1
+        day = tally.study_day(created_at)
+        if day is not None:
+            tally.messages[day] = tally.messages.get(day, 0) + 1
 
+
+def _metrics_facts(tally: _Tally, today: date, topics: list[TopicProgressFacts]) -> MetricsFacts:
+    """The tally as daily rows, totals and streaks, with the studied topics' progress."""
+    start, end = tally.start, tally.end
     daily = [
-        DayFacts(day, int(seconds.get(day, 0.0) // 60), reviews.get(day, 0), messages.get(day, 0))
+        DayFacts(
+            day,
+            int(tally.seconds.get(day, 0.0) // 60),
+            tally.reviews.get(day, 0),
+            tally.messages.get(day, 0),
+        )
         for day in _days(start, end)
     ]
-    reviews_count = sum(reviews.values())
+    reviews_count = sum(tally.reviews.values())
     return MetricsFacts(
         start=start,
         end=end,
         total_minutes=sum(day.minutes for day in daily),
-        sessions_count=sessions_in_range,
-        messages_count=sum(messages.values()),
+        sessions_count=tally.sessions_in_range,
+        messages_count=sum(tally.messages.values()),
         reviews_count=reviews_count,
-        correct_rate=correct / reviews_count if reviews_count else None,
-        current_streak_days=current_streak(study_days, end=end, today=today),
-        longest_streak_days=longest_streak({d for d in study_days if d <= end}),
+        correct_rate=tally.correct / reviews_count if reviews_count else None,
+        current_streak_days=current_streak(tally.study_days, end=end, today=today),
+        longest_streak_days=longest_streak({d for d in tally.study_days if d <= end}),
         daily=daily,
-        topic_ids=sorted(topic_ids),
+        topic_ids=sorted(tally.topic_ids),
+        topics=topics,
     )
 
 

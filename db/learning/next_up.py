@@ -7,8 +7,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.accounts.timezones import user_zone
-from db.learning.goals import list_active_goal_views
-from db.learning.progress import MAX_TOPICS, OwnerProgress, get_owner_progress, list_topic_progress
+from db.learning.goals import GoalView, list_active_goal_views
+from db.learning.progress import (
+    MAX_TOPICS,
+    OwnerProgress,
+    TopicProgressFacts,
+    get_owner_progress,
+    list_topic_progress,
+)
 from db.learning.scheduling import as_utc, row_retrievability
 from db.models import Card, Topic, User
 
@@ -41,7 +47,7 @@ def local_today(timezone: str | None, now: datetime) -> date:
     return as_utc(now).astimezone(user_zone(timezone)).date()
 
 
-async def _load(session: AsyncSession, owner_id: int, now: datetime):
+async def _list_topics_facts_and_cards(session: AsyncSession, owner_id: int, now: datetime):
     topics = list(
         await session.exec(
             select(Topic)
@@ -93,50 +99,77 @@ async def list_next_up_topics(
     )
     recommendations = []
     for topic in topics:
-        fact = facts[topic.id]
-        score, reasons = 0.0, []
-        due = [card_due for card_due in fact.card_dues if card_due <= now]
-        overdue_days = [min(30, (now - card_due).days) for card_due in due]
-        if due:
-            score += len(due) + OVERDUE_DAY_WEIGHT * sum(overdue_days)
-            late = sum(1 for days in overdue_days if days >= 1)
-            text = f"{len(due)} card{'s' if len(due) != 1 else ''} due for review"
-            reasons.append(text + (f", {late} overdue by a day or more" if late else ""))
         topic_views = [view for view in views if view.goal.topic_id == topic.id]
-        for view in topic_views:
-            goal = view.goal
-            if goal.target_mastery and fact.mastery < goal.target_mastery:
-                gap = goal.target_mastery - fact.mastery
-                if goal.due_date and goal.due_date >= today:
-                    days_left = (goal.due_date - today).days
-                    score += GOAL_GAP_WEIGHT * gap * 7 / max(1, days_left)
-                    reasons.append(
-                        f"'{goal.title}' is on {goal.due_date.isoformat()} (in {days_left} "
-                        f"day{'s' if days_left != 1 else ''}) and mastery is "
-                        f"{fact.mastery:.0%}, below the {goal.target_mastery:.0%} target"
-                    )
-                else:
-                    score += GOAL_GAP_WEIGHT * gap
-                    reasons.append(
-                        f"mastery is {fact.mastery:.0%}, below the {goal.target_mastery:.0%} "
-                        f"target of '{goal.title}'"
-                    )
-            if goal.target_minutes_per_week and view.progress < 1:
-                score += 1 - view.progress
-                reasons.append(f"the weekly minutes of '{goal.title}' are not reached yet")
-        if fact.cards_count or topic_views:
-            last = fact.last_studied_at
-            idle = min(30, (now - (last or topic.created_at)).days)
-            if idle >= 2 or last is None:
-                score += NEGLECT_WEIGHT * idle
-                reasons.append("never studied" if last is None else f"not studied for {idle} days")
-        if reasons:
-            reason = "; ".join(reasons)
-            recommendations.append(
-                Recommendation(topic.id, round(score, 3), reason[0].upper() + reason[1:], len(due))
-            )
+        recommendation = _recommend(topic, facts[topic.id], topic_views, now=now, today=today)
+        if recommendation is not None:
+            recommendations.append(recommendation)
     recommendations.sort(key=lambda item: (-item.score, -item.topic_id))
     return recommendations[: max(0, limit)]
+
+
+class _Score:
+    """A topic's next-up score, added up term by term, with the reason for each term."""
+
+    def __init__(self) -> None:
+        self.points = 0.0
+        self.reasons: list[str] = []
+
+    def add(self, points: float, reason: str) -> None:
+        self.points += points
+        self.reasons.append(reason)
+
+
+def _recommend(
+    topic: Topic, fact: TopicProgressFacts, views: list[GoalView], *, now: datetime, today: date
+) -> Recommendation | None:
+    """The topic's score and reasons (see list_next_up_topics); None without a reason."""
+    score = _Score()
+    due = [card_due for card_due in fact.card_dues if card_due <= now]
+    if due:
+        overdue_days = [min(30, (now - card_due).days) for card_due in due]
+        late = sum(1 for days in overdue_days if days >= 1)
+        text = f"{len(due)} card{'s' if len(due) != 1 else ''} due for review"
+        score.add(
+            len(due) + OVERDUE_DAY_WEIGHT * sum(overdue_days),
+            text + (f", {late} overdue by a day or more" if late else ""),
+        )
+    for view in views:
+        _score_goal(score, view, fact, today=today)
+    if fact.cards_count or views:
+        last = fact.last_studied_at
+        idle = min(30, (now - (last or topic.created_at)).days)
+        if idle >= 2 or last is None:
+            reason = "never studied" if last is None else f"not studied for {idle} days"
+            score.add(NEGLECT_WEIGHT * idle, reason)
+    if not score.reasons:
+        return None
+    reason = "; ".join(score.reasons)
+    return Recommendation(
+        topic.id, round(score.points, 3), reason[0].upper() + reason[1:], len(due)
+    )
+
+
+def _score_goal(score: _Score, view: GoalView, fact: TopicProgressFacts, *, today: date) -> None:
+    """The goal's terms: its mastery gap (urgent before a date), its missing minutes."""
+    goal = view.goal
+    if goal.target_mastery and fact.mastery < goal.target_mastery:
+        gap = goal.target_mastery - fact.mastery
+        if goal.due_date and goal.due_date >= today:
+            days_left = (goal.due_date - today).days
+            score.add(
+                GOAL_GAP_WEIGHT * gap * 7 / max(1, days_left),
+                f"'{goal.title}' is on {goal.due_date.isoformat()} (in {days_left} "
+                f"day{'s' if days_left != 1 else ''}) and mastery is "
+                f"{fact.mastery:.0%}, below the {goal.target_mastery:.0%} target",
+            )
+        else:
+            score.add(
+                GOAL_GAP_WEIGHT * gap,
+                f"mastery is {fact.mastery:.0%}, below the {goal.target_mastery:.0%} "
+                f"target of '{goal.title}'",
+            )
+    if goal.target_minutes_per_week and view.progress < 1:
+        score.add(1 - view.progress, f"the weekly minutes of '{goal.title}' are not reached yet")
 
 
 async def list_improvement_areas(
@@ -148,7 +181,7 @@ async def list_improvement_areas(
     predicted recall, answers that go wrong, and cards forgotten after being learnt.
     """
     now = as_utc(now)
-    _topics, facts, cards = await _load(session, owner_id, now)
+    _topics, facts, cards = await _list_topics_facts_and_cards(session, owner_id, now)
     areas = []
     for topic_id, fact in facts.items():
         if not fact.reviews_count or not cards[topic_id]:

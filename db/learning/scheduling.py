@@ -4,7 +4,7 @@ The `fsrs` package works on its own Card objects; this module is the one place t
 converts between those and our `cards` rows, so nobody else touches fsrs directly.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
@@ -112,8 +112,3 @@ def row_retrievability(row: Card, at: datetime) -> float:
 
 def state_name(card: FsrsCard) -> str:
     return _STATE_NAMES[card.state]
-
-
-def end_of(moment: datetime) -> datetime:
-    """A moment a hair before the next day starts, for "due today" cut-offs."""
-    return moment + timedelta(days=1) - timedelta(microseconds=1)

@@ -18,7 +18,7 @@ learner's collection and however many goals they set.
 import heapq
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -98,7 +98,45 @@ async def build_study_plan(
     views = await list_active_goal_views(session, owner_id=owner_id, now=now)
     goals = [view.goal for view in views]
     budget = _budget(minutes_per_day, goals)
-    # The cards due soonest; beyond MAX_PLAN_CARDS a topic's mastery is that of these.
+    cards = await _load_plan_cards(session, owner_id=owner_id)
+    exams = _upcoming_exams(goals, today)
+    context = _PlanContext(cards, goals, exams, zone, budget)
+    plan_days = []
+    for offset in range(days):
+        # Each day gets an equal share of the reviews the plan may simulate.
+        work = _Work(MAX_SIMULATED_REVIEWS // days)
+        day = today + timedelta(days=offset)
+        plan_days.append(_plan_day(context, day, now + timedelta(days=offset), work))
+    forecasts = [
+        ExamForecast(
+            goal.id,
+            goal.topic_id,
+            goal.due_date,
+            goal.target_mastery,
+            cards.mastery(goal.topic_id, context.exam_moment(goal)),
+        )
+        for goal in exams
+    ]
+    return Plan(now, plan_days, forecasts)
+
+
+@dataclass
+class _PlanCards:
+    """The simulated FSRS state of the cards the plan looks at, and their topics."""
+
+    sim: dict
+    topic_of: dict[int, int]
+    by_topic: dict[int, list[int]]
+
+    def mastery(self, topic_id: int, at: datetime) -> float:
+        """The topic's mean predicted recall at `at`, over the cards the plan holds."""
+        ids = self.by_topic.get(topic_id, [])
+        return sum(retrievability(self.sim[i], at) for i in ids) / len(ids) if ids else 0.0
+
+
+async def _load_plan_cards(session: AsyncSession, *, owner_id: int) -> _PlanCards:
+    """The learner's cards due soonest (at most MAX_PLAN_CARDS), ready to simulate."""
+    # Beyond MAX_PLAN_CARDS a topic's mastery is that of these.
     # Plain columns, not ORM rows: building thousands of rows costs more than the plan.
     columns = [getattr(Card, name) for name in FSRS_COLUMNS]
     rows = list(
@@ -114,80 +152,92 @@ async def build_study_plan(
     by_topic: dict[int, list[int]] = {}
     for row in rows:
         by_topic.setdefault(row[0], []).append(row[1])
+    return _PlanCards(sim, topic_of, by_topic)
 
-    def mastery(topic_id: int, at: datetime) -> float:
-        ids = by_topic.get(topic_id, [])
-        return sum(retrievability(sim[i], at) for i in ids) / len(ids) if ids else 0.0
 
+def _upcoming_exams(goals: list[StudyGoal], today: date) -> list[StudyGoal]:
+    """Goals with a topic, a target mastery and an exam date after today, nearest first."""
     exams = [
         goal
         for goal in goals
         if goal.topic_id and goal.target_mastery and goal.due_date and goal.due_date > today
     ]
     exams.sort(key=lambda goal: goal.due_date)
-    exam_topics = {goal.topic_id for goal in exams}
+    return exams
 
-    def exam_moment(goal: StudyGoal) -> datetime:
-        return datetime.combine(goal.due_date, time.min, tzinfo=zone).astimezone(UTC)
 
-    plan_days = []
-    for offset in range(days):
-        # Each day gets an equal share of the reviews the plan may simulate.
-        work = _Work(MAX_SIMULATED_REVIEWS // days)
-        day = today + timedelta(days=offset)
-        at = now + timedelta(days=offset)
-        day_end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
-        planner = _DayPlanner(sim, at, budget, work)
-        items = planner.items
+@dataclass
+class _PlanContext:
+    """What every day of one plan shares."""
 
-        pending_exams = {goal.topic_id for goal in exams if goal.due_date > day}
-        due = [i for i in sim if sim[i].due < day_end]
-        due.sort(key=lambda i: (topic_of[i] not in pending_exams, sim[i].due, i))
-        for card_id in due:
-            if not planner.add_review(card_id, (topic_of[card_id], "due"), "QUIZ", _due_reason()):
-                break
-        nearest = [goal for goal in exams if goal.due_date > day][:MAX_EXAMS_PER_DAY]
-        for goal in nearest:
-            if planner.full:
-                break
-            _prepare_exam(planner, goal, by_topic.get(goal.topic_id, []), exam_moment(goal))
-        for goal in goals:
-            used = planner.used
-            if not goal.target_minutes_per_week or used >= budget:
-                continue
-            topic_id = goal.topic_id
-            already = sum(i.minutes for (t, _), i in items.items() if t == topic_id)
-            share = math.ceil(goal.target_minutes_per_week / 7) - already
-            extra = min(share, budget - used)
-            if extra > 0 and topic_id is not None:
-                mode = "QUIZ" if topic_id in exam_topics else "EXPLAIN"
-                reason = (
-                    f"Weekly goal '{goal.title}': {goal.target_minutes_per_week} minutes a "
-                    f"week is about {math.ceil(goal.target_minutes_per_week / 7)} a day"
-                )
-                items[(topic_id, f"goal{goal.id}")] = PlanItem(
-                    topic_id, mode, reason, extra_minutes=extra
-                )
-                planner.used += extra
-        # One pass over a topic's cards per day, however many items the topic has.
-        day_mastery: dict[int, float] = {}
-        for item in items.values():
-            if item.topic_id not in day_mastery:
-                day_mastery[item.topic_id] = mastery(item.topic_id, day_end.astimezone(UTC))
-            item.predicted_mastery = day_mastery[item.topic_id]
-        plan_days.append(PlanDay(day, list(items.values())))
+    cards: _PlanCards
+    goals: list[StudyGoal]
+    exams: list[StudyGoal]
+    zone: tzinfo
+    budget: int
 
-    forecasts = [
-        ExamForecast(
-            goal.id,
-            goal.topic_id,
-            goal.due_date,
-            goal.target_mastery,
-            mastery(goal.topic_id, exam_moment(goal)),
-        )
-        for goal in exams
-    ]
-    return Plan(now, plan_days, forecasts)
+    def exam_moment(self, goal: StudyGoal) -> datetime:
+        """The start of the exam day in the learner's zone, as UTC."""
+        return datetime.combine(goal.due_date, time.min, tzinfo=self.zone).astimezone(UTC)
+
+
+def _plan_day(context: _PlanContext, day: date, at: datetime, work: "_Work") -> PlanDay:
+    """One day: due reviews, then exam preparation, then weekly goals' shares."""
+    cards = context.cards
+    day_end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=context.zone)
+    planner = _DayPlanner(cards.sim, at, context.budget, work)
+    _plan_due_reviews(context, planner, day, day_end)
+    nearest = [goal for goal in context.exams if goal.due_date > day][:MAX_EXAMS_PER_DAY]
+    for goal in nearest:
+        if planner.full:
+            break
+        card_ids = cards.by_topic.get(goal.topic_id, [])
+        _prepare_exam(planner, goal, card_ids, context.exam_moment(goal))
+    _plan_weekly_goals(context, planner)
+    # One pass over a topic's cards per day, however many items the topic has.
+    day_mastery: dict[int, float] = {}
+    for item in planner.items.values():
+        if item.topic_id not in day_mastery:
+            day_mastery[item.topic_id] = cards.mastery(item.topic_id, day_end.astimezone(UTC))
+        item.predicted_mastery = day_mastery[item.topic_id]
+    return PlanDay(day, list(planner.items.values()))
+
+
+def _plan_due_reviews(
+    context: _PlanContext, planner: "_DayPlanner", day: date, day_end: datetime
+) -> None:
+    """Cards due by the end of the day, pending exams' topics first, most overdue first."""
+    sim, topic_of = context.cards.sim, context.cards.topic_of
+    pending_exams = {goal.topic_id for goal in context.exams if goal.due_date > day}
+    due = [i for i in sim if sim[i].due < day_end]
+    due.sort(key=lambda i: (topic_of[i] not in pending_exams, sim[i].due, i))
+    for card_id in due:
+        if not planner.add_review(card_id, (topic_of[card_id], "due"), "QUIZ", _due_reason()):
+            break
+
+
+def _plan_weekly_goals(context: _PlanContext, planner: "_DayPlanner") -> None:
+    """Each weekly-minutes goal's daily share (a seventh of it), in what the day has left."""
+    budget, items = context.budget, planner.items
+    exam_topics = {goal.topic_id for goal in context.exams}
+    for goal in context.goals:
+        used = planner.used
+        if not goal.target_minutes_per_week or used >= budget:
+            continue
+        topic_id = goal.topic_id
+        already = sum(i.minutes for (t, _), i in items.items() if t == topic_id)
+        share = math.ceil(goal.target_minutes_per_week / 7) - already
+        extra = min(share, budget - used)
+        if extra > 0 and topic_id is not None:
+            mode = "QUIZ" if topic_id in exam_topics else "EXPLAIN"
+            reason = (
+                f"Weekly goal '{goal.title}': {goal.target_minutes_per_week} minutes a "
+                f"week is about {math.ceil(goal.target_minutes_per_week / 7)} a day"
+            )
+            items[(topic_id, f"goal{goal.id}")] = PlanItem(
+                topic_id, mode, reason, extra_minutes=extra
+            )
+            planner.used += extra
 
 
 def _prepare_exam(

@@ -8,7 +8,7 @@ job is handed its deadline (on `time.monotonic()`) computed at that moment, and 
 backstop that abandons a job stuck inside one page starts then too. A thread cannot
 be killed: an abandoned job keeps its worker until it reaches its next deadline check,
 and the pool stays bounded meanwhile. The app builds one pool in its lifespan (see
-api/app.py), passes it down through the GraphQL context and closes it at shutdown.
+api/services.py), passes it down through the GraphQL context and closes it at shutdown.
 """
 
 import asyncio

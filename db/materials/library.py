@@ -4,14 +4,14 @@ A material is PROCESSING from upload until its chunks are stored (READY) or the
 extraction fails (FAILED, with `error`). Chunks and the READY status are written in
 one transaction, so search never sees half a document. Extraction runs on the app's
 extraction pool under a deadline that starts when a worker picks it up
-(extraction_pool.py; extraction.py caps pages, characters and stream sizes).
+(extraction_pool.py; the extraction package caps pages, characters and stream sizes).
 """
 
-import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from functools import cache, partial
 
 from sqlalchemy import Integer, bindparam, delete, func, update
@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.engine import SessionFactory, unit_of_work
 from db.errors import RateLimited
+from db.materials.events import MaterialChange, publish_material_event
 from db.materials.extraction import (
     ExtractionFailed,
     ExtractionLimits,
@@ -38,18 +39,19 @@ from db.user_lock import take_turns_per_user
 
 logger = logging.getLogger(__name__)
 
-PROCESSING = "PROCESSING"
-READY = "READY"
-FAILED = "FAILED"
+
+class MaterialStatus(StrEnum):
+    """Where a material is: being extracted, searchable, or failed with a reason."""
+
+    PROCESSING = "PROCESSING"
+    READY = "READY"
+    FAILED = "FAILED"
+
+
 # A material still PROCESSING after this long belongs to a process that died.
 STALE_AFTER = timedelta(minutes=10)
 STALE_REASON = "processing was interrupted (the server stopped); upload the file again"
 ERROR_MAX = 1000
-
-
-def topic_channel(topic_id: int) -> str:
-    """The bus channel of a topic's material events."""
-    return f"materials:topic:{topic_id}"
 
 
 async def create_material(
@@ -77,7 +79,7 @@ async def create_material(
         filename=name,
         content_type=content_type,
         size_bytes=len(data),
-        status=PROCESSING,
+        status=MaterialStatus.PROCESSING,
     )
     session.add(material)
     await session.flush()
@@ -90,7 +92,10 @@ async def _check_processing(session: AsyncSession, *, owner_id: int, limit: int)
         await session.exec(
             select(func.count())
             .select_from(StudyMaterial)
-            .where(StudyMaterial.owner_id == owner_id, StudyMaterial.status == PROCESSING)
+            .where(
+                StudyMaterial.owner_id == owner_id,
+                StudyMaterial.status == MaterialStatus.PROCESSING,
+            )
         )
     ).one()
     if processing >= limit:
@@ -214,8 +219,11 @@ async def fail_stale_materials(session: AsyncSession, *, now: datetime) -> list[
     """Mark materials stuck in PROCESSING longer than STALE_AFTER as FAILED; those marked."""
     result = await session.exec(
         update(StudyMaterial)
-        .where(StudyMaterial.status == PROCESSING, StudyMaterial.created_at < now - STALE_AFTER)
-        .values(status=FAILED, error=STALE_REASON)
+        .where(
+            StudyMaterial.status == MaterialStatus.PROCESSING,
+            StudyMaterial.created_at < now - STALE_AFTER,
+        )
+        .values(status=MaterialStatus.FAILED, error=STALE_REASON)
         .returning(StudyMaterial)
     )
     return list(result.scalars().all())
@@ -259,16 +267,22 @@ async def process_material(
         )
     except (ExtractionFailed, TimeoutError) as error:
         reason = str(error) or f"processing took longer than {limits.seconds:g} seconds"
-        return await _finish(session_factory, bus, upload, FAILED, error=reason)
+        return await _finish(session_factory, bus, upload, MaterialStatus.FAILED, error=reason)
     except Exception:
         logger.exception("extracting material %s failed", material_id)
         return await _finish(
-            session_factory, bus, upload, FAILED, error="the file could not be processed"
+            session_factory,
+            bus,
+            upload,
+            MaterialStatus.FAILED,
+            error="the file could not be processed",
         )
     finally:
         if own_pool:
             pool.close()
-    return await _finish(session_factory, bus, upload, READY, chunks=chunks, page_count=page_count)
+    return await _finish(
+        session_factory, bus, upload, MaterialStatus.READY, chunks=chunks, page_count=page_count
+    )
 
 
 @dataclass(frozen=True)
@@ -289,7 +303,7 @@ async def _current_row(session: AsyncSession, upload: _Upload) -> StudyMaterial 
         material is None
         or material.owner_id != upload.owner_id
         or material.created_at != upload.created_at
-        or material.status != PROCESSING
+        or material.status != MaterialStatus.PROCESSING
     ):
         return None
     return material
@@ -299,7 +313,7 @@ async def _finish(
     session_factory: SessionFactory,
     bus: Bus | None,
     upload: _Upload,
-    status: str,
+    status: MaterialStatus,
     *,
     error: str | None = None,
     chunks=(),
@@ -330,22 +344,5 @@ async def _finish(
         session.add(material)
         await session.flush()
     if bus is not None:
-        await publish_material_event(bus, material, kind="UPDATED")
+        await publish_material_event(bus, material, kind=MaterialChange.UPDATED)
     return material
-
-
-async def publish_material_event(bus: Bus, material: StudyMaterial, *, kind: str) -> None:
-    """Tell the topic's subscribers that a material changed (never fails the caller)."""
-    payload = json.dumps(
-        {
-            "kind": kind,
-            "material_id": material.id,
-            "owner_id": material.owner_id,
-            "topic_id": material.topic_id,
-            "status": material.status,
-        }
-    )
-    try:
-        await bus.publish(topic_channel(material.topic_id), payload)
-    except Exception:
-        logger.warning("could not publish material event for %s", material.id, exc_info=True)

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from db.engine import SessionFactory, unit_of_work
-from db.materials.library import fail_stale_materials, publish_material_event
+from db.materials.events import MaterialChange, publish_material_event
+from db.materials.library import fail_stale_materials
 from db.pubsub import Bus
 from db.types import utcnow
 
@@ -48,7 +49,7 @@ class StaleMaterialSweeper:
             logger.warning("could not check for interrupted uploads", exc_info=True)
             return 0
         for material in failed:
-            await publish_material_event(self.bus, material, kind="UPDATED")
+            await publish_material_event(self.bus, material, kind=MaterialChange.UPDATED)
         if failed:
             logger.warning("marked %d interrupted material uploads FAILED", len(failed))
         return len(failed)

@@ -5,7 +5,7 @@ from datetime import datetime
 
 import strawberry
 
-from db.learning.metrics import DayFacts
+from db.learning.metrics import DayFacts, MetricsFacts
 from db.learning.next_up import Recommendation, Weakness
 from db.learning.study_plan import ExamForecast as ExamForecastFacts
 from db.learning.study_plan import Plan, PlanItem
@@ -56,6 +56,22 @@ class StudyMetrics:
     topics: list[TopicProgress] = strawberry.field(
         description="Progress of the topics studied in the range."
     )
+
+    @classmethod
+    def from_facts(cls, facts: MetricsFacts) -> "StudyMetrics":
+        return cls(
+            from_=facts.start,
+            to=facts.end,
+            total_minutes=facts.total_minutes,
+            sessions_count=facts.sessions_count,
+            messages_count=facts.messages_count,
+            reviews_count=facts.reviews_count,
+            correct_rate=facts.correct_rate,
+            current_streak_days=facts.current_streak_days,
+            longest_streak_days=facts.longest_streak_days,
+            daily=[DailyStudy.from_facts(day) for day in facts.daily],
+            topics=[TopicProgress.from_facts(topic) for topic in facts.topics],
+        )
 
 
 @strawberry.type(description="A topic worth studying next, and why.")

@@ -97,7 +97,7 @@ class LearningMutations:
                 due_date=input.due_date,
                 now=context.clock(),
             )
-            (view,) = await goals.goal_views(
+            (view,) = await goals.list_goal_views(
                 session, owner_id=owner_id, goals=[goal], now=context.clock()
             )
         return StudyGoal.from_view(view)
@@ -120,7 +120,7 @@ class LearningMutations:
                 due_date=_given(input.due_date),
                 status=status.value if status not in (UNCHANGED, None) else status,
             )
-            (view,) = await goals.goal_views(
+            (view,) = await goals.list_goal_views(
                 session, owner_id=owner_id, goals=[goal], now=context.clock()
             )
         return StudyGoal.from_view(view)

@@ -8,10 +8,8 @@ import strawberry
 from db.engine import unit_of_work
 from db.errors import BadUserInput
 from db.learning import cards, goals, metrics, next_up, study_plan
-from db.learning.progress import list_topic_progress
 from schema.context import Info
 from schema.learning.insights import (
-    DailyStudy,
     ImprovementArea,
     StudyMetrics,
     StudyPlan,
@@ -107,28 +105,15 @@ class LearningQueries:
         to: date | None = None,
     ) -> StudyMetrics:
         context = info.context
-        owner_id = context.require_user_id()
-        now = context.clock()
         async with unit_of_work(context.session_factory) as session:
             facts = await metrics.get_study_metrics(
-                session, owner_id=owner_id, start=from_, end=to, now=now
+                session,
+                owner_id=context.require_user_id(),
+                start=from_,
+                end=to,
+                now=context.clock(),
             )
-            progress = await list_topic_progress(
-                session, owner_id=owner_id, topic_ids=facts.topic_ids, now=now
-            )
-        return StudyMetrics(
-            from_=facts.start,
-            to=facts.end,
-            total_minutes=facts.total_minutes,
-            sessions_count=facts.sessions_count,
-            messages_count=facts.messages_count,
-            reviews_count=facts.reviews_count,
-            correct_rate=facts.correct_rate,
-            current_streak_days=facts.current_streak_days,
-            longest_streak_days=facts.longest_streak_days,
-            daily=[DailyStudy.from_facts(day) for day in facts.daily],
-            topics=[TopicProgress.from_facts(progress[i]) for i in facts.topic_ids],
-        )
+        return StudyMetrics.from_facts(facts)
 
     @strawberry.field(
         description="Due reviews and goal work spread over the next `days` days (1 to 60) "

@@ -1,12 +1,17 @@
 """Following a topic's materials as they are uploaded, processed and deleted."""
 
-import json
 from collections.abc import AsyncGenerator
 
 import strawberry
 
 from db.engine import unit_of_work
 from db.materials import library
+from db.materials.events import (
+    MaterialChange,
+    MaterialEventFacts,
+    parse_material_event,
+    topic_channel,
+)
 from db.pubsub import SubscriberLagged
 from db.study.topics import get_topic
 from schema.context import Info
@@ -38,7 +43,7 @@ class MaterialSubscriptions:
         topic_row_id = row_id_of(topic_id, "Topic", field="topicId")
         async with unit_of_work(context.session_factory) as session:
             await get_topic(session, owner_id=owner_id, topic_id=topic_row_id)
-        async with context.listen(owner_id, library.topic_channel(topic_row_id)) as payloads:
+        async with context.listen(owner_id, topic_channel(topic_row_id)) as payloads:
             while True:
                 try:
                     payload = await payloads.next_within(LIVENESS_SECONDS)
@@ -48,25 +53,24 @@ class MaterialSubscriptions:
                 except SubscriberLagged:
                     continue  # dropped events: node(id) still tells each material's status
                 context.require_user_id()  # the token may expire while the socket lives
-                event = json.loads(payload)
-                if event.get("owner_id") != owner_id:
+                event = parse_material_event(payload)
+                if event.owner_id != owner_id:
                     continue  # a topic has one owner; this is defence in depth
                 yield await _event(context, owner_id, event)
 
 
-async def _event(context, owner_id: int, event: dict) -> MaterialEvent:
+async def _event(context, owner_id: int, event: MaterialEventFacts) -> MaterialEvent:
     # A fresh short session per event: a subscription's loaders would cache stale rows.
-    material_id = int(event["material_id"])
     row = None
-    if event["kind"] != "DELETED":
+    if event.kind != MaterialChange.DELETED:
         async with unit_of_work(context.session_factory) as session:
             rows = await library.get_materials_by_ids(
-                session, owner_id=owner_id, material_ids=[material_id]
+                session, owner_id=owner_id, material_ids=[event.material_id]
             )
-        row = rows.get(material_id)
+        row = rows.get(event.material_id)
     return MaterialEvent(
-        kind=MaterialEventKind(event["kind"]),
-        material_id=to_global_id("StudyMaterial", material_id),
-        status=MaterialStatus(row.status if row else event["status"]),
+        kind=MaterialEventKind(event.kind.value),
+        material_id=to_global_id("StudyMaterial", event.material_id),
+        status=MaterialStatus(row.status if row else event.status),
         material=StudyMaterial.from_row(row) if row else None,
     )

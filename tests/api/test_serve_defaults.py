@@ -9,7 +9,9 @@ from api.cli import connection_budget_warning, main, serve_workers
 from api.runtime import GC_THRESHOLDS
 from api.settings import Settings
 from db.engine import connection_limit, connections_per_process
-from tests.conftest import TEST_JWT_SECRET
+
+# Any secret long enough for HS256: these tests build their own policy and settings.
+JWT_SECRET = "a-test-secret-long-enough-for-hs256-0123456789"
 
 
 def test_workers_default_to_one_per_core_with_a_shared_broadcast(monkeypatch):
@@ -52,7 +54,7 @@ def test_a_tuned_process_freezes_start_up_objects_and_collects_rarely():
 async def test_a_pool_budget_beyond_postgresqls_limit_is_reported(postgres_database, tmp_path):
     settings = Settings(
         database_url=postgres_database,
-        jwt_secret=TEST_JWT_SECRET,
+        jwt_secret=JWT_SECRET,
         jwt_secret_file=tmp_path / "unused-secret",
         database_pool_size=30,
     )
@@ -70,7 +72,7 @@ async def test_a_pool_budget_beyond_postgresqls_limit_is_reported(postgres_datab
 async def test_sqlite_has_no_connection_budget(tmp_path):
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'budget.db'}",
-        jwt_secret=TEST_JWT_SECRET,
+        jwt_secret=JWT_SECRET,
         jwt_secret_file=tmp_path / "unused-secret",
     )
     assert await connection_budget_warning(settings, 64) is None

@@ -7,7 +7,7 @@ import pytest
 from agents.tracing.traces import NoOpTrace
 from pydantic import ValidationError
 
-from api.app import build_model_catalog
+from api.services import build_model_catalog
 from api.settings import Settings
 
 

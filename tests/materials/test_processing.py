@@ -6,9 +6,8 @@ from sqlmodel import select
 
 from db.engine import unit_of_work
 from db.materials.library import (
-    FAILED,
-    PROCESSING,
     STALE_AFTER,
+    MaterialStatus,
     create_material,
     delete_material,
     fail_stale_materials,
@@ -43,8 +42,8 @@ async def test_materials_left_processing_by_a_dead_process_are_failed(harness):
     async with harness.session_factory() as session:
         old_row = await session.get(StudyMaterial, old.id)
         fresh_row = await session.get(StudyMaterial, fresh.id)
-    assert old_row.status == FAILED and "interrupted" in old_row.error
-    assert fresh_row.status == PROCESSING
+    assert old_row.status == MaterialStatus.FAILED and "interrupted" in old_row.error
+    assert fresh_row.status == MaterialStatus.PROCESSING
 
 
 async def test_deleting_a_material_deletes_its_chunks(harness):
@@ -110,7 +109,7 @@ async def test_start_up_fails_materials_a_dead_process_left_processing(harness, 
         pass
     async with harness.session_factory() as session:
         row = await session.get(StudyMaterial, stuck.id)
-    assert row.status == FAILED and "interrupted" in row.error
+    assert row.status == MaterialStatus.FAILED and "interrupted" in row.error
 
 
 async def test_a_job_for_a_deleted_upload_never_writes_into_the_next_one(harness, database_url):
@@ -135,7 +134,7 @@ async def test_a_job_for_a_deleted_upload_never_writes_into_the_next_one(harness
         chunks = (
             await session.exec(select(MaterialChunk).where(MaterialChunk.material_id == alices.id))
         ).all()
-    assert (row.owner_id, row.status, chunks) == (alice.user.id, PROCESSING, [])
+    assert (row.owner_id, row.status, chunks) == (alice.user.id, MaterialStatus.PROCESSING, [])
 
     done = await process_material(harness.session_factory, None, material=alices, data=NOTE)
     assert done.status == "READY" and done.chunk_count == 1

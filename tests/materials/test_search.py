@@ -234,9 +234,9 @@ async def test_material_events_follow_processing_and_stay_private(harness):
         material = await create_material(
             session, owner_id=alice.user.id, topic_id=topic.id, filename="m.pdf", data=data
         )
-    from db.materials.library import publish_material_event
+    from db.materials.events import MaterialChange, publish_material_event
 
-    await publish_material_event(harness.bus, material, kind="CREATED")
+    await publish_material_event(harness.bus, material, kind=MaterialChange.CREATED)
     await process_material(harness.session_factory, harness.bus, material=material, data=data)
     await asyncio.wait_for(collector, timeout=10)
     assert [event["kind"] for event in received] == ["CREATED", "UPDATED"]

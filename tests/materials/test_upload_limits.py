@@ -9,7 +9,7 @@ from sqlalchemy import update
 from api.app import create_app
 from db.engine import unit_of_work
 from db.errors import RateLimited
-from db.materials.library import FAILED, READY, create_material
+from db.materials.library import MaterialStatus, create_material
 from db.materials.upload_backlog import UploadBacklog
 from db.models import StudyMaterial
 from schema.relay import row_id_of
@@ -51,7 +51,7 @@ async def test_a_learner_has_at_most_a_few_uploads_processing(harness):
     other_topic = await make_topic(harness, owner_id=other.user.id)
     await _create(harness, other.user.id, other_topic.id, limit=2)
     # ...and once one upload is READY (or FAILED), the next is accepted.
-    await _set_status(harness, first.id, READY)
+    await _set_status(harness, first.id, MaterialStatus.READY)
     await _create(harness, me.user.id, topic.id, limit=2)
 
 
@@ -112,7 +112,7 @@ async def test_uploads_over_http_respect_both_limits(limited, harness):
     refused = await learner.upload("again.md", NOTE)
     assert _code(refused) == "RATE_LIMITED", refused
     assert "still being processed" in refused["errors"][0]["message"]
-    await _set_status(harness, material_id, FAILED)
+    await _set_status(harness, material_id, MaterialStatus.FAILED)
     await learner.upload_ready("again.md", NOTE)
 
     # The process's backlog: while other uploads hold all of it, the next one waits.

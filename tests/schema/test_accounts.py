@@ -13,12 +13,14 @@ from sqlmodel import select
 
 from db.accounts import passwords
 from db.accounts.tokens import REQUIRED_CLAIMS, TokenPolicy, issue_access_token, verify_access_token
-from db.accounts.users import read_users_by_ids
+from db.accounts.users import get_users_by_ids
 from db.engine import read_connection
 from db.errors import Unauthenticated
 from db.models import RefreshToken, User
-from tests.conftest import TEST_JWT_SECRET
 from tests.factories import PASSWORD, make_user, unique_email
+
+# Any secret long enough for HS256: these tests build their own policy and settings.
+JWT_SECRET = "a-test-secret-long-enough-for-hs256-0123456789"
 
 REGISTER = """
 mutation($input: RegisterInput!) {
@@ -173,7 +175,7 @@ async def test_me_needs_a_user(harness):
 async def test_users_read_for_display_carry_no_password_hash(harness):
     first, second = await make_user(harness), await make_user(harness)
     async with read_connection(harness.session_factory) as connection:
-        users = await read_users_by_ids(
+        users = await get_users_by_ids(
             connection, user_ids=[second.user.id, first.user.id, 2**31 - 1]
         )
     assert set(users) == {first.user.id, second.user.id}  # an unknown id is simply absent
@@ -197,7 +199,7 @@ async def test_users_read_for_display_carry_no_password_hash(harness):
 class TestAccessTokens:
     """The JWT rules, without a database."""
 
-    policy = TokenPolicy(secret=TEST_JWT_SECRET)
+    policy = TokenPolicy(secret=JWT_SECRET)
 
     def claims(self, **changes):
         now = int(time.time())
@@ -223,7 +225,7 @@ class TestAccessTokens:
 
     @pytest.mark.parametrize("missing", REQUIRED_CLAIMS)
     def test_every_claim_is_required(self, missing):
-        token = jwt.encode(self.claims(**{missing: None}), TEST_JWT_SECRET, algorithm="HS256")
+        token = jwt.encode(self.claims(**{missing: None}), JWT_SECRET, algorithm="HS256")
         with pytest.raises(Unauthenticated):
             verify_access_token(self.policy, token)
 
@@ -239,14 +241,14 @@ class TestAccessTokens:
         ids=["expired", "issuer", "audience", "type", "subject"],
     )
     def test_wrong_claims_are_refused(self, changes):
-        token = jwt.encode(self.claims(**changes), TEST_JWT_SECRET, algorithm="HS256")
+        token = jwt.encode(self.claims(**changes), JWT_SECRET, algorithm="HS256")
         with pytest.raises(Unauthenticated):
             verify_access_token(self.policy, token)
 
     def test_a_token_checked_once_still_expires(self, monkeypatch):
         # Verified tokens are kept per process; a kept one must not outlive its exp.
         now = int(time.time())
-        token = jwt.encode(self.claims(exp=now + 60), TEST_JWT_SECRET, algorithm="HS256")
+        token = jwt.encode(self.claims(exp=now + 60), JWT_SECRET, algorithm="HS256")
         assert verify_access_token(self.policy, token) == 7
         later = now + 60 + self.policy.leeway.total_seconds() + 1
         monkeypatch.setattr(
@@ -271,7 +273,7 @@ class TestAccessTokens:
     @pytest.mark.filterwarnings("ignore:The HMAC key")
     def test_algorithm_is_pinned(self):
         unsigned = jwt.encode(self.claims(), None, algorithm="none")
-        hs512 = jwt.encode(self.claims(), TEST_JWT_SECRET, algorithm="HS512")
+        hs512 = jwt.encode(self.claims(), JWT_SECRET, algorithm="HS512")
         forged = jwt.encode(self.claims(), "another-secret-of-sufficient-length!!", "HS256")
         for token in (unsigned, hs512, forged, "garbage"):
             with pytest.raises(Unauthenticated):

@@ -1,0 +1,164 @@
+"""The process's long-lived services: built when the app starts, closed when it stops.
+
+One `Services` per app: the database engine, the bus, the extraction pool, the
+background task set, the stale-upload sweeper, the model catalog and the tutor's
+generations. They are built in the lifespan (never at import) and reach resolvers
+through the GraphQL context (`context_values`).
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from importlib.metadata import version
+from typing import Any
+
+from agents import set_tracing_disabled
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.settings import Settings
+from db.accounts.login_throttle import LoginLimits
+from db.accounts.tokens import TokenPolicy
+from db.engine import (
+    SessionFactory,
+    create_engine,
+    create_session_factory,
+    dialect_name,
+    normalize_database_url,
+)
+from db.materials.extraction import ExtractionLimits
+from db.materials.extraction_pool import ExtractionPool
+from db.materials.sweeper import StaleMaterialSweeper
+from db.materials.upload_backlog import UploadBacklog
+from db.pubsub import Bus
+from db.types import utcnow
+from schema.background import BackgroundTasks
+from schema.context import ServerFacts
+from schema.subscription_quota import SubscriptionQuota
+from tutor.providers import ModelCatalog, ProviderSettings, configured_providers
+from tutor.turn import Generations, GenerationSettings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """What one running app holds open; `close()` releases it in a safe order."""
+
+    database_url: str
+    engine: AsyncEngine
+    session_factory: SessionFactory
+    bus: Bus
+    tasks: BackgroundTasks
+    extraction: ExtractionPool
+    sweeper: StaleMaterialSweeper
+    catalog: ModelCatalog
+    generations: Generations
+
+    async def close(self) -> None:
+        """Stop the work in flight first, then its bus and database."""
+        # Running turns and uploads end (or are cancelled) before their bus and
+        # database go away underneath them.
+        await self.sweeper.close()
+        await self.generations.close()
+        await self.tasks.close()
+        self.extraction.close()
+        await self.catalog.close()
+        await self.bus.disconnect()
+        await self.engine.dispose()
+
+
+async def start_services(settings: Settings) -> Services:
+    """Connect the database and the bus, start the sweeper and the generations."""
+    database_url = normalize_database_url(settings.database_url)
+    engine = create_engine(database_url, pool_size=settings.database_pool_size)
+    bus = Bus(settings.broadcast_url, namespace=broadcast_namespace(database_url))
+    await bus.connect()
+    tasks = BackgroundTasks()
+    extraction = ExtractionPool(
+        max_workers=settings.material_workers,
+        limits=ExtractionLimits(seconds=settings.material_processing_seconds),
+    )
+    session_factory = create_session_factory(engine)
+    # Uploads a dead process left PROCESSING would otherwise never finish: swept at
+    # start-up and then periodically (another process may die while this one runs).
+    sweeper = StaleMaterialSweeper(
+        session_factory, bus, interval_seconds=settings.material_sweep_interval_seconds
+    )
+    await sweeper.sweep_once()
+    sweeper.start()
+    catalog = build_model_catalog(settings)
+    generations = Generations(
+        session_factory=session_factory,
+        bus=bus,
+        catalog=catalog,
+        clock=utcnow,
+        settings=generation_settings(settings),
+    )
+    await generations.start()
+    return Services(
+        database_url, engine, session_factory, bus, tasks, extraction, sweeper, catalog, generations
+    )
+
+
+def context_values(settings: Settings, services: Services) -> dict[str, Any]:
+    """What every request's GraphQL context is built from (see graphql_view.py)."""
+    return {
+        "tasks": services.tasks,
+        "extraction": services.extraction,
+        "generations": services.generations,
+        "models": services.catalog,
+        "daily_token_budget": settings.daily_token_budget,
+        "max_running_answers": settings.max_running_answers_per_user,
+        "max_processing_uploads": settings.max_processing_uploads_per_user,
+        "upload_backlog": UploadBacklog(settings.max_upload_backlog_bytes),
+        "subscription_quota": SubscriptionQuota(settings.max_subscriptions_per_user),
+        "login_limits": LoginLimits(
+            per_client=settings.login_attempts_per_client,
+            per_account=settings.login_attempts_per_account,
+            window=timedelta(seconds=settings.login_window_seconds),
+        ),
+        "session_factory": services.session_factory,
+        "token_policy": TokenPolicy(secret=settings.resolve_jwt_secret()),
+        "bus": services.bus,
+        "server": ServerFacts(
+            version=version("studygraph"),
+            database=dialect_name(services.database_url),
+            broadcast=services.bus.kind,
+            default_model=settings.model,
+        ),
+    }
+
+
+def broadcast_namespace(database_url: str) -> str:
+    """The same for every process of one deployment (one database), different otherwise."""
+    identity = make_url(database_url).render_as_string(hide_password=True)
+    return "sg" + hashlib.sha256(identity.encode()).hexdigest()[:10]
+
+
+def build_model_catalog(settings: Settings) -> ModelCatalog:
+    """The models this server offers: the offline tutor and the configured providers."""
+    # The SDK exports traces to OpenAI unless told not to; that is opt-in here.
+    set_tracing_disabled(not settings.agents_tracing)
+    explicit = {
+        name: ProviderSettings(base_url=values.get("base_url"), api_key=values.get("api_key"))
+        for name, values in settings.providers.items()
+    }
+    return ModelCatalog(
+        default_model=settings.model,
+        providers=configured_providers(explicit),
+        request_timeout_seconds=settings.model_timeout_seconds,
+    )
+
+
+def generation_settings(settings: Settings) -> GenerationSettings:
+    """The tutor's turn settings (leases, reaping, turn and model-call limits)."""
+    return GenerationSettings(
+        lease_seconds=settings.generation_lease_seconds,
+        reap_interval=settings.generation_reap_interval_seconds,
+        max_turns=settings.max_turns,
+        turn_timeout_seconds=settings.turn_timeout_seconds,
+        model_call_timeout_seconds=settings.model_timeout_seconds,
+        tracing=settings.agents_tracing,
+    )
