@@ -9,7 +9,7 @@ from api.cli import connection_budget_warning, main, serve_workers
 from api.runtime import GC_THRESHOLDS
 from api.settings import Settings
 from db.engine import connection_limit, connections_per_process
-from tests.conftest import TEST_JWT_SECRET
+from tests.harness import TEST_JWT_SECRET
 
 
 def test_workers_default_to_one_per_core_with_a_shared_broadcast(monkeypatch):

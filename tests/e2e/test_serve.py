@@ -37,8 +37,8 @@ from db.migrate import alembic_config
 from db.types import utcnow
 from schema.relay import from_global_id
 from tests import databases
-from tests.conftest import TEST_JWT_SECRET
 from tests.factories import PASSWORD
+from tests.harness import TEST_JWT_SECRET
 
 logger = logging.getLogger(__name__)
 

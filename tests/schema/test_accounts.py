@@ -17,8 +17,8 @@ from db.accounts.users import read_users_by_ids
 from db.engine import read_connection
 from db.errors import Unauthenticated
 from db.models import RefreshToken, User
-from tests.conftest import TEST_JWT_SECRET
 from tests.factories import PASSWORD, make_user, unique_email
+from tests.harness import TEST_JWT_SECRET
 
 REGISTER = """
 mutation($input: RegisterInput!) {

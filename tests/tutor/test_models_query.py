@@ -5,9 +5,9 @@ import pytest
 
 from api.app import create_app
 from api.settings import Settings
-from tests.conftest import TEST_JWT_SECRET
 from tests.factories import graphql
 from tests.fakes.openai_server import fake_openai
+from tests.harness import TEST_JWT_SECRET
 
 __all__ = ["fake_openai"]
 
