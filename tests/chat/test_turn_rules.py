@@ -3,7 +3,6 @@ dead processes, and what the tutor's answers rest on."""
 
 import asyncio
 from datetime import timedelta
-from pathlib import Path
 
 from db.engine import unit_of_work
 from db.learning import cards
@@ -22,9 +21,9 @@ from tests.chat.helpers import (
     wait_for_status,
 )
 from tests.factories import make_session, make_user
-from tests.tutor.conftest import make_learner, upload
+from tests.materials.helpers import DATA
+from tests.tutor.helpers import make_learner, upload
 
-TEST_DATA = Path(__file__).resolve().parents[1] / "data"
 STOP = "mutation($id: ID!) { stopGeneration(messageId: $id) { id status content } }"
 MORE = """
 mutation($id: ID!) {
@@ -298,7 +297,7 @@ async def test_instructions_inside_material_change_nothing_observable(harness):
     secret = "Zanzibar-7731 is my bank PIN"
     await upload(harness, victim, "secret.md", f"# Private notes\n\n{secret}.\n".encode())
     attacker = await make_learner(harness)
-    data = (TEST_DATA / "injection.md").read_bytes()
+    data = (DATA / "injection.md").read_bytes()
     await upload(harness, attacker, "injection.md", data)
 
     sent = await send(
