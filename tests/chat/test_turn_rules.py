@@ -5,7 +5,6 @@ import asyncio
 from datetime import timedelta
 
 from db.engine import unit_of_work
-from db.learning import cards
 from db.models import Message as MessageRow
 from schema.relay import to_global_id
 from tests.chat.helpers import (
@@ -20,7 +19,7 @@ from tests.chat.helpers import (
     until,
     wait_for_status,
 )
-from tests.factories import make_session, make_user
+from tests.factories import make_card, make_session, make_user
 from tests.materials.helpers import DATA
 from tests.tutor.helpers import make_learner, upload
 
@@ -327,15 +326,13 @@ async def test_instructions_inside_material_change_nothing_observable(harness):
 
 async def test_a_quiz_answer_is_recorded_as_a_review(harness):
     learner = await make_learner(harness, mode="QUIZ")
-    async with unit_of_work(harness.session_factory) as session:
-        card = await cards.create_card(
-            session,
-            owner_id=learner.user_id,
-            topic_id=learner.topic_id,
-            front="Which statement exits the innermost loop?",
-            back="break",
-            now=harness.clock(),
-        )
+    card = await make_card(
+        harness,
+        owner_id=learner.user_id,
+        topic_id=learner.topic_id,
+        front="Which statement exits the innermost loop?",
+        back="break",
+    )
     session_id = to_global_id("StudySession", learner.session_id)
     asked = await send(harness, learner.user_id, session_id, "Quiz me please")
     question = await wait_for_status(

@@ -6,8 +6,8 @@ import re
 from sqlmodel import select
 
 from db.engine import unit_of_work
-from db.learning.cards import create_card
 from db.models import CardReview
+from tests.factories import make_card
 from tests.tutor.helpers import make_learner, run_turn, upload
 from tutor.local_model import CARD_QUESTION, CLOZE_QUESTION, LocalTutorModel
 from tutor.text import parse_passages, sentences_of
@@ -116,15 +116,13 @@ async def test_no_material_is_said_honestly(harness):
 
 async def test_quiz_asks_a_card_then_grades_and_records_the_answer(harness):
     learner = await make_learner(harness, mode="QUIZ")
-    async with unit_of_work(harness.session_factory) as session:
-        card = await create_card(
-            session,
-            owner_id=learner.user_id,
-            topic_id=learner.topic_id,
-            front="Which statement exits the innermost loop?",
-            back="the break statement",
-            now=harness.clock(),
-        )
+    card = await make_card(
+        harness,
+        owner_id=learner.user_id,
+        topic_id=learner.topic_id,
+        front="Which statement exits the innermost loop?",
+        back="the break statement",
+    )
     model = LocalTutorModel()
     history = [{"role": "user", "content": "Quiz me"}]
     asked = await run_turn(harness, learner, model, history, mode="QUIZ")

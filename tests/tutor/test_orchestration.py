@@ -8,9 +8,8 @@ from agents.testing import ScriptedModel, assistant_message, function_call
 from sqlmodel import select
 
 from db.engine import unit_of_work
-from db.learning.cards import create_card
 from db.models import Card, CardReview
-from tests.factories import make_session
+from tests.factories import make_card, make_session
 from tests.tutor.helpers import add_message, make_learner, run_turn, upload
 from tutor.agent import MAX_TURNS, build_tutor_agent, instructions_for
 
@@ -88,15 +87,13 @@ async def test_a_failing_tool_is_reported_to_the_model_and_the_turn_goes_on(harn
 
 async def test_tools_never_reach_another_users_data(harness):
     victim = await make_learner(harness, chapter="tutorial-errors.md")
-    async with unit_of_work(harness.session_factory) as session:
-        secret = await create_card(
-            session,
-            owner_id=victim.user_id,
-            topic_id=victim.topic_id,
-            front="Victim's private question",
-            back="victim secret answer",
-            now=harness.clock(),
-        )
+    secret = await make_card(
+        harness,
+        owner_id=victim.user_id,
+        topic_id=victim.topic_id,
+        front="Victim's private question",
+        back="victim secret answer",
+    )
     attacker = await make_learner(harness, mode="QUIZ")
     await upload(harness, attacker, "mine.md", b"# Mine\n\nMy own notes about loops and lists.\n")
     model = ScriptedModel(
@@ -153,11 +150,9 @@ async def test_record_quiz_answer_defaults_to_the_card_asked_last(harness):
 async def ask_card(harness, learner, front: str, back: str):
     """A card, and an earlier answer of the session that asked it with next_quiz_card
     (stored as the runner stores tool calls)."""
-    async with unit_of_work(harness.session_factory) as session:
-        card = await create_card(
-            session, owner_id=learner.user_id, topic_id=learner.topic_id, front=front,
-            back=back, now=harness.clock(),
-        )  # fmt: skip
+    card = await make_card(
+        harness, owner_id=learner.user_id, topic_id=learner.topic_id, front=front, back=back
+    )
     asked = json.dumps({"card_id": card.id, "front": card.front, "topic_id": card.topic_id})
     await add_message(
         harness, learner, "ASSISTANT", "Question (flashcard): ...", mode="QUIZ",
