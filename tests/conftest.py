@@ -1,7 +1,7 @@
 """Fixtures: every database-touching test runs on SQLite and on PostgreSQL."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -13,6 +13,7 @@ from db.engine import create_engine, create_session_factory
 from db.pubsub import Bus
 from schema.build import build_schema
 from tests import databases
+from tests.fakes.openai_server import FakeOpenAI, start_fake_openai, stop_fake_openai
 from tests.harness import TEST_JWT_SECRET, SchemaHarness, StatementCounter
 
 
@@ -87,6 +88,16 @@ def count_statements(harness: SchemaHarness):
     yield attach
     for counter in counters:
         event.remove(harness.engine.sync_engine, "before_cursor_execute", counter)
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[FakeOpenAI]:
+    """A running fake OpenAI-compatible server, stopped after the test."""
+    fake, server, thread = start_fake_openai()
+    try:
+        yield fake
+    finally:
+        stop_fake_openai(fake, server, thread)
 
 
 @pytest.fixture

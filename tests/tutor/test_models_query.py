@@ -6,10 +6,7 @@ import pytest
 from api.app import create_app
 from api.settings import Settings
 from tests.factories import graphql
-from tests.fakes.openai_server import fake_openai
 from tests.harness import TEST_JWT_SECRET
-
-__all__ = ["fake_openai"]
 
 MODELS = "{ models { id provider name contextLength isDefault } }"
 START = """mutation($model: String) {

@@ -6,12 +6,10 @@ import time
 import pytest
 
 from db.errors import BadUserInput
-from tests.fakes.openai_server import drop, fake_openai, stall, status, text, tool_call
+from tests.fakes.openai_server import drop, stall, status, text, tool_call
 from tests.tutor.helpers import make_learner, run_turn
 from tutor.failures import classify_failure
 from tutor.providers import ModelCatalog, ProviderSettings, configured_providers
-
-__all__ = ["fake_openai"]  # the fixture, imported for this module's tests
 
 # Generous where the fake must answer (a stall of a busy machine is not the test's
 # subject); short only where the test is about a stall.
