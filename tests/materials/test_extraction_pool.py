@@ -10,8 +10,8 @@ from api.app import create_app
 from db.materials import extraction_pool
 from db.materials.extraction import ExtractionLimits
 from db.materials.extraction_pool import ExtractionPool
+from tests.materials.files import make_docx
 from tests.materials.helpers import Learner
-from tests.materials.test_uploads import make_docx
 
 
 async def test_the_deadline_starts_when_a_worker_starts_the_job():
