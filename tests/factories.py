@@ -4,7 +4,8 @@ import itertools
 
 from db.accounts import users
 from db.engine import unit_of_work
-from db.models import StudySession, Topic
+from db.learning import cards
+from db.models import Card, StudySession, Topic
 from db.study import study_sessions, topics
 
 _counter = itertools.count(1)
@@ -45,6 +46,17 @@ async def make_session(
             model=kwargs.get("model", "local:tutor"),
             now=kwargs.get("now"),
         )
+
+
+async def make_card(
+    harness, *, owner_id: int, topic_id: int, front: str = "Q", back: str = "A", now=None
+) -> Card:
+    """A new card of the topic, due now (or at `now`)."""
+    async with unit_of_work(harness.session_factory) as session:
+        return await cards.create_card(
+            session, owner_id=owner_id, topic_id=topic_id, front=front, back=back,
+            now=now or harness.clock(),
+        )  # fmt: skip
 
 
 async def graphql(http, query: str, variables: dict | None = None, *, token: str | None = None):

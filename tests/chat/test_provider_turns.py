@@ -11,10 +11,8 @@ import pytest
 
 from schema.relay import to_global_id
 from tests.chat.helpers import collect, learner_with_session, send, wait_for_status
-from tests.fakes.openai_server import drop, fake_openai, stall, status, text, tool_call
+from tests.fakes.openai_server import drop, stall, status, text, tool_call
 from tutor.providers import ModelCatalog, ProviderSettings
-
-__all__ = ["fake_openai"]  # the fixture, used by name
 
 MODEL = "fake:gpt-test"
 FULL = "A loop repeats its body for each item."

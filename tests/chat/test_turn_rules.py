@@ -3,10 +3,8 @@ dead processes, and what the tutor's answers rest on."""
 
 import asyncio
 from datetime import timedelta
-from pathlib import Path
 
 from db.engine import unit_of_work
-from db.learning import cards
 from db.models import Message as MessageRow
 from schema.relay import to_global_id
 from tests.chat.helpers import (
@@ -21,10 +19,10 @@ from tests.chat.helpers import (
     until,
     wait_for_status,
 )
-from tests.factories import make_session, make_user
-from tests.tutor.conftest import make_learner, upload
+from tests.factories import make_card, make_session, make_user
+from tests.materials.helpers import DATA
+from tests.tutor.helpers import make_learner, upload
 
-TEST_DATA = Path(__file__).resolve().parents[1] / "data"
 STOP = "mutation($id: ID!) { stopGeneration(messageId: $id) { id status content } }"
 MORE = """
 mutation($id: ID!) {
@@ -298,7 +296,7 @@ async def test_instructions_inside_material_change_nothing_observable(harness):
     secret = "Zanzibar-7731 is my bank PIN"
     await upload(harness, victim, "secret.md", f"# Private notes\n\n{secret}.\n".encode())
     attacker = await make_learner(harness)
-    data = (TEST_DATA / "injection.md").read_bytes()
+    data = (DATA / "injection.md").read_bytes()
     await upload(harness, attacker, "injection.md", data)
 
     sent = await send(
@@ -328,15 +326,13 @@ async def test_instructions_inside_material_change_nothing_observable(harness):
 
 async def test_a_quiz_answer_is_recorded_as_a_review(harness):
     learner = await make_learner(harness, mode="QUIZ")
-    async with unit_of_work(harness.session_factory) as session:
-        card = await cards.create_card(
-            session,
-            owner_id=learner.user_id,
-            topic_id=learner.topic_id,
-            front="Which statement exits the innermost loop?",
-            back="break",
-            now=harness.clock(),
-        )
+    card = await make_card(
+        harness,
+        owner_id=learner.user_id,
+        topic_id=learner.topic_id,
+        front="Which statement exits the innermost loop?",
+        back="break",
+    )
     session_id = to_global_id("StudySession", learner.session_id)
     asked = await send(harness, learner.user_id, session_id, "Quiz me please")
     question = await wait_for_status(

@@ -7,7 +7,7 @@ from sqlalchemy.exc import DBAPIError
 from api.app import create_app
 from api.settings import Settings
 from db.engine import create_engine, create_session_factory, read_connection, read_only
-from tests.conftest import TEST_JWT_SECRET
+from tests.harness import TEST_JWT_SECRET
 
 
 async def _backend_pid(engine) -> int:

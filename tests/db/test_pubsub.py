@@ -3,6 +3,7 @@
 import asyncio
 import os
 import socket
+import uuid
 
 import asyncpg
 import pytest
@@ -13,6 +14,13 @@ from db.pubsub import Bus, SubscriberLagged, Subscription, broadcast_kind
 from tests.databases import postgres_admin_url
 
 REDIS_URL = os.environ.get("STUDYGRAPH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# Per test run, so that parallel workers and other runs sharing a backend never meet.
+RUN = uuid.uuid4().hex[:8]
+
+
+def _bus(url: str, *, name: str = "") -> Bus:
+    """A bus whose channels no other test run on the same Redis or PostgreSQL sees."""
+    return Bus(url, namespace=f"test{RUN}{name}")
 
 
 def _reachable(url: str) -> bool:
@@ -41,7 +49,7 @@ async def test_round_trip_and_readiness(kind):
         if os.environ.get(switch) == "1":
             pytest.fail(f"{switch}=1 but {kind} at {url} is unreachable")
         pytest.skip(f"{kind} at {url} is unreachable")
-    bus = Bus(url)
+    bus = _bus(url)
     assert bus.kind == kind
     await bus.connect()
     try:
@@ -78,7 +86,7 @@ async def _receive(payloads, count: int) -> list[str]:
 @pytest.mark.parametrize("kind", ["memory", "redis", "postgres"])
 async def test_concurrent_publishers_and_fan_out_in_order(kind):
     """Many tasks publish at once (asyncpg refuses concurrent queries on one connection)."""
-    bus = Bus(_url_or_skip(kind))
+    bus = _bus(_url_or_skip(kind))
     await bus.connect()
     try:
         async with bus.subscribe("fan") as first, bus.subscribe("fan") as second:
@@ -120,7 +128,7 @@ async def test_a_slow_subscriber_is_told_it_lagged_and_memory_stays_bounded():
 
 async def test_postgres_listener_reconnects_and_reports_the_gap():
     url = _url_or_skip("postgres")
-    bus = Bus(url)
+    bus = _bus(url)
     await bus.connect()
     try:
         async with bus.subscribe("resilient") as payloads:
@@ -143,7 +151,7 @@ async def test_postgres_listener_reconnects_and_reports_the_gap():
 
 async def test_redis_listener_reconnects_and_reports_the_gap():
     url = _url_or_skip("redis")
-    bus = Bus(url)
+    bus = _bus(url)
     await bus.connect()
     admin = redis.Redis.from_url(url)
     try:
@@ -167,7 +175,7 @@ async def test_redis_listener_reconnects_and_reports_the_gap():
 @pytest.mark.parametrize("kind", ["redis", "postgres"])
 async def test_namespaces_keep_deployments_sharing_a_backend_apart(kind):
     url = _url_or_skip(kind)
-    ours, theirs, our_twin = (Bus(url, namespace=name) for name in ("a1", "b2", "a1"))
+    ours, theirs, our_twin = (_bus(url, name=name) for name in ("a1", "b2", "a1"))
     for bus in (ours, theirs, our_twin):
         await bus.connect()
     try:

@@ -33,7 +33,7 @@ from tests.chat.helpers import (
     assert_exactly_once_in_order,
     text_of,
 )
-from tests.e2e.test_serve import (
+from tests.e2e.servers import (
     HOST,
     STUDYGRAPH,
     Server,

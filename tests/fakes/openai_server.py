@@ -4,8 +4,8 @@ It speaks HTTP over a real socket (uvicorn in a background thread, ephemeral por
 the openai client, its SSE parser and the Agents SDK's chat-completions model run for
 real. Usage:
 
-    from tests.fakes.openai_server import fake_openai, text, tool_call, status, drop, stall
-    # (import the `fake_openai` fixture into a conftest.py or test module)
+    from tests.fakes.openai_server import text, tool_call, status, drop, stall
+    # (the `fake_openai` fixture, in tests/conftest.py, starts one per test)
 
     def test_x(fake_openai):
         fake_openai.script([tool_call("search_material", {"query": "loops"}), text("Done.")])
@@ -31,11 +31,10 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -270,13 +269,3 @@ def stop_fake_openai(fake: FakeOpenAI, server: _QuietServer, thread: threading.T
     fake._stopping.set()
     server.should_exit = True
     thread.join(timeout=10)
-
-
-@pytest.fixture
-def fake_openai() -> Iterator[FakeOpenAI]:
-    """A running FakeOpenAI, stopped after the test."""
-    fake, server, thread = start_fake_openai()
-    try:
-        yield fake
-    finally:
-        stop_fake_openai(fake, server, thread)

@@ -8,7 +8,7 @@ from db.engine import unit_of_work
 from db.models import MaterialChunk
 from schema.relay import to_global_id
 from tests.factories import make_session, make_topic
-from tests.tutor.conftest import add_message, make_learner, upload
+from tests.tutor.helpers import add_message, make_learner, upload
 
 CREATE = """mutation($t: ID!, $m: ID) { createCard(input: {topicId: $t, front: "Q?",
   back: "A.", sourceMessageId: $m}) { id source { quote material { id } } } }"""

@@ -107,3 +107,10 @@ class Learner:
         body = await self.query(SEARCH, {"q": q, "topicId": topic_id, "first": first})
         assert body.get("errors") is None, body
         return body["data"]["searchMaterials"]
+
+
+MATERIAL_EVENTS = """
+subscription($t: ID!) {
+  materialEvents(topicId: $t) { kind status materialId material { status error } }
+}
+"""

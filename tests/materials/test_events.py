@@ -12,12 +12,7 @@ from db.types import utcnow
 from schema.materials import subscriptions
 from schema.relay import to_global_id
 from tests.factories import make_topic, make_user
-
-SUBSCRIBE = """
-subscription($t: ID!) {
-  materialEvents(topicId: $t) { kind status materialId material { status error } }
-}
-"""
+from tests.materials.helpers import MATERIAL_EVENTS
 
 
 async def test_material_events_end_unauthenticated_soon_after_the_token_expires(
@@ -29,7 +24,9 @@ async def test_material_events_end_unauthenticated_soon_after_the_token_expires(
     context = harness.context(me.user.id)
     context.auth_expires_at = utcnow() + timedelta(hours=1)
     stream = await harness.schema.subscribe(
-        SUBSCRIBE, variable_values={"t": to_global_id("Topic", topic.id)}, context_value=context
+        MATERIAL_EVENTS,
+        variable_values={"t": to_global_id("Topic", topic.id)},
+        context_value=context,
     )
     first = asyncio.ensure_future(anext(stream))
     await asyncio.sleep(0.3)  # subscribed, and a few quiet liveness ticks pass
@@ -57,7 +54,7 @@ async def test_the_periodic_sweep_fails_stale_materials_and_announces_it(harness
     me = await make_user(harness)
     topic = await make_topic(harness, owner_id=me.user.id)
     stream = await harness.schema.subscribe(
-        SUBSCRIBE,
+        MATERIAL_EVENTS,
         variable_values={"t": to_global_id("Topic", topic.id)},
         context_value=harness.context(me.user.id),
     )

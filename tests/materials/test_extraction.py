@@ -19,9 +19,8 @@ from db.materials.extraction import (
     extract_pages,
     sniff_content_type,
 )
+from tests.materials.files import flate_bomb, make_docx
 from tests.materials.helpers import DATA
-from tests.materials.test_rejections import flate_bomb
-from tests.materials.test_uploads import make_docx
 
 
 def test_a_flate_bomb_is_stopped_with_bounded_memory():

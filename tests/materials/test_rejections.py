@@ -1,14 +1,11 @@
 """Every way an upload is refused or fails, with its code, through HTTP on both databases."""
 
-import io
-import zlib
-
 import httpx
 import pytest
 from pypdf import PdfWriter
-from pypdf.generic import DictionaryObject, NameObject, StreamObject
 
 from api.app import create_app
+from tests.materials.files import flate_bomb, pdf_bytes
 from tests.materials.helpers import DATA, Learner
 
 SMALL_LIMIT = 64 * 1024
@@ -110,43 +107,11 @@ async def test_unsupported_or_mismatched_content_is_refused(client, filename, da
     assert body["data"] is None
 
 
-def _pdf(writer: PdfWriter) -> bytes:
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
-
-
 def ten_thousand_pages() -> bytes:
     writer = PdfWriter()
     for _ in range(10_000):
         writer.add_blank_page(width=72, height=72)
-    return _pdf(writer)
-
-
-def flate_bomb(decompressed_bytes: int = 200 * 1024 * 1024) -> bytes:
-    """A one-page PDF whose content stream inflates from ~200 KiB to 200 MiB."""
-    writer = PdfWriter()
-    page = writer.add_blank_page(width=200, height=200)
-    compressor = zlib.compressobj(9)
-    block = b"(A) Tj " * (1024 * 1024 // 7)
-    parts = [compressor.compress(block) for _ in range(decompressed_bytes // len(block))]
-    parts.append(compressor.flush())
-    stream = StreamObject()
-    stream._data = b"".join(parts)
-    stream[NameObject("/Filter")] = NameObject("/FlateDecode")
-    page[NameObject("/Contents")] = writer._add_object(stream)
-    # With a font, pypdf really decodes the stream to look for text.
-    font = DictionaryObject(
-        {
-            NameObject("/Type"): NameObject("/Font"),
-            NameObject("/Subtype"): NameObject("/Type1"),
-            NameObject("/BaseFont"): NameObject("/Helvetica"),
-        }
-    )
-    page[NameObject("/Resources")] = DictionaryObject(
-        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})}
-    )
-    return _pdf(writer)
+    return pdf_bytes(writer)
 
 
 async def test_a_ten_thousand_page_pdf_fails_with_a_reason(client):

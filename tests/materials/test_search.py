@@ -51,7 +51,7 @@ async def test_citations_point_into_the_material(library):
 
 @pytest.mark.parametrize("query", ["", "   ", "the of and", '"', "NEAR(", "a* OR -b AND (", "é"])
 async def test_empty_or_hostile_queries_return_nothing_rather_than_an_error(library, query):
-    assert await library.search(query) == [] or query == "é"
+    assert await library.search(query) == []
 
 
 async def test_first_outside_one_to_fifty_is_bad_user_input(client):

@@ -1,5 +1,6 @@
 """Uploads over the HTTP multipart path on SQLite and PostgreSQL."""
 
+from tests.materials.files import make_docx
 from tests.materials.helpers import Learner
 
 
@@ -108,26 +109,6 @@ async def test_docx_text_is_extracted(client):
     assert material["chunkCount"] == 1
     hits = await learner.search("anonymous functions")
     assert hits[0]["citation"]["quote"] == "Lambda expressions create small anonymous functions."
-
-
-def make_docx(text: str) -> bytes:
-    import io
-    import zipfile
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(
-            "[Content_Types].xml",
-            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-            'content-types"></Types>',
-        )
-        archive.writestr(
-            "word/document.xml",
-            '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
-            f'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p>'
-            "</w:body></w:document>",
-        )
-    return buffer.getvalue()
 
 
 async def test_a_string_in_place_of_the_file_is_bad_user_input(client):

@@ -8,7 +8,7 @@ from schema.subscription_quota import SubscriptionQuota
 from tests.chat.helpers import MESSAGE_EVENTS, SESSION_EVENTS, learner_with_session, send
 from tests.chat.helpers import subscribe as open_subscription
 from tests.factories import make_topic
-from tests.materials.test_events import SUBSCRIBE as MATERIAL_EVENTS
+from tests.materials.helpers import MATERIAL_EVENTS
 
 
 async def _listening(harness, user_id, query, variables):

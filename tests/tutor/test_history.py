@@ -2,7 +2,7 @@
 
 from db.chat.history import GO_DEEPER_PROMPT, HISTORY_MAX_MESSAGES, build_history
 from db.engine import unit_of_work
-from tests.tutor.conftest import add_message, make_learner
+from tests.tutor.helpers import add_message, make_learner
 
 
 async def test_history_follows_the_answers_branch_not_its_siblings(harness, count_statements):

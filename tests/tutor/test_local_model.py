@@ -6,9 +6,9 @@ import re
 from sqlmodel import select
 
 from db.engine import unit_of_work
-from db.learning.cards import create_card
 from db.models import CardReview
-from tests.tutor.conftest import add_message, make_learner, run_turn, upload
+from tests.factories import make_card
+from tests.tutor.helpers import make_learner, run_turn, upload
 from tutor.offline import CARD_QUESTION, CLOZE_QUESTION, LocalTutorModel
 from tutor.text import parse_passages, sentences_of
 
@@ -23,13 +23,13 @@ async def test_explain_quotes_and_cites_a_real_passage(harness):
     )
     names = [call["name"] for call in turn.tool_calls]
     assert names == ["get_topic_overview", "search_material"]
-    assert json.loads(turn.tool_calls[1]["arguments"]) == {"query": BREAK_QUESTION}
+    assert turn.tool_calls[1]["arguments"] == {"query": BREAK_QUESTION}
     # The answer quotes the chapter's own sentence with the marker of its passage...
     quoted = re.search(r"“([^”]*`break` statement[^”]*innermost[^”]*)” \[(\d+)\]", turn.text)
     assert quoted, turn.text
     number = int(quoted.group(2))
     # ...and that marker's citation really holds the quoted sentence, from this material.
-    citation = turn.context.citations[number - 1]
+    citation = turn.citations[number - 1]
     assert citation["material_id"] == learner.material_id
     assert quoted.group(1).replace("`", "") in citation["quote"].replace("`", "")
     assert "tutorial-controlflow.md" in turn.text
@@ -43,10 +43,16 @@ async def test_streams_one_delta_per_word_and_reports_usage(harness):
     assert "".join(turn.deltas) == turn.text
     assert len(turn.deltas) == len(turn.text.split())
     assert all(len(delta.split()) == 1 for delta in turn.deltas)
-    # Three model calls (overview, search, answer), each with approximate token counts.
-    assert turn.usage.requests == 3
-    assert turn.usage.output_tokens >= len(turn.text.split())
-    assert turn.usage.input_tokens > turn.usage.output_tokens
+    # Three model calls (overview, search, answer), each with approximate token counts,
+    # summed on the row and on the terminal event.
+    assert [call["name"] for call in turn.tool_calls] == ["get_topic_overview", "search_material"]
+    assert turn.row.output_tokens >= len(turn.text.split())
+    assert turn.row.input_tokens > turn.row.output_tokens
+    usage = turn.terminal["message"]["usage"]
+    assert (usage["inputTokens"], usage["outputTokens"]) == (
+        turn.row.input_tokens,
+        turn.row.output_tokens,
+    )
 
 
 async def test_same_input_gives_the_same_answer(harness):
@@ -105,24 +111,21 @@ async def test_no_material_is_said_honestly(harness):
     assert "offline tutor" in turn.text
     assert "found nothing in your material" in turn.text
     assert "Upload" in turn.text
-    assert turn.context.citations == []
+    assert turn.citations == []
 
 
 async def test_quiz_asks_a_card_then_grades_and_records_the_answer(harness):
     learner = await make_learner(harness, mode="QUIZ")
-    async with unit_of_work(harness.session_factory) as session:
-        card = await create_card(
-            session,
-            owner_id=learner.user_id,
-            topic_id=learner.topic_id,
-            front="Which statement exits the innermost loop?",
-            back="the break statement",
-            now=harness.clock(),
-        )
+    card = await make_card(
+        harness,
+        owner_id=learner.user_id,
+        topic_id=learner.topic_id,
+        front="Which statement exits the innermost loop?",
+        back="the break statement",
+    )
     model = LocalTutorModel()
     history = [{"role": "user", "content": "Quiz me"}]
-    first_id = (await add_message(harness, learner, "ASSISTANT", "", status="PENDING")).id
-    asked = await run_turn(harness, learner, model, history, mode="QUIZ", message_id=first_id)
+    asked = await run_turn(harness, learner, model, history, mode="QUIZ")
     assert f"{CARD_QUESTION} Which statement exits the innermost loop?" in asked.text
     assert "the break statement" not in asked.text  # the back stays hidden
     card_call = next(c for c in asked.tool_calls if c["name"] == "next_quiz_card")
@@ -199,10 +202,8 @@ async def test_instructions_inside_material_are_quoted_never_followed(harness):
     )
     # The same two tools as for any question, and only the learner's own passage cited.
     assert [call["name"] for call in turn.tool_calls] == ["get_topic_overview", "search_material"]
-    assert {c["material_id"] for c in turn.context.citations} == {
-        turn.context.citations[0]["material_id"]
-    }
-    assert victim.material_id not in {c["material_id"] for c in turn.context.citations}
+    assert {c["material_id"] for c in turn.citations} == {turn.citations[0]["material_id"]}
+    assert victim.material_id not in {c["material_id"] for c in turn.citations}
     assert "“A loop repeats a block of code while a condition holds.” [1]" in turn.text
     # Nothing of the other user's chapter leaks in (it is about exceptions).
     assert "ZeroDivisionError" not in turn.text and "Traceback" not in turn.text

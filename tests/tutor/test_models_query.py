@@ -5,11 +5,8 @@ import pytest
 
 from api.app import create_app
 from api.settings import Settings
-from tests.conftest import TEST_JWT_SECRET
 from tests.factories import graphql
-from tests.fakes.openai_server import fake_openai
-
-__all__ = ["fake_openai"]
+from tests.harness import TEST_JWT_SECRET
 
 MODELS = "{ models { id provider name contextLength isDefault } }"
 START = """mutation($model: String) {

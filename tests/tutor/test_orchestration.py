@@ -4,17 +4,14 @@ import json
 from dataclasses import replace
 
 import pytest
-from agents.exceptions import MaxTurnsExceeded
 from agents.testing import ScriptedModel, assistant_message, function_call
 from sqlmodel import select
 
 from db.engine import unit_of_work
-from db.learning.cards import create_card
 from db.models import Card, CardReview
-from tests.factories import make_session
-from tests.tutor.conftest import add_message, make_learner, run_turn, upload
+from tests.factories import make_card, make_session
+from tests.tutor.helpers import add_message, make_learner, run_turn, upload
 from tutor.agent import MAX_TURNS, build_tutor_agent, instructions_for
-from tutor.failures import classify_failure
 
 QUESTION = [{"role": "user", "content": "What does break do?"}]
 
@@ -43,10 +40,8 @@ async def test_tool_round_trip_feeds_real_outputs_back(harness):
     assert overview["topic"]["title"] == "Python control flow"
     assert overview["progress"]["cards_count"] == 0
     assert "innermost enclosing" in outputs["c2"]
-    assert [c["material_id"] for c in turn.context.citations] == [learner.material_id] * len(
-        turn.context.citations
-    )
-    assert len({c["chunk_id"] for c in turn.context.citations}) == len(turn.context.citations)
+    assert [c["material_id"] for c in turn.citations] == [learner.material_id] * len(turn.citations)
+    assert len({c["chunk_id"] for c in turn.citations}) == len(turn.citations)
     # Every call carried the SDK settings the runner relies on.
     assert model.first_call.model_settings.include_usage is True
     assert "quoted DATA" in model.first_call.system_instructions
@@ -57,18 +52,17 @@ async def test_max_turns_exceeded_maps_to_max_turns(harness):
     model = ScriptedModel(
         [[function_call("get_topic_overview", {}, call_id=f"c{i}")] for i in range(MAX_TURNS + 1)]
     )
-    with pytest.raises(MaxTurnsExceeded) as raised:
-        await run_turn(harness, learner, model, QUESTION)
-    failure = classify_failure(raised.value)
-    assert (failure.code, failure.retryable) == ("MAX_TURNS", False)
+    turn = await run_turn(harness, learner, model, QUESTION)
+    assert (turn.status, turn.row.error_code) == ("FAILED", "MAX_TURNS")
+    assert turn.terminal["retryable"] is False
 
 
 async def test_model_errors_propagate_to_classification(harness):
     learner = await make_learner(harness)
     model = ScriptedModel([RuntimeError("model blew up")])
-    with pytest.raises(RuntimeError) as raised:
-        await run_turn(harness, learner, model, QUESTION)
-    assert classify_failure(raised.value).code == "INTERNAL"
+    turn = await run_turn(harness, learner, model, QUESTION)
+    assert (turn.status, turn.row.error_code) == ("FAILED", "INTERNAL")
+    assert turn.terminal["__typename"] == "MessageFailed"
 
 
 async def test_a_failing_tool_is_reported_to_the_model_and_the_turn_goes_on(harness):
@@ -88,20 +82,18 @@ async def test_a_failing_tool_is_reported_to_the_model_and_the_turn_goes_on(harn
         if isinstance(item, dict) and item.get("type") == "function_call_output"
     )
     assert "error" in output.lower()
-    assert turn.context.citations == []
+    assert turn.citations == []
 
 
 async def test_tools_never_reach_another_users_data(harness):
     victim = await make_learner(harness, chapter="tutorial-errors.md")
-    async with unit_of_work(harness.session_factory) as session:
-        secret = await create_card(
-            session,
-            owner_id=victim.user_id,
-            topic_id=victim.topic_id,
-            front="Victim's private question",
-            back="victim secret answer",
-            now=harness.clock(),
-        )
+    secret = await make_card(
+        harness,
+        owner_id=victim.user_id,
+        topic_id=victim.topic_id,
+        front="Victim's private question",
+        back="victim secret answer",
+    )
     attacker = await make_learner(harness, mode="QUIZ")
     await upload(harness, attacker, "mine.md", b"# Mine\n\nMy own notes about loops and lists.\n")
     model = ScriptedModel(
@@ -136,27 +128,8 @@ async def test_tools_never_reach_another_users_data(harness):
 
 async def test_record_quiz_answer_defaults_to_the_card_asked_last(harness):
     learner = await make_learner(harness, mode="QUIZ")
-    async with unit_of_work(harness.session_factory) as session:
-        card = await create_card(
-            session,
-            owner_id=learner.user_id,
-            topic_id=learner.topic_id,
-            front="What keyword skips to the next loop iteration?",
-            back="continue",
-            now=harness.clock(),
-        )
-    # An earlier answer asked this card (next_quiz_card keeps it on the answer's row).
-    asked = json.dumps({"card_id": card.id, "front": card.front, "topic_id": card.topic_id})
-    await add_message(
-        harness,
-        learner,
-        "ASSISTANT",
-        "Question (flashcard): ...",
-        mode="QUIZ",
-        tool_calls=[{"call_id": "q", "name": "next_quiz_card", "arguments": "{}",
-                     "output": asked, "status": "COMPLETED"}],
-        quiz_card_id=card.id,
-    )  # fmt: skip
+    card = await ask_card(harness, learner, "What keyword skips to the next loop iteration?",
+                          "continue")  # fmt: skip
     model = ScriptedModel(
         [
             [function_call("record_quiz_answer", {"answer": "wrong guess"}, call_id="r")],
@@ -175,17 +148,16 @@ async def test_record_quiz_answer_defaults_to_the_card_asked_last(harness):
 
 
 async def ask_card(harness, learner, front: str, back: str):
-    """A card, and an earlier answer of the session that asked it with next_quiz_card."""
-    async with unit_of_work(harness.session_factory) as session:
-        card = await create_card(
-            session, owner_id=learner.user_id, topic_id=learner.topic_id, front=front,
-            back=back, now=harness.clock(),
-        )  # fmt: skip
+    """A card, and an earlier answer of the session that asked it with next_quiz_card
+    (stored as the runner stores tool calls)."""
+    card = await make_card(
+        harness, owner_id=learner.user_id, topic_id=learner.topic_id, front=front, back=back
+    )
     asked = json.dumps({"card_id": card.id, "front": card.front, "topic_id": card.topic_id})
     await add_message(
         harness, learner, "ASSISTANT", "Question (flashcard): ...", mode="QUIZ",
-        tool_calls=[{"call_id": "q", "name": "next_quiz_card", "arguments": "{}",
-                     "output": asked, "status": "COMPLETED"}], quiz_card_id=card.id,
+        tool_calls=[{"call_id": "q", "name": "next_quiz_card", "arguments": {},
+                     "output": asked, "status": "DONE"}], quiz_card_id=card.id,
     )  # fmt: skip
     return card
 

@@ -4,15 +4,12 @@ import json
 import time
 
 import pytest
-from agents.exceptions import MaxTurnsExceeded
 
 from db.errors import BadUserInput
-from tests.fakes.openai_server import drop, fake_openai, stall, status, text, tool_call
-from tests.tutor.conftest import make_learner, run_turn
+from tests.fakes.openai_server import drop, stall, status, text, tool_call
+from tests.tutor.helpers import make_learner, run_turn
 from tutor.failures import classify_failure
 from tutor.providers import ModelCatalog, ProviderSettings, configured_providers
-
-__all__ = ["fake_openai"]  # the fixture, imported for this module's tests
 
 # Generous where the fake must answer (a stall of a busy machine is not the test's
 # subject); short only where the test is about a stall.
@@ -41,9 +38,9 @@ async def test_streams_text_and_reports_usage(harness, fake_openai):
     assert request["json"]["model"] == "gpt-test"
     assert request["json"]["stream_options"] == {"include_usage": True}
     assert request["json"]["messages"][-1] == {"role": "user", "content": "What is a loop?"}
-    # The usage the server reported (include_usage) reaches the run's totals.
-    assert turn.usage.output_tokens == 6
-    assert turn.usage.input_tokens > 0
+    # The usage the server reported (include_usage) reaches the stored answer.
+    assert turn.row.output_tokens == 6
+    assert turn.row.input_tokens > 0
 
 
 async def test_tool_round_trip_runs_the_real_tool(harness, fake_openai):
@@ -66,7 +63,7 @@ async def test_tool_round_trip_runs_the_real_tool(harness, fake_openai):
     assert tool_message["tool_call_id"] == "call_fake_1"
     assert '<passage n="1" source="tutorial-controlflow.md">' in tool_message["content"]
     assert "innermost enclosing" in tool_message["content"]
-    assert turn.context.citations[0]["material_id"] == learner.material_id
+    assert turn.citations[0]["material_id"] == learner.material_id
 
 
 @pytest.mark.parametrize(
@@ -83,10 +80,9 @@ async def test_error_statuses_before_the_first_token(harness, fake_openai, step,
     learner = await make_learner(harness)
     fake_openai.script([step])
     model = catalog_for(fake_openai).model_for("fake:gpt-test")
-    with pytest.raises(Exception) as raised:
-        await run_turn(harness, learner, model, [{"role": "user", "content": "hi"}])
-    failure = classify_failure(raised.value)
-    assert (failure.code, failure.retryable) == (code, retryable)
+    turn = await run_turn(harness, learner, model, [{"role": "user", "content": "hi"}])
+    assert (turn.status, turn.row.error_code) == ("FAILED", code)
+    assert (turn.terminal["code"], turn.terminal["retryable"]) == (code, retryable)
     # One request only: the client does not retry on its own (the runner decides).
     assert len(fake_openai.completions) == 1
 
@@ -95,40 +91,31 @@ async def test_connection_drop_after_some_tokens(harness, fake_openai):
     learner = await make_learner(harness)
     fake_openai.script([drop("one two three four five six", after_words=3)])
     model = catalog_for(fake_openai).model_for("fake:gpt-test")
-    deltas: list[str] = []
-    with pytest.raises(Exception) as raised:
-        await run_turn(
-            harness, learner, model, [{"role": "user", "content": "count"}], deltas_out=deltas
-        )
-    assert "".join(deltas) == "one two three "
-    failure = classify_failure(raised.value)
-    assert (failure.code, failure.retryable) == ("PROVIDER_UNAVAILABLE", True)
+    turn = await run_turn(harness, learner, model, [{"role": "user", "content": "count"}])
+    assert "".join(turn.deltas) == "one two three "
+    # The partial answer is kept.
+    assert (turn.status, turn.text) == ("FAILED", "one two three ")
+    assert (turn.terminal["code"], turn.terminal["retryable"]) == ("PROVIDER_UNAVAILABLE", True)
 
 
 async def test_stall_past_the_timeout_ends_in_time(harness, fake_openai):
     learner = await make_learner(harness)
     fake_openai.script([stall(30, content="slow answer here", after_words=2)])
     model = catalog_for(fake_openai, timeout=STALL_TIMEOUT).model_for("fake:gpt-test")
-    deltas: list[str] = []
     started = time.monotonic()
-    with pytest.raises(Exception) as raised:
-        await run_turn(
-            harness, learner, model, [{"role": "user", "content": "hi"}], deltas_out=deltas
-        )
+    turn = await run_turn(harness, learner, model, [{"role": "user", "content": "hi"}])
     elapsed = time.monotonic() - started
     assert elapsed < STALL_TIMEOUT + 5, elapsed  # the stall lasts 30 s
-    assert "".join(deltas) == "slow answer "
-    failure = classify_failure(raised.value)
-    assert (failure.code, failure.retryable) == ("TIMEOUT", True)
+    assert "".join(turn.deltas) == "slow answer "
+    assert (turn.terminal["code"], turn.terminal["retryable"]) == ("TIMEOUT", True)
 
 
 async def test_max_turns_exceeded_is_max_turns(harness, fake_openai):
     learner = await make_learner(harness)
     fake_openai.script([tool_call("get_topic_overview", {}, call_id=f"c{i}") for i in range(3)])
     model = catalog_for(fake_openai).model_for("fake:gpt-test")
-    with pytest.raises(MaxTurnsExceeded) as raised:
-        await run_turn(harness, learner, model, [{"role": "user", "content": "hi"}], max_turns=2)
-    assert classify_failure(raised.value).code == "MAX_TURNS"
+    turn = await run_turn(harness, learner, model, [{"role": "user", "content": "hi"}], max_turns=2)
+    assert (turn.status, turn.row.error_code) == ("FAILED", "MAX_TURNS")
 
 
 def test_model_names_split_on_the_first_colon_and_need_a_configured_provider():

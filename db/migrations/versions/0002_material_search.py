@@ -1,4 +1,4 @@
-"""material search index (issue 4)
+"""material search index
 
 Revision ID: 0002
 Revises: 0001

@@ -1,4 +1,4 @@
-"""learning model (issue 5)
+"""learning model
 
 Revision ID: 0003
 Revises: 0002

@@ -1,4 +1,4 @@
-"""chat turns (issue 3): generation lease, one running generation per session
+"""chat turns: generation lease, one running generation per session
 
 Revision ID: 0004
 Revises: 0003
