@@ -37,7 +37,8 @@ from schema.background import BackgroundTasks
 from schema.context import ServerFacts
 from schema.subscription_quota import SubscriptionQuota
 from tutor.providers import ModelCatalog, ProviderSettings, configured_providers
-from tutor.turn import Generations, GenerationSettings
+from tutor.stream.generations import Generations
+from tutor.stream.settings import GenerationSettings
 
 logger = logging.getLogger(__name__)
 

@@ -53,7 +53,7 @@ from schema.users.loaders import user_loader
 
 if TYPE_CHECKING:
     from tutor.providers import ModelCatalog
-    from tutor.turn import Generations
+    from tutor.stream.generations import Generations
 
 
 @dataclass(frozen=True)

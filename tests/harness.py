@@ -7,7 +7,8 @@ from db.accounts.tokens import TokenPolicy
 from db.types import utcnow
 from schema.context import Context, ServerFacts
 from tutor.providers import ModelCatalog
-from tutor.turn import Generations, GenerationSettings
+from tutor.stream.generations import Generations
+from tutor.stream.settings import GenerationSettings
 
 # Short leases and flushes so that tests of dead processes and late subscribers are quick.
 TEST_GENERATION_SETTINGS = GenerationSettings(

@@ -8,7 +8,7 @@ Every function filters by owner.
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.chat.turns import ASSISTANT
+from db.chat.states import MessageRole
 from db.models import Message
 
 # How many of the latest answers a pending question is looked for in: a card asked
@@ -36,7 +36,7 @@ async def get_last_asked_quiz_card_id(
         .where(
             Message.owner_id == owner_id,
             Message.session_id == session_id,
-            Message.role == ASSISTANT,
+            Message.role == MessageRole.ASSISTANT,
             col(Message.id) < before_message_id,
         )
         .order_by(col(Message.id).desc())

@@ -27,7 +27,7 @@ from tests.chat.helpers import (
 from tutor.stream import drain, finish, followers, stop
 from tutor.stream.channels import message_channel, session_channel
 from tutor.stream.codec import MessageEventData
-from tutor.turn import Generations
+from tutor.stream.generations import Generations
 
 STOP = "mutation($id: ID!) { stopGeneration(messageId: $id) { status content } }"
 ENDED = {"COMPLETE", "FAILED", "CANCELLED"}

@@ -22,7 +22,8 @@ from tests.harness import TEST_GENERATION_SETTINGS
 from tests.materials.helpers import DATA
 from tutor.agent import MAX_TURNS
 from tutor.providers import ModelCatalog
-from tutor.turn import Generations, TurnRequest
+from tutor.stream.generations import Generations
+from tutor.stream.settings import TurnRequest
 
 # Long enough for a turn on a busy machine; a stuck turn fails the test, not the run.
 TURN_SECONDS = 60
