@@ -9,7 +9,7 @@ at a time, interleaved, and prints the least CPU per query of several rounds:
   resolvers then find their loaders pending and answer through a task each);
 - settled off: the resolvers always hand graphql-core the awaitable (warming still on).
 
-    uv run python bench/execution_tricks.py               # about a minute
+    uv run python bench/execution_tricks.py               # about two minutes
     uv run python bench/execution_tricks.py --queries 50 --rounds 3   # quicker
 """
 
@@ -136,7 +136,7 @@ async def measure(args: argparse.Namespace, workdir: Path) -> list[list[str]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--queries", type=int, default=200, help="queries per measurement")
+    parser.add_argument("--queries", type=int, default=100, help="queries per measurement")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (least wins)")
     args = parser.parse_args(argv)
 
