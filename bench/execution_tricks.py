@@ -47,11 +47,12 @@ SECRET = "bench-secret-that-is-long-enough-for-hs256-0123456789"
 
 @contextlib.contextmanager
 def projection_off(schema) -> Iterator[None]:
+    saved = schema.execution_context_class
     schema.execution_context_class = StrawberryGraphQLCoreExecutionContext
     try:
         yield
     finally:
-        schema.execution_context_class = build_schema().execution_context_class
+        schema.execution_context_class = saved
 
 
 @contextlib.contextmanager
