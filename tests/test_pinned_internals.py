@@ -117,7 +117,8 @@ def test_strawberry_schema_private_graphql_schema():
 def test_strawberry_default_resolver_marks():
     """schema/execution/plans.py projects a field only when Strawberry resolves it with
     its default getter: `field.resolve._is_default`, the "strawberry-definition"
-    extension, its `is_basic_field`, `default_resolver` (getattr) and `python_name`."""
+    extension, its `is_basic_field`, `default_resolver` (getattr) and `python_name`;
+    it finds a value's GraphQL type by its class's `__strawberry_definition__.name`."""
 
     @strawberry.type
     class Query:
@@ -136,6 +137,7 @@ def test_strawberry_default_resolver_marks():
     assert definition.default_resolver is getattr
     assert definition.python_name == "plain_value"
     assert not computed.extensions["strawberry-definition"].is_basic_field
+    assert Query.__strawberry_definition__.name == "Query"
 
 
 def test_strawberry_execution_context_hooks():
