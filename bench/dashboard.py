@@ -16,54 +16,54 @@ the bench could not run (the two answers differing included).
 
 import argparse
 import asyncio
-import contextlib
 import json
 import logging
 import os
 import platform
 import secrets
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 import httpx
+from harness import (
+    BENCH_ERRORS,
+    Server,
+    ServerSpec,
+    load_average,
+    run_load,
+    run_main,
+    running_servers,
+    studygraph_command,
+    studygraph_env,
+    uvicorn_command,
+    wait_ready,
+)
 from sqlalchemy import event
 from topics_rate import (
-    BENCH_DIR,
     EMAIL,
     HEADER,
-    HOST,
     LOGIN_MUTATION,
     PAGE_SIZE,
     PASSWORD,
     POSTGRES_ADMIN_DSN,
     ROW_FORMAT,
+    STARTUP_TIMEOUT_SECONDS,
     WARMUP_SECONDS,
     Result,
-    Server,
     Target,
     database_version,
     format_number,
-    free_port,
-    load_average,
     login,
     measure,
     problem_of,
     report_errors,
     report_row,
-    run_load,
     send,
-    spawn,
-    stop,
-    studygraph_command,
-    studygraph_env,
-    wait_ready,
 )
 
 from api.app import create_app
@@ -191,27 +191,17 @@ class StatementCounter:
 # --- servers and the two answers ------------------------------------------------------
 
 
-def raw_command(port: int) -> list[str]:
-    # The same uvicorn defaults as `studygraph serve` (uvloop, httptools), one process.
-    app = ["raw_dashboard:app", "--app-dir", str(BENCH_DIR)]
-    listen = ["--host", HOST, "--port", str(port), "--log-level", "warning"]
-    return [sys.executable, "-m", "uvicorn", *app, *listen]
-
-
-@contextlib.contextmanager
-def running_servers(secret: str, workdir: Path) -> Iterator[list[Server]]:
-    servers: list[Server] = []
-    try:
-        port = free_port()
-        env = studygraph_env(DATABASE_URL, secret)
-        servers.append(spawn("studygraph", studygraph_command(port), env, workdir, port))
-        port = free_port()
-        env = {**os.environ, "BENCH_RAW_DATABASE_URL": RAW_DSN}
-        servers.append(spawn("raw", raw_command(port), env, workdir, port))
-        yield servers
-    finally:
-        for server in servers:
-            stop(server)
+def contenders(secret: str) -> list[ServerSpec]:
+    """studygraph, then raw, in the order they are measured."""
+    raw_env = {**os.environ, "BENCH_RAW_DATABASE_URL": RAW_DSN}
+    return [
+        ServerSpec(
+            "studygraph", studygraph_command, lambda _: studygraph_env(DATABASE_URL, secret)
+        ),
+        ServerSpec(
+            "raw", lambda port: uvicorn_command("raw_dashboard:app", port), lambda _: raw_env
+        ),
+    ]
 
 
 def targets_of(servers: list[Server], token: str, user_id: int) -> list[Target]:
@@ -263,7 +253,7 @@ async def bench(servers: list[Server], setup: Setup, user_id: int) -> tuple[str,
     edges = min(setup.topics, PAGE_SIZE)
     async with httpx.AsyncClient(timeout=10, trust_env=False) as client:
         for server in servers:
-            await wait_ready(client, server)
+            await wait_ready(client, server, within=STARTUP_TIMEOUT_SECONDS)
         targets = targets_of(servers, await login(client, servers[0]), user_id)
         sameness = await compare_answers(client, targets, edges)
     results = [
@@ -342,7 +332,7 @@ def run(args: argparse.Namespace) -> tuple[Setup, str, list[Result]]:
                 load_average=load_average(),
                 statements=statements,
             )
-            with running_servers(secret, Path(tmp)) as servers:
+            with running_servers(contenders(secret), Path(tmp)) as servers:
                 sameness, results = run_load(bench(servers, setup, learners.bench_user_id))
             return setup, sameness, results
         finally:
@@ -351,23 +341,14 @@ def run(args: argparse.Namespace) -> tuple[Setup, str, list[Result]]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    for noisy in ("httpx", "httpcore", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
     started = time.monotonic()
-    try:
+
+    def run_and_report() -> int:
         setup, sameness, results = run(args)
-    except (
-        RuntimeError,
-        OSError,
-        subprocess.SubprocessError,
-        asyncpg.PostgresError,
-        httpx.HTTPError,
-    ) as error:
-        logger.error("benchmark aborted: %s", error)
-        return 2
-    report(setup, sameness, results, time.monotonic() - started)
-    return 1 if any(result.errors for result in results) else 0
+        report(setup, sameness, results, time.monotonic() - started)
+        return 1 if any(result.errors for result in results) else 0
+
+    return run_main(run_and_report, errors=(*BENCH_ERRORS, asyncpg.PostgresError))
 
 
 if __name__ == "__main__":

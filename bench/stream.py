@@ -32,7 +32,7 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import count
@@ -41,21 +41,24 @@ from typing import Any
 
 import httpx
 import uvloop
-from sqlalchemy import text
-from topics_rate import (
-    BENCH_DIR,
+from harness import (
+    BENCH_ERRORS,
     HOST,
     Server,
+    ServerSpec,
     free_port,
     host_busy_seconds,
     load_average,
     log_tail,
     process_cpu_seconds,
-    spawn,
-    stop,
+    run_main,
+    running_servers,
     studygraph_command,
     studygraph_env,
+    uvicorn_command,
+    wait_ready,
 )
+from sqlalchemy import text
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
@@ -174,52 +177,30 @@ async def database_version(url: str) -> str:
         await engine.dispose()
 
 
-def model_command(port: int) -> list[str]:
-    app = ["stream_model:app", "--app-dir", str(BENCH_DIR)]
-    listen = ["--host", HOST, "--port", str(port), "--log-level", "warning"]
-    return [sys.executable, "-m", "uvicorn", *app, *listen]
-
-
-@contextlib.contextmanager
-def running_servers(database_url: str, secret: str, workdir: Path) -> Iterator[list[Server]]:
-    """The simulated model, then studygraph pointed at it; both stopped on the way out."""
-    servers: list[Server] = []
-    try:
-        port = free_port()
-        model_env = {k: v for k, v in os.environ.items() if not k.startswith("STUDYGRAPH_")}
-        servers.append(spawn("model", model_command(port), model_env, workdir, port))
-        env = studygraph_env(database_url, secret)
-        env.update(
-            STUDYGRAPH_BENCH_BASE_URL=f"http://{HOST}:{port}/v1",
-            STUDYGRAPH_BENCH_API_KEY="bench-key",
-            STUDYGRAPH_MODEL=MODEL,
-            # The ramp runs up to 2,000 streams over USERS learners: lift the per-learner
-            # caps on running answers and open subscriptions (their maxima) so that the
-            # process, not a quota, is what a level tests.
-            STUDYGRAPH_MAX_RUNNING_ANSWERS_PER_USER="100",
-            STUDYGRAPH_MAX_SUBSCRIPTIONS_PER_USER="1000",
-        )
-        port = free_port()
-        servers.append(spawn("studygraph", studygraph_command(port), env, workdir, port))
-        yield servers
-    finally:
-        for server in reversed(servers):
-            stop(server)
-
-
-async def wait_ready(client: httpx.AsyncClient, server: Server, path: str) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(
-                f"{server.name} exited with {server.process.returncode}:\n{log_tail(server)}"
-            )
-        with contextlib.suppress(httpx.TransportError):
-            response = await client.get(f"{server.base_url}{path}", timeout=1)
-            if response.status_code == 200:
-                return
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"{server.name} not ready in {STARTUP_TIMEOUT_SECONDS:.0f} s")
+def contenders(database_url: str, secret: str) -> list[ServerSpec]:
+    """The simulated model, then studygraph pointed at it."""
+    model_port = free_port()
+    model_env = {k: v for k, v in os.environ.items() if not k.startswith("STUDYGRAPH_")}
+    env = studygraph_env(database_url, secret)
+    env.update(
+        STUDYGRAPH_BENCH_BASE_URL=f"http://{HOST}:{model_port}/v1",
+        STUDYGRAPH_BENCH_API_KEY="bench-key",
+        STUDYGRAPH_MODEL=MODEL,
+        # The ramp runs up to 2,000 streams over USERS learners: lift the per-learner
+        # caps on running answers and open subscriptions (their maxima) so that the
+        # process, not a quota, is what a level tests.
+        STUDYGRAPH_MAX_RUNNING_ANSWERS_PER_USER="100",
+        STUDYGRAPH_MAX_SUBSCRIPTIONS_PER_USER="1000",
+    )
+    return [
+        ServerSpec(
+            "model",
+            lambda port: uvicorn_command("stream_model:app", port),
+            lambda _: model_env,
+            port=model_port,
+        ),
+        ServerSpec("studygraph", studygraph_command, lambda _: env),
+    ]
 
 
 def rss_bytes(pid: int) -> int:
@@ -795,8 +776,8 @@ async def bench(servers: list[Server], tokens: list[str], report: Report, args) 
     async with httpx.AsyncClient(
         timeout=REQUEST_TIMEOUT_SECONDS, limits=limits, trust_env=False
     ) as client:
-        await wait_ready(client, model, "/v1/models")
-        await wait_ready(client, studygraph, "/healthz")
+        await wait_ready(client, model, "/v1/models", within=STARTUP_TIMEOUT_SECONDS)
+        await wait_ready(client, studygraph, within=STARTUP_TIMEOUT_SECONDS)
         runner = Bench(
             client=client,
             studygraph=studygraph,
@@ -1132,7 +1113,7 @@ def run(args: argparse.Namespace) -> Report:
             load_average=load_average(),
             plan=plan,
         )
-        with running_servers(url, secret, workdir) as servers:
+        with running_servers(contenders(url, secret), workdir) as servers:
             uvloop.run(bench(servers, tokens, report, args))
     return report
 
@@ -1140,18 +1121,15 @@ def run(args: argparse.Namespace) -> Report:
 def main(argv: list[str] | None = None) -> int:
     """0 when every figure was measured, 2 when the bench could not run."""
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    for noisy in ("httpx", "httpcore", "alembic", "websockets"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
     started = time.monotonic()
-    try:
+
+    def run_and_report() -> int:
         report = run(args)
-    except (RuntimeError, OSError, TimeoutError, httpx.HTTPError, WebSocketException) as error:
-        logger.error("benchmark aborted: %s", error)
-        return 2
-    print_report(report)
-    print(f"\nwall time {time.monotonic() - started:.0f} s")
-    return 0
+        print_report(report)
+        print(f"\nwall time {time.monotonic() - started:.0f} s")
+        return 0
+
+    return run_main(run_and_report, errors=(*BENCH_ERRORS, WebSocketException))
 
 
 if __name__ == "__main__":

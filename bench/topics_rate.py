@@ -14,28 +14,41 @@ See bench/README.md for what the numbers mean. Exits 1 if any request failed.
 import argparse
 import asyncio
 import base64
-import contextlib
 import json
 import logging
 import math
 import os
 import platform
 import secrets
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 import httpx
-import uvloop
+from harness import (
+    BENCH_DIR,
+    BENCH_ERRORS,
+    HOST,
+    Server,
+    ServerSpec,
+    host_busy_seconds,
+    load_average,
+    process_cpu_seconds,
+    run_load,
+    run_main,
+    running_servers,
+    studygraph_command,
+    studygraph_env,
+    uvicorn_command,
+    wait_ready,
+)
 
 from db.accounts import users
 from db.accounts.tokens import ACCESS_TOKEN_TYPE, TokenPolicy, issue_access_token
@@ -45,17 +58,14 @@ from db.study import topics
 
 logger = logging.getLogger("bench.topics_rate")
 
-HOST = "127.0.0.1"
 POSTGRES_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 BENCH_DATABASE = "studygraph_bench"
-BENCH_DIR = Path(__file__).resolve().parent
 EMAIL = "bench@example.com"
 PASSWORD = "bench-password-0123"
 PAGE_SIZE = 20
 WARMUP_SECONDS = 2.0
 STARTUP_TIMEOUT_SECONDS = 30.0
 REQUEST_TIMEOUT_SECONDS = 10.0
-STOP_GRACE_SECONDS = 5.0
 # A cap next to the time bound: a server that fails instantly cannot make a worker spin
 # through millions of requests.
 MAX_REQUESTS_PER_RUN = 2_000_000
@@ -176,42 +186,8 @@ async def seed(url: str, *, topic_count: int, secret: str) -> int:
 # --- server processes -----------------------------------------------------------------
 
 
-@dataclass
-class Server:
-    name: str
-    process: subprocess.Popen
-    base_url: str
-    log_path: Path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def studygraph_command(port: int) -> list[str]:
-    script = Path(sys.executable).parent / "studygraph"
-    return [str(script), "serve", "--host", HOST, "--port", str(port), "--workers", "1"]
-
-
-def studygraph_env(database_url: str, secret: str) -> dict[str, str]:
-    # Inherited STUDYGRAPH_* settings (a Redis broadcast, say) would make runs incomparable.
-    env = {key: value for key, value in os.environ.items() if not key.startswith("STUDYGRAPH_")}
-    env.update(
-        STUDYGRAPH_ENV="production",
-        STUDYGRAPH_JWT_SECRET=secret,
-        STUDYGRAPH_DATABASE_URL=database_url,
-        STUDYGRAPH_LOG_LEVEL="warning",
-    )
-    return env
-
-
 def raw_command(port: int) -> list[str]:
-    # Same uvicorn defaults as `studygraph serve` (uvloop, httptools), one process.
-    app = ["raw_topics:app", "--app-dir", str(BENCH_DIR)]
-    listen = ["--host", HOST, "--port", str(port), "--log-level", "warning"]
-    return [sys.executable, "-m", "uvicorn", *app, *listen]
+    return uvicorn_command("raw_topics:app", port)
 
 
 def raw_env(database_url: str) -> dict[str, str]:
@@ -278,74 +254,28 @@ def postgraphile_env(database_url: str, secret: str, port: int) -> dict[str, str
     return env
 
 
-def spawn(name: str, command: list[str], env: dict[str, str], workdir: Path, port: int) -> Server:
-    log_path = workdir / f"{name}.log"
-    with log_path.open("wb") as log:
-        # The child keeps its own copy of the descriptor; ours can close right away.
-        process = subprocess.Popen(
-            command, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
-        )
-    logger.info("started %s (pid %d) on %s:%d", name, process.pid, HOST, port)
-    return Server(name, process, f"http://{HOST}:{port}", log_path)
-
-
-def stop(server: Server) -> None:
-    """SIGTERM for a graceful shutdown (uvicorn, node), SIGKILL if it does not come."""
-    if server.process.poll() is None:
-        server.process.terminate()
-        try:
-            server.process.wait(STOP_GRACE_SECONDS)
-        except subprocess.TimeoutExpired:
-            logger.warning("%s ignored SIGTERM; killing it", server.name)
-            server.process.kill()
-            server.process.wait(STOP_GRACE_SECONDS)
-    logger.info("stopped %s (exit %s)", server.name, server.process.returncode)
-
-
-@contextlib.contextmanager
-def running_servers(
+def contenders(
     database_url: str,
     secret: str,
-    workdir: Path,
     postgraphile: PostGraphile | None = None,
     postgraphile_database_url: str | None = None,
-) -> Iterator[list[Server]]:
-    servers: list[Server] = []
-    try:
-        port = free_port()
-        env = studygraph_env(database_url, secret)
-        servers.append(spawn("studygraph", studygraph_command(port), env, workdir, port))
-        port = free_port()
-        servers.append(spawn("raw", raw_command(port), raw_env(database_url), workdir, port))
-        if postgraphile is not None and postgraphile_database_url is not None:
-            port = free_port()
-            command = postgraphile_command(postgraphile)
-            env = postgraphile_env(postgraphile_database_url, secret, port)
-            servers.append(spawn("postgraphile", command, env, workdir, port))
-        yield servers
-    finally:
-        for server in servers:
-            stop(server)
-
-
-def log_tail(server: Server, lines: int = 20) -> str:
-    text = server.log_path.read_text(errors="replace")
-    return "\n".join(text.splitlines()[-lines:])
-
-
-async def wait_ready(client: httpx.AsyncClient, server: Server) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(
-                f"{server.name} exited with {server.process.returncode}:\n{log_tail(server)}"
+) -> list[ServerSpec]:
+    """studygraph, raw and, when it runs, postgraphile, in the order they are measured."""
+    specs = [
+        ServerSpec(
+            "studygraph", studygraph_command, lambda _: studygraph_env(database_url, secret)
+        ),
+        ServerSpec("raw", raw_command, lambda _: raw_env(database_url)),
+    ]
+    if postgraphile is not None and postgraphile_database_url is not None:
+        specs.append(
+            ServerSpec(
+                "postgraphile",
+                lambda _: postgraphile_command(postgraphile),
+                lambda port: postgraphile_env(postgraphile_database_url, secret, port),
             )
-        with contextlib.suppress(httpx.TransportError):
-            response = await client.get(f"{server.base_url}/healthz", timeout=1)
-            if response.status_code == 200:
-                return
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"{server.name} not ready in {STARTUP_TIMEOUT_SECONDS:.0f} s")
+        )
+    return specs
 
 
 # --- requests -------------------------------------------------------------------------
@@ -626,31 +556,6 @@ async def worker(
             tally.latencies.append(finished - started)
 
 
-def process_cpu_seconds(pid: int) -> float | None:
-    """utime + stime of a process from /proc (Linux only; None elsewhere)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # Fields after the parenthesised command name start at field 3; utime is 14, stime 15.
-    fields = stat.rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def host_busy_seconds() -> float | None:
-    """CPU time all cores spent not idle, from /proc/stat (Linux only; None elsewhere)."""
-    try:
-        first_line = Path("/proc/stat").read_text().splitlines()[0]
-    except OSError:
-        return None
-    # cpu user nice system idle iowait irq softirq steal: only user, nice, system, irq and
-    # softirq are work done here (steal is time a VM's hypervisor gave to someone else).
-    user, nice, system, _idle, _iowait, irq, softirq = (
-        int(value) for value in first_line.split()[1:8]
-    )
-    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
-
-
 @dataclass(frozen=True)
 class CpuMark:
     """CPU seconds used so far by the server, this load generator and the whole host."""
@@ -754,12 +659,6 @@ async def measure(target: Target, *, connections: int, seconds: float, expected:
     )
 
 
-def run_load(coroutine):
-    """Run on uvloop, as the servers do: the load generator's own CPU is the least."""
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        return runner.run(coroutine)
-
-
 # --- run and report -------------------------------------------------------------------
 
 
@@ -780,7 +679,7 @@ async def bench(servers: list[Server], setup: Setup, user_id: int, secret: str) 
     expected = min(setup.topics, PAGE_SIZE)
     async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT_SECONDS, trust_env=False) as client:
         for server in servers:
-            await wait_ready(client, server)
+            await wait_ready(client, server, within=STARTUP_TIMEOUT_SECONDS)
         targets = [studygraph_target(studygraph, await login(client, studygraph))]
         targets.append(raw_target(raw, user_id))
         for server in others:
@@ -879,14 +778,6 @@ def report_errors(results: list[Result]) -> None:
             print(f"{result.name} error x{count}: {problem}")
 
 
-def load_average() -> str:
-    # Other work on the host skews every figure; say how busy it was.
-    try:
-        return " ".join(f"{value:.2f}" for value in os.getloadavg())
-    except OSError:
-        return "n/a"
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
@@ -942,8 +833,8 @@ def run(args: argparse.Namespace) -> tuple[Setup, list[Result]]:
                 load_average=load_average(),
                 notes=tuple(postgraphile_notes(postgraphile, args)),
             )
-            servers = running_servers(database_url, secret, workdir, postgraphile, pgl_url)
-            with servers as started:
+            specs = contenders(database_url, secret, postgraphile, pgl_url)
+            with running_servers(specs, workdir) as started:
                 return setup, run_load(bench(started, setup, user_id, secret))
         finally:
             asyncio.run(drop_database(args.database))
@@ -952,23 +843,13 @@ def run(args: argparse.Namespace) -> tuple[Setup, list[Result]]:
 def main(argv: list[str] | None = None) -> int:
     """0 when every request succeeded, 1 when some failed, 2 when the bench could not run."""
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    # httpx logs every request at INFO: that would cost the load generator more than parsing.
-    for noisy in ("httpx", "httpcore", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    try:
+
+    def run_and_report() -> int:
         setup, results = run(args)
-    except (
-        RuntimeError,
-        OSError,
-        subprocess.SubprocessError,
-        asyncpg.PostgresError,
-        httpx.HTTPError,
-    ) as error:
-        logger.error("benchmark aborted: %s", error)
-        return 2
-    report(setup, results)
-    return 1 if any(result.errors for result in results) else 0
+        report(setup, results)
+        return 1 if any(result.errors for result in results) else 0
+
+    return run_main(run_and_report, errors=(*BENCH_ERRORS, asyncpg.PostgresError))
 
 
 if __name__ == "__main__":

@@ -18,12 +18,12 @@ from schema.chat.subscriptions import ChatSubscriptions
 from schema.chat.types import MESSAGE_EVENT_TYPES
 from schema.context import OperationScope
 from schema.errors import apply_error_codes
+from schema.execution.projection import ProjectingExecutor
 from schema.learning.mutations import LearningMutations
 from schema.learning.queries import LearningQueries
 from schema.materials.mutations import MaterialMutations
 from schema.materials.queries import MaterialQueries
 from schema.materials.subscriptions import MaterialSubscriptions
-from schema.projection import ProjectingExecutor
 from schema.query_cost import QueryCostLimit
 from schema.server.queries import ServerQueries
 from schema.sessions.mutations import SessionMutations
@@ -106,7 +106,7 @@ def build_schema(*, mask_unexpected_errors: bool = True) -> strawberry.Schema:
         types=MESSAGE_EVENT_TYPES,
         mask_unexpected_errors=mask_unexpected_errors,
         # Plain parts of answers and subscription events as compiled projections
-        # instead of graphql-core's per-field execution (schema/projection.py).
+        # instead of graphql-core's per-field execution (schema/execution/projection.py).
         execution_context_class=ProjectingExecutor,
         extensions=[
             OperationScope,

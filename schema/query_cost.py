@@ -28,7 +28,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from db.errors import BadUserInput
-from schema.identity_cache import IdentityCache
+from schema.execution.identity_cache import IdentityCache
 
 MAX_OBJECTS = 3_000
 # What a connection returns when the client gives neither `first` nor `last`.

@@ -12,7 +12,7 @@ from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 from db.errors import BadUserInput, NotFound
 from db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest
-from schema.settled import settled_or_awaitable, settled_then
+from schema.execution.settled import settled_or_awaitable, settled_then
 
 NodeT = TypeVar("NodeT")
 # Row ids are INTEGER columns: anything larger cannot exist, and would overflow the
@@ -121,10 +121,11 @@ class Connection(Generic[NodeT]):
     # Counting costs a query; only run it when a client selects totalCount.
     count: strawberry.Private[Callable[[], Awaitable[int]]]
 
-    @strawberry.field(description="How many items the whole list holds.")
-    def total_count(self) -> int:
-        # Sync on purpose: a count its DataLoader already holds is answered at once.
-        return settled_or_awaitable(self.count())  # type: ignore[return-value]
+    # Sync on purpose: a count its DataLoader already holds is answered at once, else
+    # graphql-core awaits it (hence the declared GraphQL type beside the Python one).
+    @strawberry.field(description="How many items the whole list holds.", graphql_type=int)
+    def total_count(self) -> int | Awaitable[int]:
+        return settled_or_awaitable(self.count())
 
 
 # What a connection field may ask for without needing its page of edges.

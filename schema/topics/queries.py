@@ -1,22 +1,19 @@
 """Reading topics."""
 
-import asyncio
-
 import strawberry
 
 from db.engine import read_connection, unit_of_work
 from db.study import study_sessions, topics
 from schema.context import Info
+from schema.execution.warming import warm_node_loaders
 from schema.relay import (
     Connection,
     connection_from_page,
-    connection_node_fields,
     load_or_not_found,
     page_request,
     row_id_of,
-    selects_only_total_count,
 )
-from schema.topics.types import Topic
+from schema.topics.types import TOPIC_NODE_WARM_UPS, Topic
 
 
 @strawberry.type
@@ -46,7 +43,8 @@ class TopicQueries:
                 )
 
         connection = connection_from_page(page, Topic.from_row, count)
-        await _warm_node_loaders(info, [edge.node.row_id for edge in connection.edges])
+        row_ids = [edge.node.row_id for edge in connection.edges]
+        await warm_node_loaders(info, row_ids, TOPIC_NODE_WARM_UPS)
         return connection
 
     @strawberry.field(description="One of the learner's topics; NOT_FOUND for any other.")
@@ -62,24 +60,3 @@ class TopicQueries:
                 session, owner_id=context.require_user_id()
             )
         return Topic.from_row(row) if row else None
-
-
-async def _warm_node_loaders(info: Info, topic_ids: list[int]) -> None:
-    """Load at once what the page's topics will ask their DataLoaders for.
-
-    Their progress and material counts then answer without a task each
-    (schema/settled.py). Loading is all this does: a failure is left in the loader
-    for the field that asks to report, as it would without warming.
-    """
-    if not topic_ids:
-        return
-    node_fields = connection_node_fields(info.selected_fields)
-    loaders = info.context.loaders
-    pending = []
-    if "progress" in node_fields:
-        pending.append(loaders.progress_by_topic.load_many(topic_ids))
-    materials = node_fields.get("materials")
-    if materials and selects_only_total_count(materials):
-        pending.append(loaders.materials_count_by_topic.load_many(topic_ids))
-    if pending:
-        await asyncio.gather(*pending, return_exceptions=True)

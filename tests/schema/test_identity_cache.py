@@ -1,6 +1,6 @@
 """IdentityCache: by object identity and extras, built once, bounded."""
 
-from schema.identity_cache import IdentityCache
+from schema.execution.identity_cache import IdentityCache
 
 
 class Document:

@@ -18,7 +18,7 @@ from schema.chat.types import (
     ToolCall,
     ToolCallEvent,
 )
-from schema.projection import ProjectingExecutor
+from schema.execution.projection import ProjectingExecutor
 from schema.relay import to_global_id
 
 SCHEMA = build_schema()._schema
@@ -162,6 +162,22 @@ class Branch:
     def shout(self) -> str:
         return self.title.upper()
 
+    @strawberry.field
+    def refuse(self) -> str | None:
+        raise ValueError(f"{self.title} refuses")
+
+
+class ExplodingLeaf(Leaf):
+    """A Leaf whose plain `note` raises when read: a getter that fails, not a resolver."""
+
+    @property
+    def note(self) -> str | None:
+        raise RuntimeError("the note cannot be read")
+
+    @note.setter
+    def note(self, _value: str | None) -> None:
+        pass
+
 
 @strawberry.type
 class TreeQuery:
@@ -174,6 +190,14 @@ class TreeQuery:
         return [
             Branch(title="one", leaves=leaves, best=leaves[0], tags=["a", "b"]),
             Branch(title="two", leaves=[], best=None, tags=[]),
+        ]
+
+    @strawberry.field
+    def exploding(self) -> list[Leaf]:
+        at = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
+        return [
+            Leaf(name="calm", color=Color.RED, at=at),
+            ExplodingLeaf(name="x", color=Color.RED, at=at),
         ]
 
     @strawberry.field
@@ -212,6 +236,8 @@ TREE_QUERIES = {
     "an interface": "{ named { __typename name ... on Leaf { color } } }",
     "a null in a non-null field": "{ branches(broken: true) { title leaves { name } } }",
     "a value of another type": "{ wrong { name } }",
+    "a resolver that raises": "{ branches { title refuse leaves { name } } }",
+    "a plain attribute whose getter raises": "{ exploding { name note } }",
 }
 
 
@@ -251,3 +277,34 @@ async def test_plain_subtrees_skip_graphql_cores_completion(monkeypatch):
     # `shout` has a resolver, so each Branch goes through graphql-core (title and shout
     # as leaves there), while its plain list of leaves is one projection.
     assert sorted(completed) == ["String"] * 4
+
+
+async def test_an_error_in_a_resolver_reaches_the_client_as_before():
+    query = TREE_QUERIES["a resolver that raises"]
+    for _ in range(2):  # compiling, then with the cached plans
+        result = await PROJECTING_SCHEMA.execute(query)
+        assert [(e.message, e.path) for e in result.errors] == [
+            ("one refuses", ["branches", 0, "refuse"]),
+            ("two refuses", ["branches", 1, "refuse"]),
+        ]
+        assert result.data["branches"][0] == {
+            "title": "one",
+            "refuse": None,
+            "leaves": [{"name": f"leaf {n}"} for n in range(3)],
+        }
+
+
+async def test_a_plan_that_fails_unexpectedly_is_logged_and_graphql_core_answers(caplog):
+    query = TREE_QUERIES["a plain attribute whose getter raises"]
+    for _ in range(2):
+        caplog.clear()
+        result = await PROJECTING_SCHEMA.execute(query)
+        assert [(e.message, e.path) for e in result.errors] == [
+            ("the note cannot be read", ["exploding", 1, "note"])
+        ]
+        assert result.data == {
+            "exploding": [{"name": "calm", "note": None}, {"name": "x", "note": None}]
+        }
+        # Not swallowed: the plan's failure is in the log, with its traceback.
+        failures = [r for r in caplog.records if "compiled projection failed" in r.getMessage()]
+        assert failures and failures[0].exc_info[0] is RuntimeError

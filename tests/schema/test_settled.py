@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from schema.settled import settled_or_awaitable, settled_then
+from schema.execution.settled import settled_or_awaitable, settled_then
 
 
 async def test_a_resolved_future_gives_its_value_now():

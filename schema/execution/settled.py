@@ -10,13 +10,14 @@ synchronous path whenever it can; errors still travel through the awaitable.
 
 from asyncio import Future
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TypeGuard, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 
-def _settled(awaitable: object) -> bool:
+def _settled(awaitable: Awaitable[T]) -> TypeGuard["Future[T]"]:
+    """A Future that finished with a result (not cancelled, no exception)."""
     return (
         isinstance(awaitable, Future)
         and awaitable.done()
@@ -28,14 +29,14 @@ def _settled(awaitable: object) -> bool:
 def settled_or_awaitable(awaitable: Awaitable[T]) -> T | Awaitable[T]:
     """The result of a resolved Future now, else the awaitable itself (for graphql-core)."""
     if _settled(awaitable):
-        return awaitable.result()  # type: ignore[attr-defined]
+        return awaitable.result()
     return awaitable
 
 
 def settled_then(awaitable: Awaitable[T], convert: Callable[[T], R]) -> R | Awaitable[R]:
     """convert(result) now when the Future is resolved, else an awaitable of it."""
     if _settled(awaitable):
-        return convert(awaitable.result())  # type: ignore[attr-defined]
+        return convert(awaitable.result())
     return _converted(awaitable, convert)
 
 

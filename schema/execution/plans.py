@@ -1,27 +1,15 @@
-"""Plain parts of an answer without graphql-core's per-field execution: compiled projections.
+"""Compiled projections: a selection over plain attributes, built once into a function.
 
 graphql-core completes every field of every object the same way: collect the fields,
-build a resolve info, call the resolver, check the type, complete the value. For the
-plain attributes that most of an answer is made of (a page of 20 topics, each with its
-id, title and date; a token of a live answer) that machinery costs far more than the
-values: 100-220 µs of CPU per delivered token, and about a fifth of a topic list's
-CPU (bench/topics_rate.py, bench/stream.py).
+build a resolve info, call the resolver, check the type, complete the value. A plan
+does the same for the fields where that machinery is certainly equivalent (no resolver
+of their own, extensions, arguments, middleware or @defer/@stream): it is compiled once
+against the Strawberry-built GraphQL schema (response key, attribute getter, the leaf
+type's output coercion or a nested plan), and a value is then a dict built by walking it.
 
-A plan is compiled once, against the Strawberry-built GraphQL schema (the single source
-of the types): response key, the attribute getter, and the leaf type's output coercion
-or a nested plan. A value is then a dict built by walking the plan. Only what is
-certainly equivalent is compiled: fields without a resolver of their own, extensions,
-arguments, middleware or @defer/@stream. Anything else, and any value a plan cannot
-complete (a null in a non-null field, a scalar that does not coerce, a getter that
-raises), takes graphql-core's normal execution, so errors read exactly as before.
-
-Two places use plans:
-- a subscription's events: the whole selection set, compiled per subscription (its
-  variables never change, so @skip/@include are decided once);
-- any object or list in an answer whose whole selection is plain (a query's Connection
-  of topics, say): compiled per document and type on first sight and cached across
-  requests. Such plans are only built for selections without directives, because
-  the variables that decide them change between requests while the plan does not.
+A value a plan cannot complete (a null in a non-null field, a scalar that does not
+coerce, a value of another type) raises CannotProject, and the caller hands that value
+to graphql-core, which reports the error exactly as it always did.
 """
 
 from collections.abc import Callable
@@ -29,10 +17,10 @@ from operator import attrgetter
 from typing import Any
 
 from graphql import (
-    ExecutionResult,
     FieldNode,
     FragmentSpreadNode,
     GraphQLEnumType,
+    GraphQLError,
     GraphQLID,
     GraphQLList,
     GraphQLNonNull,
@@ -41,7 +29,6 @@ from graphql import (
     GraphQLSchema,
     GraphQLString,
     InlineFragmentNode,
-    OperationType,
     SelectionSetNode,
     Undefined,
     is_abstract_type,
@@ -49,27 +36,20 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetailsList, collect_fields, collect_subfields
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from schema.identity_cache import IdentityCache
-
 Project = Callable[[Any], Any]
 # Strawberry keeps its own definition of each field here (GraphQLCoreConverter).
 STRAWBERRY_DEFINITION = "strawberry-definition"
-# Plans of answers' plain parts, shared by all requests, by a type and the field nodes
-# of one parsed document (None: that part cannot be projected).
-MAX_CACHED_PLANS = 4096
-_cached_plans: IdentityCache[Project | None] = IdentityCache(MAX_CACHED_PLANS)
-_NOT_PROJECTED = object()
 
 
-class _CannotProject(Exception):
+class CannotProject(Exception):
     """The selection or this value needs graphql-core's own execution."""
 
 
 def _cannot_project(_value: Any) -> Any:
-    raise _CannotProject
+    raise CannotProject
 
 
-class _Compiler:
+class Compiler:
     """Builds plans for one operation; `fixed_variables` says whether @skip/@include may
     be decided at compile time (a subscription) or must not occur (a cached plan)."""
 
@@ -85,16 +65,16 @@ class _Compiler:
     def compile_subscription_root(self) -> tuple[str, Project]:
         root_type = self.schema.subscription_type
         if root_type is None:
-            raise _CannotProject
+            raise CannotProject
         grouped, defer_usages, forbidden = collect_fields(
             self.schema, self.fragments, self.variable_values, root_type, self.operation
         )
         if defer_usages or forbidden or len(grouped) != 1:
-            raise _CannotProject
+            raise CannotProject
         ((key, details),) = grouped.items()
         field = root_type.fields.get(details[0].node.name.value)
         if field is None:
-            raise _CannotProject
+            raise CannotProject
         # The root field's per-event resolver returns the event itself (Strawberry).
         return key, self.value(field.type, details)
 
@@ -111,7 +91,7 @@ class _Compiler:
             return _nullable(self.object(type_, details))
         if is_abstract_type(type_):
             return self._abstract(type_, details)
-        raise _CannotProject
+        raise CannotProject
 
     def _abstract(self, abstract: Any, details: FieldDetailsList) -> Project:
         """Compiled per concrete class on first sight; a class that cannot be compiled
@@ -138,14 +118,14 @@ class _Compiler:
             return _cannot_project
         try:
             return self.object(runtime, details)
-        except _CannotProject:
+        except CannotProject:
             return _cannot_project
 
     def object(self, object_type: GraphQLObjectType, details: FieldDetailsList) -> Project:
         if not self.fixed_variables and any(
             _has_directives(d.node.selection_set, self.fragments) for d in details
         ):
-            raise _CannotProject
+            raise CannotProject
         grouped, defer_usages, forbidden = collect_subfields(
             self.schema,
             self.fragments,
@@ -155,18 +135,18 @@ class _Compiler:
             details,
         )
         if defer_usages or forbidden:
-            raise _CannotProject
+            raise CannotProject
         steps: list[tuple[str, Project, Project]] = []
         for key, field_details in grouped.items():
             if any(d.fragment_variable_values or d.node.arguments for d in field_details):
-                raise _CannotProject
+                raise CannotProject
             name = field_details[0].node.name.value
             if name == "__typename":
                 steps.append((key, _identity, _constant(object_type.name)))
                 continue
             field = object_type.fields.get(name)
             if field is None:
-                raise _CannotProject
+                raise CannotProject
             steps.append((key, _plain_getter(field), self.value(field.type, field_details)))
         return _object_plan(steps, object_type.is_type_of)
 
@@ -203,9 +183,9 @@ def _plain_getter(field: Any) -> Project:
     """
     definition = field.extensions.get(STRAWBERRY_DEFINITION)
     if definition is None or not definition.is_basic_field:
-        raise _CannotProject
+        raise CannotProject
     if not getattr(field.resolve, "_is_default", False):
-        raise _CannotProject
+        raise CannotProject
     if definition.default_resolver is getattr:
         # What Strawberry's getter ends in, without its three calls on the way.
         return attrgetter(definition.python_name)
@@ -221,7 +201,7 @@ def _non_null(inner: Project) -> Project:
     def non_null(value: Any) -> Any:
         result = inner(value)
         if result is None:
-            raise _CannotProject
+            raise CannotProject
         return result
 
     return non_null
@@ -234,7 +214,7 @@ def _listed(item: Project) -> Project:
         # graphql-core completes any non-string iterable; the plain attributes we
         # project hold lists or tuples, and anything else is left to it.
         if not isinstance(value, list | tuple):
-            raise _CannotProject
+            raise CannotProject
         return [item(element) for element in value]
 
     return listed
@@ -244,9 +224,12 @@ def _leaf(coerce: Callable[[Any], Any]) -> Project:
     def leaf(value: Any) -> Any:
         if value is None:
             return None
-        coerced = coerce(value)
+        try:
+            coerced = coerce(value)
+        except GraphQLError as error:
+            raise CannotProject from error  # graphql-core reports it as an error
         if coerced is None or coerced is Undefined:
-            raise _CannotProject  # graphql-core reports it as an error
+            raise CannotProject  # graphql-core reports it as an error
         return coerced
 
     return leaf
@@ -281,103 +264,7 @@ def _object_plan(
         # Strawberry's is_type_of is an isinstance check and ignores the info; a value
         # of another type gets graphql-core's error.
         if is_type_of(value, None) is not True:
-            raise _CannotProject
+            raise CannotProject
         return {key: complete(get(value)) for key, get, complete in steps}
 
     return checked
-
-
-class ProjectingExecutor(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's graphql-core executor, with compiled plans for plain parts of answers."""
-
-    _projection: tuple[str, Project] | None = None
-    _prepared: bool = False
-
-    # --- subscription events ---
-
-    def build_per_event_executor(self, payload: Any) -> StrawberryGraphQLCoreExecutionContext:
-        if not self._prepared:
-            # Before the copy, so that every per-event executor shares the plan.
-            self._prepared = True
-            self._projection = self._compile_subscription()
-        return super().build_per_event_executor(payload)
-
-    def _compile_subscription(self) -> tuple[str, Project] | None:
-        if self._has_middleware():
-            return None
-        if self.operation.operation is not OperationType.SUBSCRIPTION:
-            return None
-        try:
-            return _Compiler(self, fixed_variables=True).compile_subscription_root()
-        except _CannotProject:
-            return None
-
-    def execute_operation(self, serially: bool | None = None):
-        projection = self._projection
-        if projection is not None:
-            key, project = projection
-            try:
-                return ExecutionResult(data={key: project(self.root_value)})
-            except Exception:
-                # A value the plan cannot complete (a null in a non-null field, a getter
-                # that raised): graphql-core's execution reports it as a located error.
-                pass
-        return super().execute_operation(serially)
-
-    # --- plain objects and lists in any answer ---
-
-    def complete_object_value(
-        self, return_type, field_details_list, info, path, result, position_context
-    ):
-        value = self._projected(return_type, field_details_list, result)
-        if value is _NOT_PROJECTED:
-            args = (return_type, field_details_list, info, path, result, position_context)
-            return super().complete_object_value(*args)
-        return value
-
-    def complete_list_value(
-        self, return_type, field_details_list, info, path, result, position_context
-    ):
-        value = self._projected(return_type, field_details_list, result)
-        if value is _NOT_PROJECTED:
-            args = (return_type, field_details_list, info, path, result, position_context)
-            return super().complete_list_value(*args)
-        return value
-
-    def _projected(self, return_type: Any, field_details_list: FieldDetailsList, result: Any):
-        """The value built by its cached plan, or _NOT_PROJECTED for graphql-core to
-        complete: no plan, or one that cannot complete this value (graphql-core then
-        reports what is wrong with it)."""
-        plan = self._cached_plan(return_type, field_details_list)
-        if plan is not None:
-            try:
-                return plan(result)
-            except Exception:
-                pass
-        return _NOT_PROJECTED
-
-    def _cached_plan(
-        self, return_type: Any, field_details_list: FieldDetailsList
-    ) -> Project | None:
-        if self._has_middleware():
-            return None
-        objects = (return_type, *[details.node for details in field_details_list])
-        return _cached_plans.get_or_build(
-            objects, lambda: self._compile_cached(return_type, field_details_list)
-        )
-
-    def _compile_cached(self, return_type: Any, field_details_list: FieldDetailsList):
-        # @stream on a list field sits on the field itself.
-        if any(d.node.directives for d in field_details_list):
-            return None
-        compiler = _Compiler(self, fixed_variables=False)
-        try:
-            if isinstance(return_type, GraphQLObjectType):
-                return compiler.object(return_type, field_details_list)
-            return compiler.value(return_type, field_details_list)
-        except _CannotProject:
-            return None
-
-    def _has_middleware(self) -> bool:
-        # Middleware wraps every resolver, which a plan would skip.
-        return self.middleware_manager is not None and bool(self.middleware_manager.middlewares)

@@ -1,7 +1,7 @@
 """A bounded cache keyed by the identity of objects that are costly to hash.
 
 Parsed documents and schema types hash by walking their whole tree, so caches of what
-is worked out from them (schema/projection.py's plans, schema/query_cost.py's costs)
+is worked out from them (schema/execution/projection.py's plans, schema/query_cost.py's costs)
 key on `id()`. Each entry holds its objects, so their ids cannot be reused by other
 objects while it exists: a key that matches names the same objects. Strawberry's
 ParserCache hands a repeated query the same document, so repeated queries hit.
