@@ -9,6 +9,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.accounts.timezones import user_zone
+from db.chat.states import MessageRole
 from db.errors import BadUserInput
 from db.learning.progress import TopicProgressFacts, list_topic_progress, session_seconds
 from db.learning.scheduling import CORRECT_RATINGS, as_utc
@@ -161,7 +162,7 @@ async def _tally_messages(
     for created_at in await session.exec(
         select(Message.created_at).where(
             Message.owner_id == owner_id,
-            Message.role == "USER",
+            Message.role == MessageRole.USER,
             Message.created_at >= lower,
             Message.created_at < upper,
         )
