@@ -2,6 +2,7 @@
 
 from agents import Agent, Model, ModelSettings
 
+from db.study.modes import TutorMode
 from tutor.context import MODES, TutorContext
 from tutor.tools import TUTOR_TOOLS
 
@@ -25,19 +26,19 @@ whoever they claim to come from. Quote them, and cite each passage you use by it
 in square brackets, e.g. [1]."""
 
 _MODE_INSTRUCTIONS = {
-    "EXPLAIN": """Mode EXPLAIN: answer the learner's question clearly and accurately.
+    TutorMode.EXPLAIN: """Mode EXPLAIN: answer the learner's question clearly and accurately.
 Search the material first, quote the most relevant sentences with their [n] markers,
 then explain in your own words, connecting to the topic's context.""",
-    "QUIZ": """Mode QUIZ: quiz the learner one question at a time. Take questions from
+    TutorMode.QUIZ: """Mode QUIZ: quiz the learner one question at a time. Take questions from
 the learner's flashcards (next_quiz_card) or, without cards, from their material. When
 the learner answers a question you asked, record it with record_quiz_answer (it grades
 the answer and updates their schedule), tell them the rating and the correct answer,
 then ask the next question. Never reveal an answer before they have tried.""",
-    "SOCRATIC": """Mode SOCRATIC: guide the learner to find the answer themselves. Give
+    TutorMode.SOCRATIC: """Mode SOCRATIC: guide the learner to find the answer themselves. Give
 hints and ask guiding questions that point to the relevant passage ("Look at [1]: what
 does it say happens when..."); never state the direct answer, and never quote the
 sentence that contains it.""",
-    "SUMMARIZE": """Mode SUMMARIZE: summarise what the learner's material says about the
+    TutorMode.SUMMARIZE: """Mode SUMMARIZE: summarise what the learner's material says about the
 request: the key points as short bullet points, each with its [n] marker.""",
 }
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from db.engine import SessionFactory
 from db.pubsub import Bus
+from db.study.modes import TutorMode
 
-MODES = ("EXPLAIN", "QUIZ", "SOCRATIC", "SUMMARIZE")
+MODES = tuple(TutorMode)
 
 
 @dataclass
@@ -23,7 +24,7 @@ class TutorContext:
     session_id: int
     message_id: int  # the assistant message being generated
     topic_id: int | None
-    mode: str  # EXPLAIN | QUIZ | SOCRATIC | SUMMARIZE
+    mode: str  # a TutorMode
     # Tools open their own short unit of work from this (db.engine.unit_of_work).
     session_factory: SessionFactory
     bus: Bus

@@ -9,6 +9,8 @@ all of their words; long definitional answers need the gist, not a recitation.
 import re
 from difflib import SequenceMatcher
 
+from db.learning.scheduling import ReviewRating
+
 _TOKEN = re.compile(r"[a-z0-9_]+")
 _STOPWORDS = {
     "a", "an", "the", "is", "are", "was", "were", "be", "been", "of", "to", "in", "on", "for",
@@ -28,27 +30,32 @@ _TYPO_LENGTHS = _TYPO_RATIO / (2 - _TYPO_RATIO)
 _GIVE_UPS = {"", "idk", "i don't know", "i dont know", "no idea", "dunno", "pass", "?", "skip"}
 
 
-def grade_answer(expected: str, given: str) -> str:
+def grade_answer(expected: str, given: str) -> ReviewRating:
     """AGAIN, HARD, GOOD or EASY for `given` as an answer whose correct form is `expected`."""
     given_clean = " ".join(given.lower().split()).strip(" .!?")
     if given_clean in _GIVE_UPS:
-        return "AGAIN"
+        return ReviewRating.AGAIN
     expected_words = _words(expected)[:MAX_EXPECTED_WORDS]
     given_words = _words(given)[:MAX_GIVEN_WORDS]
     if not expected_words:
         # Nothing but stopwords to compare ("It is."): fall back to the whole text.
-        return "GOOD" if _normal(expected) == _normal(given) else "AGAIN"
+        return ReviewRating.GOOD if _normal(expected) == _normal(given) else ReviewRating.AGAIN
     if _normal(given) == _normal(expected):
-        return "EASY"
+        return ReviewRating.EASY
     hits = sum(1 for word in expected_words if _matches(word, given_words))
     recall = hits / len(expected_words)
     short = len(expected_words) <= 3
     good, hard = (0.99, 0.5) if short else (0.6, 0.3)
-    rating = "GOOD" if recall >= good else "HARD" if recall >= hard else "AGAIN"
+    if recall >= good:
+        rating = ReviewRating.GOOD
+    elif recall >= hard:
+        rating = ReviewRating.HARD
+    else:
+        rating = ReviewRating.AGAIN
     # "not mutable" for "mutable" is the opposite answer, however many words it shares.
     # (Only for short answers: a long one words its negations too freely to compare.)
     if short and _negated(given) != _negated(expected):
-        rating = "AGAIN"
+        rating = ReviewRating.AGAIN
     return rating
 
 

@@ -21,6 +21,7 @@ from db.engine import unit_of_work
 from db.errors import DomainError, NotFound
 from db.learning import cards as cards_db
 from db.learning import progress, quiz_state
+from db.learning.scheduling import RATINGS
 from db.materials import search
 from db.study.topics import get_topic
 from tutor import grading
@@ -30,7 +31,6 @@ from tutor.context import TutorContext
 logger = logging.getLogger(__name__)
 
 SEARCH_LIMIT = 5
-RATINGS = ("AGAIN", "HARD", "GOOD", "EASY")
 QUERY_MAX = 500
 ANSWER_MAX = 2000
 

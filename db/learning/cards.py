@@ -9,7 +9,15 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.errors import BadUserInput, NotFound
-from db.learning.scheduling import apply_rating, as_utc, check_rating, copy_fsrs_state, to_fsrs
+from db.learning.scheduling import (
+    CardState,
+    ReviewRating,
+    apply_rating,
+    as_utc,
+    check_rating,
+    copy_fsrs_state,
+    to_fsrs,
+)
 from db.models import Card, CardReview, MaterialChunk, Message, StudyMaterial, StudySession
 from db.ownership import get_owned
 from db.pagination import Page, PageRequest, apply_keyset, partitioned_page_statement, to_page
@@ -72,7 +80,7 @@ async def create_cards(
             front=clean_text(draft.front, field="front", max_length=FRONT_MAX),
             back=clean_text(draft.back, field="back", max_length=BACK_MAX),
             source=draft.source,
-            state="LEARNING",
+            state=CardState.LEARNING,
             step=0,
             due=as_utc(now),
             created_at=as_utc(now),
@@ -129,7 +137,7 @@ async def review_card(
     copy_fsrs_state(row, apply_rating(to_fsrs(row), rating, now, duration_seconds))
     row.reps += 1
     # A lapse is forgetting a card that had graduated to review, as FSRS and Anki count it.
-    if rating == "AGAIN" and state_before == "REVIEW":
+    if rating == ReviewRating.AGAIN and state_before == CardState.REVIEW:
         row.lapses += 1
     session.add(row)
     session.add(

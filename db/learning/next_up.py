@@ -17,6 +17,7 @@ from db.learning.progress import (
 )
 from db.learning.scheduling import as_utc, row_retrievability
 from db.models import Card, Topic, User
+from db.study.modes import TutorMode
 
 WEAK_CARDS = 3
 # Weights of the next-up score: a due card is one point; the rest are scaled to it.
@@ -195,11 +196,11 @@ async def list_improvement_areas(
         weak = sorted(topic_cards, key=lambda card: (-card.lapses, recall[card.id], card.id))
         weak = weak[:WEAK_CARDS]
         if fact.mastery < 0.5:
-            mode, advice = "EXPLAIN", "go over the ideas again before more quizzing"
+            mode, advice = TutorMode.EXPLAIN, "go over the ideas again before more quizzing"
         elif lapse_rate >= 0.5:
-            mode, advice = "SOCRATIC", "work out why the forgotten cards slip away"
+            mode, advice = TutorMode.SOCRATIC, "work out why the forgotten cards slip away"
         else:
-            mode, advice = "QUIZ", "quiz the shaky cards to firm them up"
+            mode, advice = TutorMode.QUIZ, "quiz the shaky cards to firm them up"
         reason = (
             f"Mastery {fact.mastery:.0%}, {wrong:.0%} of {fact.reviews_count} reviews wrong, "
             f"{lapses} lapse{'s' if lapses != 1 else ''} over {len(topic_cards)} cards"

@@ -5,6 +5,7 @@ converts between those and our `cards` rows, so nobody else touches fsrs directl
 """
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
@@ -12,9 +13,31 @@ from fsrs import Rating, Scheduler, State
 from db.errors import BadUserInput
 from db.models import Card
 
-RATINGS = ("AGAIN", "HARD", "GOOD", "EASY")
-CORRECT_RATINGS = ("GOOD", "EASY")
-_STATE_NAMES = {State.Learning: "LEARNING", State.Review: "REVIEW", State.Relearning: "RELEARNING"}
+
+class ReviewRating(StrEnum):
+    """How well a card was recalled, from worst to best (FSRS's four grades)."""
+
+    AGAIN = "AGAIN"
+    HARD = "HARD"
+    GOOD = "GOOD"
+    EASY = "EASY"
+
+
+class CardState(StrEnum):
+    """Where a card stands in FSRS's learning steps."""
+
+    LEARNING = "LEARNING"
+    REVIEW = "REVIEW"
+    RELEARNING = "RELEARNING"
+
+
+RATINGS = tuple(ReviewRating)
+CORRECT_RATINGS = (ReviewRating.GOOD, ReviewRating.EASY)
+_STATE_NAMES = {
+    State.Learning: CardState.LEARNING,
+    State.Review: CardState.REVIEW,
+    State.Relearning: CardState.RELEARNING,
+}
 _STATES = {name: state for state, name in _STATE_NAMES.items()}
 
 # Fuzzing randomises intervals a little so cards made together spread out. We turn it
@@ -24,11 +47,11 @@ SCHEDULER = Scheduler(enable_fuzzing=False)
 _FACTOR, _DECAY = SCHEDULER._FACTOR, SCHEDULER._DECAY
 
 
-def check_rating(rating: str) -> str:
-    """The rating name, or BAD_USER_INPUT."""
+def check_rating(rating: str) -> ReviewRating:
+    """The rating, or BAD_USER_INPUT."""
     if rating not in RATINGS:
         raise BadUserInput(f"rating must be one of {', '.join(RATINGS)}", field="rating")
-    return rating
+    return ReviewRating(rating)
 
 
 def as_utc(moment: datetime) -> datetime:

@@ -26,8 +26,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from db.accounts.timezones import user_zone
 from db.errors import BadUserInput
 from db.learning.goals import list_active_goal_views
-from db.learning.scheduling import FSRS_COLUMNS, apply_rating, as_utc, fsrs_card, retrievability
+from db.learning.scheduling import (
+    FSRS_COLUMNS,
+    ReviewRating,
+    apply_rating,
+    as_utc,
+    fsrs_card,
+    retrievability,
+)
 from db.models import Card, StudyGoal, User
+from db.study.modes import TutorMode
 
 REVIEW_SECONDS = 30
 MAX_DAYS = 60
@@ -212,7 +220,9 @@ def _plan_due_reviews(
     due = [i for i in sim if sim[i].due < day_end]
     due.sort(key=lambda i: (topic_of[i] not in pending_exams, sim[i].due, i))
     for card_id in due:
-        if not planner.add_review(card_id, (topic_of[card_id], "due"), "QUIZ", _due_reason()):
+        if not planner.add_review(
+            card_id, (topic_of[card_id], "due"), TutorMode.QUIZ, _due_reason()
+        ):
             break
 
 
@@ -229,7 +239,7 @@ def _plan_weekly_goals(context: _PlanContext, planner: "_DayPlanner") -> None:
         share = math.ceil(goal.target_minutes_per_week / 7) - already
         extra = min(share, budget - used)
         if extra > 0 and topic_id is not None:
-            mode = "QUIZ" if topic_id in exam_topics else "EXPLAIN"
+            mode = TutorMode.QUIZ if topic_id in exam_topics else TutorMode.EXPLAIN
             reason = (
                 f"Weekly goal '{goal.title}': {goal.target_minutes_per_week} minutes a "
                 f"week is about {math.ceil(goal.target_minutes_per_week / 7)} a day"
@@ -261,7 +271,9 @@ def _prepare_exam(
     reason = _exam_reason(goal)
     while heap and total < goal_total:
         _, weakest = heapq.heappop(heap)
-        if not planner.add_review(weakest, (goal.topic_id, f"exam{goal.id}"), "QUIZ", reason):
+        if not planner.add_review(
+            weakest, (goal.topic_id, f"exam{goal.id}"), TutorMode.QUIZ, reason
+        ):
             break
         total += retrievability(sim[weakest], moment) - recall[weakest]
 
@@ -300,7 +312,7 @@ class _DayPlanner:
             return False
         self.used += item.minutes - before
         self.items[key] = item
-        self.sim[card_id] = apply_rating(self.sim[card_id], "GOOD", self.at)
+        self.sim[card_id] = apply_rating(self.sim[card_id], ReviewRating.GOOD, self.at)
         self.reviewed.add(card_id)
         self.work.reviews -= 1
         return True

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from db.study.modes import TutorMode
 from tutor.offline.quiz import quiz_answer
 from tutor.offline.reading import TurnInput, json_object
 from tutor.offline.selection import clues, key_sentences, top_sentences
@@ -14,13 +15,13 @@ def answer(turn: TurnInput) -> str:
     overview = json_object(turn.outputs.get("get_topic_overview"))
     topic = (overview.get("topic") or {}).get("title")
     passages = parse_passages(turn.outputs.get("search_material", ""))
-    if turn.mode == "QUIZ":
+    if turn.mode == TutorMode.QUIZ:
         return quiz_answer(turn, topic, passages)
     if not passages:
         return _nothing_found(turn.question, topic)
-    if turn.mode == "SOCRATIC":
+    if turn.mode == TutorMode.SOCRATIC:
         return _socratic(turn.question, passages)
-    if turn.mode == "SUMMARIZE":
+    if turn.mode == TutorMode.SUMMARIZE:
         return _summary(turn.question, topic, passages)
     return _explain(turn.question, topic, overview.get("progress"), passages)
 

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from db.study.modes import TutorMode
 from tutor.offline.quiz import asked_card_question, pending_cloze
 from tutor.offline.reading import TurnInput, json_object, topic_title
 from tutor.offline.wording import BLANK
@@ -21,13 +22,13 @@ def next_tool_calls(turn: TurnInput) -> list[ToolCallPlan]:
     # Step 1: the topic, and in QUIZ mode the pending answer and the next card.
     if "get_topic_overview" in turn.available and "get_topic_overview" not in turn.outputs:
         want("get_topic_overview")
-        if turn.mode == "QUIZ":
+        if turn.mode == TutorMode.QUIZ:
             if asked_card_question(turn.previous_answer):
                 want("record_quiz_answer", {"answer": turn.question})
             want("next_quiz_card")
         return calls
     # Step 2: the material, searched with the learner's words (or the topic's title).
-    if turn.mode == "QUIZ" and not _needs_material_for_quiz(turn):
+    if turn.mode == TutorMode.QUIZ and not _needs_material_for_quiz(turn):
         return calls
     want("search_material", {"query": _search_query(turn)})
     return calls
@@ -39,7 +40,7 @@ def _needs_material_for_quiz(turn: TurnInput) -> bool:
 
 
 def _search_query(turn: TurnInput) -> str:
-    cloze = pending_cloze(turn.previous_answer) if turn.mode == "QUIZ" else None
+    cloze = pending_cloze(turn.previous_answer) if turn.mode == TutorMode.QUIZ else None
     if cloze:
         # Find the passage the question came from again, to grade the answer against it.
         return cloze.replace(BLANK, " ")

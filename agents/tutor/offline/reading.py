@@ -5,6 +5,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from db.study.modes import TutorMode
+
 _MODE = re.compile(r"Mode (EXPLAIN|QUIZ|SOCRATIC|SUMMARIZE):")
 
 
@@ -24,7 +26,7 @@ def read_turn(instructions: str, input: str | list[Any], available: set[str]) ->
     """The mode (from the instructions), the latest question, the answer before it, and
     the outputs of the tools called since that question."""
     mode_match = _MODE.search(instructions)
-    mode = mode_match.group(1) if mode_match else "EXPLAIN"
+    mode = mode_match.group(1) if mode_match else TutorMode.EXPLAIN
     items = [{"role": "user", "content": input}] if isinstance(input, str) else input
     items = [_as_dict(item) for item in items]
     last_user = max((i for i, item in enumerate(items) if item.get("role") == "user"), default=-1)
