@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from db.learning.states import GoalStatus
 from db.types import UTCDateTime, utcnow
 
 
@@ -234,5 +235,5 @@ class StudyGoal(SQLModel, table=True):
     target_minutes_per_week: int | None = Field(default=None)
     target_mastery: float | None = Field(default=None)
     due_date: date | None = Field(default=None)
-    status: str = Field(default="ACTIVE", max_length=16)
+    status: str = Field(default=GoalStatus.ACTIVE, max_length=16)
     created_at: datetime = _timestamp()

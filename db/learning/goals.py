@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -17,20 +16,13 @@ from db.learning.progress import (
     week_minutes,
 )
 from db.learning.scheduling import as_utc
+from db.learning.states import GoalStatus
 from db.models import StudyGoal, StudySession, User
 from db.ownership import get_owned
 from db.study.topics import get_topic
 from db.validation import UNCHANGED, clean_text
 
 TITLE_MAX = 200
-
-
-class GoalStatus(StrEnum):
-    """Being worked toward, reached (it stays so), or put aside by the learner."""
-
-    ACTIVE = "ACTIVE"
-    ACHIEVED = "ACHIEVED"
-    ARCHIVED = "ARCHIVED"
 
 
 STATUSES = tuple(GoalStatus)

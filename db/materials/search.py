@@ -22,6 +22,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.materials.library import MaterialStatus
+
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 32
 MAX_TERM_CHARS = 64
@@ -124,7 +126,9 @@ async def search_passages(
     else:
         statement = _sqlite_statement(topic_filter)
         params["query"] = " OR ".join(f'"{term}"' for term in terms)
-    rows = (await session.exec(text(statement).bindparams(**params))).all()
+    rows = (
+        await session.exec(text(statement).bindparams(ready=MaterialStatus.READY, **params))
+    ).all()
     return [
         PassageHit(
             chunk_id=row.id,
@@ -189,7 +193,7 @@ def _postgres_statement(topic_filter: str, term_count: int) -> str:
         JOIN study_materials AS m ON m.id = c.material_id
         CROSS JOIN q
         WHERE {_VECTOR} @@ q.query
-          AND c.owner_id = :owner_id AND m.owner_id = :owner_id AND m.status = 'READY'
+          AND c.owner_id = :owner_id AND m.owner_id = :owner_id AND m.status = :ready
           {topic_filter}
         ORDER BY score DESC, c.id
         LIMIT :limit
@@ -204,7 +208,7 @@ def _sqlite_statement(topic_filter: str) -> str:
         JOIN material_chunks AS c ON c.id = material_chunks_fts.rowid
         JOIN study_materials AS m ON m.id = c.material_id
         WHERE material_chunks_fts MATCH :query
-          AND c.owner_id = :owner_id AND m.owner_id = :owner_id AND m.status = 'READY'
+          AND c.owner_id = :owner_id AND m.owner_id = :owner_id AND m.status = :ready
           {topic_filter}
         ORDER BY score DESC, c.id
         LIMIT :limit
