@@ -19,6 +19,8 @@ import json
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.http.parse_content_type import parse_content_type
 
+from db.errors import PayloadTooLarge
+
 PREFLIGHT_HEADERS = (b"graphql-preflight", b"apollo-require-preflight")
 
 
@@ -124,7 +126,7 @@ class BodySizeLimit:
 
     async def _reject(self, send: Send, limit: int | None = None) -> None:
         limit = self.max_bytes if limit is None else limit
-        await _error(send, 413, f"request body is larger than {limit} bytes", "PAYLOAD_TOO_LARGE")
+        await _error(send, 413, f"request body is larger than {limit} bytes", PayloadTooLarge.code)
 
 
 async def _error(send: Send, status: int, message: str, code: str) -> None:

@@ -1,14 +1,17 @@
 """Domain errors: one small class per failure a client can act on.
 
 The GraphQL layer maps each `code` to `extensions.code` in one place
-(`schema/errors.py`); nothing below the API knows about GraphQL.
+(`schema/errors.py`); nothing below the API knows about GraphQL. A code shared with a
+failed answer's (RATE_LIMITED) is the FailureCode member itself, so the two cannot drift.
 """
+
+from db.chat.states import FailureCode
 
 
 class DomainError(Exception):
     """A failure the client caused or can act on; its message is safe to show."""
 
-    code = "INTERNAL_SERVER_ERROR"
+    code: str = "INTERNAL_SERVER_ERROR"
 
     def __init__(self, message: str, **details: object) -> None:
         super().__init__(message)
@@ -20,12 +23,6 @@ class Unauthenticated(DomainError):
     """No valid credentials: missing, expired or revoked token, or a wrong password."""
 
     code = "UNAUTHENTICATED"
-
-
-class Forbidden(DomainError):
-    """Authenticated but not allowed (never used for another user's object)."""
-
-    code = "FORBIDDEN"
 
 
 class NotFound(DomainError):
@@ -55,7 +52,7 @@ class Conflict(DomainError):
 class RateLimited(DomainError):
     """A budget or rate is spent; retry later."""
 
-    code = "RATE_LIMITED"
+    code = FailureCode.RATE_LIMITED
 
 
 class PayloadTooLarge(DomainError):
@@ -68,9 +65,3 @@ class UnsupportedMediaType(DomainError):
     """An upload's bytes are not of a type we accept."""
 
     code = "UNSUPPORTED_MEDIA_TYPE"
-
-
-class ProviderUnavailable(DomainError):
-    """The model provider cannot be reached or refused the call."""
-
-    code = "PROVIDER_UNAVAILABLE"

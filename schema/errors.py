@@ -15,7 +15,7 @@ import logging
 
 from graphql import GraphQLError
 
-from db.errors import DomainError
+from db.errors import BadUserInput, DomainError
 
 logger = logging.getLogger("studygraph.errors")
 
@@ -38,9 +38,9 @@ def apply_error_codes(errors: list[GraphQLError], *, mask_unexpected: bool) -> N
             error.message = original.message
             error.extensions = {"code": original.code, **details}
         elif not is_unexpected(error):
-            error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
+            error.extensions = {**(error.extensions or {}), "code": BadUserInput.code}
         else:
             logger.error("unexpected error at %s", error.path, exc_info=original)
             if mask_unexpected:
                 error.message = MASKED_MESSAGE
-            error.extensions = {"code": "INTERNAL_SERVER_ERROR"}
+            error.extensions = {"code": DomainError.code}

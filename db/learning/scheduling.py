@@ -131,7 +131,3 @@ def retrievability(card: FsrsCard, at: datetime) -> float:
 def row_retrievability(row: Card, at: datetime) -> float:
     """retrievability() straight from a row."""
     return retrievability(to_fsrs(row), at)
-
-
-def state_name(card: FsrsCard) -> str:
-    return _STATE_NAMES[card.state]

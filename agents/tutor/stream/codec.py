@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from db.chat.states import MessageStatus
+from db.chat.states import FailureCode, MessageStatus
 from db.chat.tool_calls import ToolCall
 
 
@@ -52,8 +52,8 @@ class MessageEventData:
     seq: int
     delta: str | None = None
     tool_call: ToolCall | None = None
-    # A FailureCode, on failed events.
-    code: str | None = None
+    # Why it failed, on failed events.
+    code: FailureCode | None = None
     retryable: bool | None = None
 
     @property
@@ -87,7 +87,7 @@ class MessageEventData:
             seq=data["seq"],
             delta=data.get("delta"),
             tool_call=None if tool_call is None else ToolCall.from_json(tool_call),
-            code=data.get("code"),
+            code=None if data.get("code") is None else FailureCode(data["code"]),
             retryable=data.get("retryable"),
         )
 

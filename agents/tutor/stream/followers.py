@@ -52,7 +52,7 @@ class Ended:
     row: Message
     seq: int
     # Why it failed, and whether asking again may work (meaningful for FAILED).
-    code: str
+    code: FailureCode
     retryable: bool
 
 
@@ -69,7 +69,7 @@ FollowedItem = Snapshot | Ended | Added | MessageEventData
 
 def ended(row: Message, seq: int, event: MessageEventData | None = None) -> Ended:
     """The terminal item, with the code the event carried (or the row's)."""
-    code = (event.code if event else None) or row.error_code or FailureCode.INTERNAL
+    code = FailureCode((event.code if event else None) or row.error_code or FailureCode.INTERNAL)
     retryable = event.retryable if event and event.retryable is not None else None
     return Ended(
         row=row,
