@@ -12,7 +12,7 @@ import uvicorn
 from api.settings import Settings
 from db.engine import connection_limit, connections_per_process, normalize_database_url
 from db.migrate import upgrade_database
-from db.pubsub import broadcast_kind
+from db.pubsub import BroadcastKind, broadcast_kind
 from schema.build import build_schema
 
 logger = logging.getLogger("studygraph.serve")
@@ -109,7 +109,7 @@ def serve_workers(requested: int | None, broadcast_url: str) -> int:
     Each process runs its own answers, and a subscriber may sit on any process, so
     `memory://` (events stay inside one process) allows only one.
     """
-    shared = broadcast_kind(broadcast_url) != "memory"
+    shared = broadcast_kind(broadcast_url) != BroadcastKind.MEMORY
     if requested is None:
         return (os.cpu_count() or 1) if shared else 1
     if requested < 1:

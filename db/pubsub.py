@@ -13,11 +13,11 @@ since events published meanwhile are gone.
 """
 
 import asyncio
-import contextlib
 import logging
 from collections import deque
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -28,17 +28,27 @@ from broadcaster._backends.postgres import PostgresBackend
 from broadcaster._backends.redis import RedisBackend
 from broadcaster._base import Event
 
+from db.channels import HEALTH_CHANNEL
+
 logger = logging.getLogger(__name__)
 
-HEALTH_CHANNEL = "studygraph_health"
+
+class BroadcastKind(StrEnum):
+    """The backend a broadcast URL selects (as serverInfo.broadcast reports it)."""
+
+    MEMORY = "memory"
+    REDIS = "redis"
+    POSTGRES = "postgres"
+
+
 DEFAULT_QUEUE_SIZE = 1024
 _RECONNECT_DELAYS = (0.1, 0.5, 1.0, 2.0, 5.0)
 _SCHEMES = {
-    "memory": "memory",
-    "redis": "redis",
-    "rediss": "redis",
-    "postgres": "postgres",
-    "postgresql": "postgres",
+    "memory": BroadcastKind.MEMORY,
+    "redis": BroadcastKind.REDIS,
+    "rediss": BroadcastKind.REDIS,
+    "postgres": BroadcastKind.POSTGRES,
+    "postgresql": BroadcastKind.POSTGRES,
 }
 
 
@@ -50,8 +60,8 @@ class BackendConnectionLost(ConnectionError):
     """The backend's listening connection went away; events may have been missed."""
 
 
-def broadcast_kind(url: str) -> str:
-    """`memory`, `postgres` or `redis`: the backend a broadcast URL selects."""
+def broadcast_kind(url: str) -> BroadcastKind:
+    """The backend a broadcast URL selects."""
     scheme = urlsplit(url).scheme.split("+")[0]
     if scheme not in _SCHEMES:
         raise ValueError(
@@ -67,6 +77,15 @@ def _driver_free(url: str) -> str:
 
 
 _LOST = Event(channel="", message="")
+
+
+@contextmanager
+def _logged_failure(action: str) -> Iterator[None]:
+    """Cleanup whose failure must not stop the caller, logged in one line rather than lost."""
+    try:
+        yield
+    except Exception as error:
+        logger.warning("%s failed: %s: %s", action, type(error).__name__, error)
 
 
 class _RedisBackend(RedisBackend):
@@ -98,7 +117,7 @@ class _RedisBackend(RedisBackend):
         return event
 
     async def reconnect(self, channels: set[str]) -> None:
-        with contextlib.suppress(Exception):
+        with _logged_failure("closing the lost redis connection"):
             await self.disconnect()
         self.__init__(self._url)
         await self.connect()
@@ -125,7 +144,7 @@ class _PostgresBackend(PostgresBackend):
         self._pool = await asyncpg.create_pool(self._url, min_size=1, max_size=4)
 
     async def disconnect(self) -> None:
-        with contextlib.suppress(Exception):
+        with _logged_failure("closing the postgres LISTEN connection"):
             self._conn.remove_termination_listener(self._terminated)
             await self._conn.close()
         await self._pool.close()
@@ -143,7 +162,7 @@ class _PostgresBackend(PostgresBackend):
         return event
 
     async def reconnect(self, channels: set[str]) -> None:
-        with contextlib.suppress(Exception):
+        with _logged_failure("closing the lost postgres LISTEN connection"):
             await self._conn.close()
         self._conn = await asyncpg.connect(self._url)
         self._conn.add_termination_listener(self._terminated)
@@ -158,9 +177,9 @@ class _MemoryBackend(MemoryBackend):
 
 def _make_backend(url: str) -> BroadcastBackend:
     kind = broadcast_kind(url)
-    if kind == "redis":
+    if kind == BroadcastKind.REDIS:
         return _RedisBackend(url)
-    if kind == "postgres":
+    if kind == BroadcastKind.POSTGRES:
         return _PostgresBackend(_driver_free(url))
     return _MemoryBackend(url)
 
@@ -248,8 +267,13 @@ class Bus:
         self._connected = False
         if self._listener is not None:
             self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await self._listener
+            except asyncio.CancelledError:
+                # The listener's own cancellation is the point; a cancel of this call
+                # (its caller's) must go on.
+                if asyncio.current_task().cancelling():
+                    raise
         await self._backend.disconnect()
 
     async def publish(self, channel: str, payload: str) -> None:
@@ -277,7 +301,7 @@ class Bus:
                     if not local:
                         del self._subscribers[channel]
                         if self._connected:
-                            with contextlib.suppress(Exception):
+                            with _logged_failure(f"unsubscribing from {channel}"):
                                 await self._backend.unsubscribe(channel)
 
     def subscriber_count(self) -> int:

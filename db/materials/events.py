@@ -1,4 +1,4 @@
-"""A topic's material events on the bus: one channel per topic, one JSON shape.
+"""A topic's material events on the bus (channel `db.channels.topic_channel`), one JSON shape.
 
 Published when a material is uploaded, when its processing ends and when it is
 deleted; materialEvents decodes them here too, so the shape lives in one place.
@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
+from db.channels import topic_channel
 from db.models import StudyMaterial
 from db.pubsub import Bus
 
@@ -32,11 +33,6 @@ class MaterialEventFacts:
     owner_id: int | None
     topic_id: int | None
     status: str | None
-
-
-def topic_channel(topic_id: int) -> str:
-    """The bus channel of a topic's material events."""
-    return f"materials:topic:{topic_id}"
 
 
 async def publish_material_event(

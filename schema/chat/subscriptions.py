@@ -9,6 +9,7 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
+from db.channels import message_channel, session_channel
 from db.chat.states import MessageStatus
 from db.chat.tool_calls import ToolCall as ToolCallData
 from schema.chat.types import (
@@ -25,7 +26,6 @@ from schema.chat.types import (
 )
 from schema.context import Info
 from schema.relay import row_id_of, to_global_id
-from tutor.stream.channels import message_channel, session_channel
 from tutor.stream.codec import EventType, MessageEventData
 from tutor.stream.followers import (
     Added,

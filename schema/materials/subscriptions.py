@@ -4,13 +4,13 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
+from db.channels import topic_channel
 from db.engine import unit_of_work
 from db.materials import library
 from db.materials.events import (
     MaterialChange,
     MaterialEventFacts,
     parse_material_event,
-    topic_channel,
 )
 from db.pubsub import SubscriberLagged
 from db.study.topics import get_topic

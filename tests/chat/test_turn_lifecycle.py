@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from db.channels import message_channel, session_channel
 from db.chat import generation_rows
 from db.engine import unit_of_work
 from db.models import Message as MessageRow
@@ -25,7 +26,6 @@ from tests.chat.helpers import (
     wait_for_status,
 )
 from tutor.stream import drain, finish, followers, stop
-from tutor.stream.channels import message_channel, session_channel
 from tutor.stream.codec import MessageEventData
 from tutor.stream.generations import Generations
 

@@ -10,7 +10,7 @@ import pytest
 from redis import asyncio as redis
 from sqlalchemy.engine import make_url
 
-from db.pubsub import Bus, SubscriberLagged, Subscription, broadcast_kind
+from db.pubsub import BroadcastKind, Bus, SubscriberLagged, Subscription, broadcast_kind
 from tests.databases import postgres_admin_url
 
 REDIS_URL = os.environ.get("STUDYGRAPH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -64,7 +64,8 @@ async def test_round_trip_and_readiness(kind):
 
 
 def test_unknown_scheme_is_refused():
-    assert broadcast_kind("postgresql+asyncpg://x/y") == "postgres"
+    assert broadcast_kind("postgresql+asyncpg://x/y") is BroadcastKind.POSTGRES
+    assert broadcast_kind("rediss://x") is BroadcastKind.REDIS
     with pytest.raises(ValueError, match="memory://"):
         broadcast_kind("kafka://localhost")
 
@@ -96,6 +97,33 @@ async def test_concurrent_publishers_and_fan_out_in_order(kind):
         assert sorted(got_first) == sorted(f"m{i}" for i in range(50))
         assert got_second == got_first  # every local subscriber sees the same order
         assert bus.subscriber_count() == 0
+    finally:
+        await bus.disconnect()
+
+
+async def test_a_cancelled_disconnect_stays_cancelled():
+    """disconnect() swallows its listener's cancellation, never its caller's."""
+    bus = Bus("memory://")
+    await bus.connect()
+    closing = asyncio.create_task(bus.disconnect())
+    await asyncio.sleep(0)  # disconnect() is now waiting for the cancelled listener
+    closing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await closing
+
+
+async def test_a_failed_unsubscribe_is_logged_and_the_subscriber_leaves(caplog):
+    bus = Bus("memory://")
+    await bus.connect()
+    try:
+        with caplog.at_level("WARNING", logger="db.pubsub"):
+            async with bus.subscribe("gone"):
+                # The backend forgets the channel first, so the bus's own UNSUBSCRIBE fails.
+                await bus._backend.unsubscribe("gone")
+        assert bus.subscriber_count() == 0
+        assert [record.getMessage() for record in caplog.records] == [
+            "unsubscribing from gone failed: KeyError: 'gone'"
+        ]
     finally:
         await bus.disconnect()
 

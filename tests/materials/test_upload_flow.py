@@ -5,13 +5,13 @@ import threading
 
 import pytest
 
+from db.channels import topic_channel
 from db.engine import unit_of_work
 from db.errors import UnsupportedMediaType
 from db.materials.events import (
     MaterialChange,
     parse_material_event,
     publish_material_event,
-    topic_channel,
 )
 from db.materials.extraction_pool import ExtractionPool
 from db.materials.library import create_material

@@ -2,10 +2,10 @@
 
 import logging
 
+from db.channels import message_channel, session_channel
 from db.chat.states import MessageStatus
 from db.pubsub import Bus
 from tutor.failures import TurnFailure
-from tutor.stream.channels import message_channel, session_channel
 from tutor.stream.codec import TERMINAL_TYPE_BY_STATUS, EventType, MessageEventData
 from tutor.stream.settings import TurnRequest
 from tutor.stream.state import TurnState

@@ -6,13 +6,13 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING
 
+from db.channels import CONTROL_CHANNEL, message_channel
 from db.chat import messages
 from db.chat.states import RUNNING_STATUSES, MessageRole, MessageStatus
 from db.engine import unit_of_work
 from db.errors import BadUserInput
 from db.models import Message
 from db.pubsub import SubscriberLagged
-from tutor.stream.channels import CONTROL_CHANNEL, message_channel
 from tutor.stream.codec import MessageEventData, decode_cancel_request, encode_cancel_request
 from tutor.stream.reaper import end_abandoned
 

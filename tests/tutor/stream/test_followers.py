@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col
 
+from db.channels import message_channel, session_channel
 from db.chat.states import FailureCode, MessageRole, MessageStatus
 from db.engine import unit_of_work
 from db.models import Message
 from tests.factories import make_session, make_user
 from tutor.stream import followers
-from tutor.stream.channels import message_channel, session_channel
 from tutor.stream.codec import EventType, MessageEventData
 from tutor.stream.followers import (
     Added,
