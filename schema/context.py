@@ -86,7 +86,8 @@ class Context:
     extraction: ExtractionPool | None = None
     # "Now" for every rule that depends on time (due cards, streaks, budgets); tests fix it.
     clock: Callable[[], datetime] = utcnow
-    # This process's tutor turns (tutor.turn.Generations); None where chat is not wired.
+    # This process's tutor turns (tutor.stream.generations.Generations); None where chat
+    # is not wired.
     generations: "Generations | None" = None
     # Which models exist and how to reach them (tutor.providers.ModelCatalog).
     models: "ModelCatalog | None" = None
