@@ -27,7 +27,7 @@ from db.engine import (
     dialect_name,
     normalize_database_url,
 )
-from db.materials.extraction import ExtractionLimits
+from db.materials.extraction.limits import ExtractionLimits
 from db.materials.extraction_pool import ExtractionPool
 from db.materials.sweeper import StaleMaterialSweeper
 from db.materials.upload_backlog import UploadBacklog

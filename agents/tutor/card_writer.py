@@ -17,9 +17,6 @@ from typing import Any
 
 from db.learning.cards import CardDraft
 
-# The card type generateCards stores; an alias so tutor and db agree on one shape.
-DraftCard = CardDraft
-
 MIN_SENTENCE = 25
 MAX_SENTENCE = 320
 BLANK = "_____"
@@ -64,13 +61,13 @@ _STOPWORDS = {
 }  # fmt: skip
 
 
-def write_cards(passages: Sequence[str | tuple[str, dict]], *, count: int) -> list[DraftCard]:
+def write_cards(passages: Sequence[str | tuple[str, dict]], *, count: int) -> list[CardDraft]:
     """Up to `count` cards from the passages; each keeps its passage's citation (or None)."""
     items = [(p, None) if isinstance(p, str) else (p[0], p[1]) for p in passages]
     sentences = [[s for s in _sentences(text)] for text, _ in items]
     counts = _term_counts(" ".join(" ".join(group) for group in sentences))
-    definitions: list[list[DraftCard]] = []
-    clozes: list[list[DraftCard]] = []
+    definitions: list[list[CardDraft]] = []
+    clozes: list[list[CardDraft]] = []
     for (_, source), group in zip(items, sentences, strict=True):
         passage_definitions, passage_clozes = [], []
         for sentence in group:
@@ -84,7 +81,7 @@ def write_cards(passages: Sequence[str | tuple[str, dict]], *, count: int) -> li
         definitions.append(passage_definitions)
         clozes.append(passage_clozes)
     # Round-robin over passages so the cards cover the material, not its first page.
-    chosen: list[DraftCard] = []
+    chosen: list[CardDraft] = []
     seen: set[str] = set()
     for pool in (definitions, clozes):
         for card in _round_robin(pool):
@@ -122,7 +119,7 @@ def _sentences(text: str) -> list[str]:
     return sentences
 
 
-def _definition(sentence: str, source: dict[str, Any] | None) -> DraftCard | None:
+def _definition(sentence: str, source: dict[str, Any] | None) -> CardDraft | None:
     match = _DEFINITION.match(sentence.rstrip(".!?"))
     if not match:
         return None
@@ -149,10 +146,10 @@ def _definition(sentence: str, source: dict[str, Any] | None) -> DraftCard | Non
         front = f"What are {_lower_first(subject)}?"
     else:
         front = f"What is {_lower_first(subject)}?"
-    return DraftCard(front=front, back=sentence, source=source)
+    return CardDraft(front=front, back=sentence, source=source)
 
 
-def _cloze(sentence: str, source: dict[str, Any] | None, counts: Counter) -> DraftCard | None:
+def _cloze(sentence: str, source: dict[str, Any] | None, counts: Counter) -> CardDraft | None:
     candidates = []
     for position, match in enumerate(_WORD.finditer(sentence)):
         term = match.group(0)
@@ -168,7 +165,7 @@ def _cloze(sentence: str, source: dict[str, Any] | None, counts: Counter) -> Dra
     if counts[_term_key(term)] < 2 and not term.startswith("`"):
         return None  # a word said once is rarely what the passage teaches
     blanked = sentence.replace(term, BLANK, 1)
-    return DraftCard(front=f"Fill in the blank: {blanked}", back=term.strip("`"), source=source)
+    return CardDraft(front=f"Fill in the blank: {blanked}", back=term.strip("`"), source=source)
 
 
 def _is_key_term(term: str, position: int) -> bool:
@@ -188,7 +185,7 @@ def _term_key(term: str) -> str:
     return term.strip("`").lower()
 
 
-def _round_robin(pools: list[list[DraftCard]]):
+def _round_robin(pools: list[list[CardDraft]]):
     for index in range(max((len(pool) for pool in pools), default=0)):
         for pool in pools:
             if index < len(pool):

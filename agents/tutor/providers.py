@@ -10,12 +10,10 @@ from agents import Model, OpenAIChatCompletionsModel
 from openai import AsyncOpenAI
 
 from db.errors import BadUserInput
-from tutor.offline import LOCAL_MODEL_DESCRIPTION, LOCAL_MODEL_ID, LocalTutorModel
+from tutor.offline import LOCAL_MODEL_DESCRIPTION, LocalTutorModel
 from tutor.stream_client import StreamingClient
 
 logger = logging.getLogger(__name__)
-
-__all__ = ["LOCAL_MODEL_ID", "ModelCatalog", "ModelDescription", "ProviderSettings"]
 
 LOCAL_PROVIDER = "local"
 LOCAL_MODELS = ("tutor",)

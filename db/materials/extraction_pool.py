@@ -18,7 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from db.materials.extraction import ExtractionLimits
+from db.materials.extraction.limits import ExtractionLimits
 
 logger = logging.getLogger(__name__)
 

@@ -22,14 +22,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from db.engine import SessionFactory, unit_of_work
 from db.errors import RateLimited
 from db.materials.events import MaterialChange, publish_material_event
-from db.materials.extraction import (
-    ExtractionFailed,
-    ExtractionLimits,
-    chunk_pages,
-    extract_pages,
-    sanitize_filename,
-    sniff_content_type,
-)
+from db.materials.extraction.chunking import chunk_pages
+from db.materials.extraction.kinds import sanitize_filename, sniff_content_type
+from db.materials.extraction.limits import ExtractionFailed, ExtractionLimits
+from db.materials.extraction.pages import extract_pages
 from db.materials.extraction_pool import ExtractionPool
 from db.models import MaterialChunk, StudyMaterial, Topic
 from db.ownership import get_owned

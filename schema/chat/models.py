@@ -3,7 +3,8 @@
 import strawberry
 
 from schema.context import Info
-from tutor.providers import LOCAL_MODEL_ID, ModelCatalog, ModelDescription
+from tutor.offline.wording import LOCAL_MODEL_ID
+from tutor.providers import ModelCatalog, ModelDescription
 
 
 @strawberry.type(description="A tutor model the server can run.")

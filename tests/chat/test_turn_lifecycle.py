@@ -25,7 +25,7 @@ from tests.chat.helpers import (
     until,
     wait_for_status,
 )
-from tutor.stream import drain, finish, followers, stop
+from tutor.stream import drain, finish, followers, reaper, stop
 from tutor.stream.codec import MessageEventData
 from tutor.stream.generations import Generations
 
@@ -100,7 +100,7 @@ async def test_the_reaper_spares_a_turn_that_renewed_its_lease_meanwhile(harness
 
     await until(renewed)
     fresh = await _row(harness, row_id)
-    assert await other.end_abandoned(stale, status="FAILED") is None
+    assert await reaper.end_abandoned(other, stale, status="FAILED") is None
 
     after = await _row(harness, row_id)
     assert after.status == "STREAMING"
@@ -137,7 +137,7 @@ async def test_a_turn_reaped_elsewhere_stops_generating_here(harness, monkeypatc
     await until(streaming)
     # Another process believes ours is dead (its clock is a minute ahead) and ends it.
     other = _other_process(harness, clock=lambda: harness.clock() + timedelta(minutes=1))
-    ended = await other.end_abandoned(await _row(harness, row_id), status="FAILED")
+    ended = await reaper.end_abandoned(other, await _row(harness, row_id), status="FAILED")
     assert ended is not None and ended.status == "FAILED"
 
     async def stopped_here():

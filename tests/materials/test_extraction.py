@@ -9,16 +9,11 @@ import zipfile
 import pytest
 
 from db.errors import UnsupportedMediaType
-from db.materials.extraction import (
-    DOCX_MAX_ENTRIES,
-    DOCX_MIME,
-    ExtractionFailed,
-    ExtractionLimits,
-    chunk_pages,
-    decode_text,
-    extract_pages,
-    sniff_content_type,
-)
+from db.materials.extraction.chunking import chunk_pages
+from db.materials.extraction.kinds import DOCX_MAX_ENTRIES, DOCX_MIME, sniff_content_type
+from db.materials.extraction.limits import ExtractionFailed, ExtractionLimits
+from db.materials.extraction.markup import decode_text
+from db.materials.extraction.pages import extract_pages
 from tests.materials.files import flate_bomb, make_docx
 from tests.materials.helpers import DATA
 

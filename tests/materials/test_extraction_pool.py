@@ -8,7 +8,7 @@ import pytest
 
 from api.app import create_app
 from db.materials import extraction_pool
-from db.materials.extraction import ExtractionLimits
+from db.materials.extraction.limits import ExtractionLimits
 from db.materials.extraction_pool import ExtractionPool
 from tests.materials.files import make_docx
 from tests.materials.helpers import Learner

@@ -22,7 +22,6 @@ from tutor.offline.wording import (
     CLOZE_QUESTION,
     LOCAL_MODEL_DESCRIPTION,
     LOCAL_MODEL_ID,
-    OFFLINE_NOTE,
 )
 
 __all__ = [
@@ -30,6 +29,5 @@ __all__ = [
     "CLOZE_QUESTION",
     "LOCAL_MODEL_DESCRIPTION",
     "LOCAL_MODEL_ID",
-    "OFFLINE_NOTE",
     "LocalTutorModel",
 ]

@@ -9,7 +9,6 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
-from db.chat.states import MessageStatus
 from db.engine import SessionFactory
 from db.models import Message
 from db.pubsub import Bus
@@ -93,10 +92,6 @@ class Generations:
         """The turn has ended: drop it from the registry."""
         self._runs.pop(message_id, None)
 
-    async def request_stop(self, message_id: int) -> None:
-        """Stop the turn wherever it runs: here directly, elsewhere via the bus."""
-        await stop.request_stop(self, message_id)
-
     async def stop(self, message: Message) -> Message:
         """Stop a running answer wherever it runs and return it as it ends."""
         return await stop.stop(self, message)
@@ -104,10 +99,6 @@ class Generations:
     async def reap_once(self) -> list[int]:
         """Fail the turns whose lease lapsed (their process died); returns their ids."""
         return await reaper.reap_once(self)
-
-    async def end_abandoned(self, message: Message, *, status: MessageStatus) -> Message | None:
-        """End another process's turn from its last flushed state and tell subscribers."""
-        return await reaper.end_abandoned(self, message, status=status)
 
     def stop_here(self, message_id: int) -> None:
         """Stop a turn running in this process (no-op for others and ending ones)."""
