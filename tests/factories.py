@@ -3,9 +3,10 @@
 import itertools
 
 from db.accounts import users
+from db.chat.states import MessageRole, MessageStatus
 from db.engine import unit_of_work
 from db.learning import cards
-from db.models import Card, StudySession, Topic
+from db.models import Card, Message, StudySession, Topic
 from db.study import study_sessions, topics
 
 _counter = itertools.count(1)
@@ -57,6 +58,27 @@ async def make_card(
             session, owner_id=owner_id, topic_id=topic_id, front=front, back=back,
             now=now or harness.clock(),
         )  # fmt: skip
+
+
+async def make_message(
+    harness,
+    *,
+    owner_id: int,
+    session_id: int,
+    role: str = MessageRole.ASSISTANT,
+    status: str = MessageStatus.COMPLETE,
+    mode: str = "EXPLAIN",
+    **fields,
+) -> Message:
+    """A message row stored as is (no turn runs), for tests that need one in a given state."""
+    async with unit_of_work(harness.session_factory) as session:
+        row = Message(
+            owner_id=owner_id, session_id=session_id, role=role, status=status, mode=mode,
+            **fields,
+        )  # fmt: skip
+        session.add(row)
+        await session.flush()
+        return row
 
 
 async def graphql(http, query: str, variables: dict | None = None, *, token: str | None = None):

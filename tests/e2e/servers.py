@@ -111,9 +111,8 @@ def server_env(database_url: str, extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
-@contextlib.contextmanager
-def running_server(database_url: str, workdir: Path, **extra_env: str) -> Iterator[Server]:
-    """Starts the console script, waits until /healthz answers, stops it at the end."""
+def start_server(database_url: str, workdir: Path, extra_env: dict[str, str]) -> Server:
+    """Starts the console script without waiting for it to answer."""
     port = free_port()
     log = workdir / f"server-{port}.log"
     # Output goes to a file, not a pipe: nobody reads a pipe while the tests run, and a
@@ -128,14 +127,18 @@ def running_server(database_url: str, workdir: Path, **extra_env: str) -> Iterat
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    server = Server(
-        f"http://{HOST}:{port}", make_url(database_url).get_backend_name(), process, log
-    )
+    return Server(f"http://{HOST}:{port}", make_url(database_url).get_backend_name(), process, log)
+
+
+@contextlib.contextmanager
+def running_server(database_url: str, workdir: Path, **extra_env: str) -> Iterator[Server]:
+    """Starts the console script, waits until /healthz answers, stops it at the end."""
+    server = start_server(database_url, workdir, extra_env)
     try:
         wait_until_healthy(server)
         yield server
     finally:
-        stop(process)
+        stop(server.process)
 
 
 def wait_until_healthy(server: Server) -> None:

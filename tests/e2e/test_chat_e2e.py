@@ -14,7 +14,6 @@ import os
 import random
 import signal
 import socket
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -34,15 +33,12 @@ from tests.chat.helpers import (
     text_of,
 )
 from tests.e2e.servers import (
-    HOST,
-    STUDYGRAPH,
     Server,
     execute,
-    free_port,
     migrated_database,
     register,
     require_postgres,
-    server_env,
+    start_server,
     stop,
     wait_until_healthy,
     websocket_client,
@@ -70,27 +66,6 @@ mutation($input: StartStudySessionInput!) { startStudySession(input: $input) { i
 # --- processes ----------------------------------------------------------------------
 
 
-def spawn(database_url: str, workdir: Path, env: dict[str, str]) -> Server:
-    """Starts `studygraph serve` without waiting for it (see running_servers)."""
-    port = free_port()
-    log = workdir / f"server-{port}.log"
-    # Built here rather than through running_server(**extra_env): server_env passes its
-    # own STUDYGRAPH_BROADCAST_URL and a second one as a keyword would be a TypeError.
-    full_env = server_env(database_url, {})
-    full_env.update(env)
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            # One process: tests kill it to simulate a crash (with workers, a
-            # SIGKILL to the supervisor would leave its worker serving).
-            [str(STUDYGRAPH), "serve", "--host", HOST, "--port", str(port), "--workers", "1"],
-            cwd=workdir,
-            env=full_env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    return Server(f"http://{HOST}:{port}", make_url(database_url).get_backend_name(), process, log)
-
-
 @contextlib.contextmanager
 def running_servers(
     specs: list[tuple[str, dict[str, str]]], workdir: Path
@@ -100,7 +75,7 @@ def running_servers(
     servers: list[Server] = []
     try:
         for database_url, env in specs:
-            servers.append(spawn(database_url, workdir, env))
+            servers.append(start_server(database_url, workdir, env))
         for server in servers:
             wait_until_healthy(server)
         yield servers
@@ -126,7 +101,7 @@ class ServerPair:
     @property
     def b(self) -> Server:
         if self._b.process.poll() is not None:
-            self._b = spawn(self.database_url, self.workdir, self.env)
+            self._b = start_server(self.database_url, self.workdir, self.env)
             self.spawned.append(self._b)
             wait_until_healthy(self._b)
         return self._b

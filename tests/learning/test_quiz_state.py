@@ -2,23 +2,14 @@
 
 from db.engine import unit_of_work
 from db.learning import quiz_state
-from db.models import Message
-from tests.factories import make_session, make_topic, make_user
+from tests.factories import make_message, make_session, make_topic, make_user
 
 
 async def new_message(harness, owner_id: int, session_id: int, role: str = "ASSISTANT") -> int:
-    async with unit_of_work(harness.session_factory) as session:
-        row = Message(
-            owner_id=owner_id,
-            session_id=session_id,
-            role=role,
-            content="…",
-            status="COMPLETE",
-            mode="QUIZ",
-        )
-        session.add(row)
-        await session.flush()
-        return row.id
+    row = await make_message(
+        harness, owner_id=owner_id, session_id=session_id, role=role, content="…", mode="QUIZ"
+    )
+    return row.id
 
 
 async def ask(harness, owner_id: int, message_id: int, card_id: int) -> None:

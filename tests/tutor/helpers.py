@@ -17,7 +17,7 @@ from db.materials import library
 from db.models import Message
 from schema.relay import to_global_id
 from tests.chat.helpers import MESSAGE_EVENTS, subscribe
-from tests.factories import make_session, make_topic, make_user
+from tests.factories import make_message, make_session, make_topic, make_user
 from tests.harness import TEST_GENERATION_SETTINGS
 from tests.materials.helpers import DATA
 from tutor.agent import MAX_TURNS
@@ -114,19 +114,14 @@ async def make_learner(harness, *, mode: str = "EXPLAIN", chapter: str | None = 
 
 async def add_message(harness, learner: Learner, role: str, content: str, **extra) -> Message:
     """A stored message row of the learner's session (COMPLETE unless told otherwise)."""
-    async with unit_of_work(harness.session_factory) as session:
-        row = Message(
-            owner_id=learner.user_id,
-            session_id=learner.session_id,
-            role=role,
-            content=content,
-            status=extra.pop("status", "COMPLETE"),
-            mode=extra.pop("mode", "EXPLAIN"),
-            **extra,
-        )
-        session.add(row)
-        await session.flush()
-        return row
+    return await make_message(
+        harness,
+        owner_id=learner.user_id,
+        session_id=learner.session_id,
+        role=role,
+        content=content,
+        **extra,
+    )
 
 
 async def run_turn(

@@ -13,7 +13,7 @@ from sqlmodel import select
 from db.engine import unit_of_work
 from db.learning.cards import create_card, delete_card
 from db.models import CardReview, Message
-from tests.factories import make_session, make_topic, make_user
+from tests.factories import make_message, make_session, make_topic, make_user
 from tutor.agent import build_tutor_agent
 from tutor.context import TutorContext
 
@@ -21,14 +21,8 @@ set_tracing_disabled(True)
 
 
 async def new_answer(harness, user_id: int, session_id: int) -> int:
-    async with unit_of_work(harness.session_factory) as session:
-        row = Message(
-            owner_id=user_id, session_id=session_id, role="ASSISTANT", status="COMPLETE",
-            mode="QUIZ",
-        )  # fmt: skip
-        session.add(row)
-        await session.flush()
-        return row.id
+    row = await make_message(harness, owner_id=user_id, session_id=session_id, mode="QUIZ")
+    return row.id
 
 
 async def call_tool(harness, study, name: str, arguments: dict) -> tuple[int, dict]:

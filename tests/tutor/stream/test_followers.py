@@ -11,10 +11,10 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from db.channels import message_channel, session_channel
-from db.chat.states import FailureCode, MessageRole, MessageStatus
+from db.chat.states import FailureCode, MessageStatus
 from db.engine import unit_of_work
 from db.models import Message
-from tests.factories import make_session, make_user
+from tests.factories import make_message, make_session, make_user
 from tutor.stream import followers
 from tutor.stream.codec import EventType, MessageEventData
 from tutor.stream.followers import (
@@ -30,18 +30,13 @@ async def _answer(harness, **fields) -> Message:
     """An assistant message in a fresh session of a fresh learner."""
     me = await make_user(harness)
     study_session = await make_session(harness, owner_id=me.user.id)
-    async with unit_of_work(harness.session_factory) as session:
-        row = Message(
-            owner_id=me.user.id,
-            session_id=study_session.id,
-            role=MessageRole.ASSISTANT,
-            status=fields.pop("status", MessageStatus.PENDING),
-            mode="EXPLAIN",
-            **fields,
-        )
-        session.add(row)
-        await session.flush()
-        return row
+    return await make_message(
+        harness,
+        owner_id=me.user.id,
+        session_id=study_session.id,
+        status=fields.pop("status", MessageStatus.PENDING),
+        **fields,
+    )
 
 
 async def _store(harness, row: Message, **values) -> None:
