@@ -1,11 +1,13 @@
 """Study sessions: a stretch of study, optionally on one topic, with a tutor mode and model."""
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlalchemy import func, type_coerce
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.engine import SessionFactory, read_only
 from db.errors import BadUserInput
 from db.models import CardReview, StudySession, Topic
 from db.ownership import get_owned
@@ -94,6 +96,30 @@ async def count_study_sessions_for_owner(
     """How many sessions list_study_sessions_for_owner would page through."""
     query = _owner_sessions(owner_id, topic_id, active).with_only_columns(func.count())
     return (await session.exec(query)).one()
+
+
+async def list_study_sessions_page_for_owner(
+    session_factory: SessionFactory,
+    *,
+    owner_id: int,
+    page: PageRequest,
+    topic_id: int | None = None,
+    active: bool | None = None,
+) -> tuple[Page[StudySession], Callable[[], Awaitable[int]]]:
+    """A page of list_study_sessions_for_owner, and its total count to await only when asked.
+
+    The count opens its own short session when awaited, so a query that does not select
+    totalCount never runs it.
+    """
+    filters = {"owner_id": owner_id, "topic_id": topic_id, "active": active}
+    async with read_only(session_factory) as session:
+        rows = await list_study_sessions_for_owner(session, page=page, **filters)
+
+    async def count() -> int:
+        async with read_only(session_factory) as session:
+            return await count_study_sessions_for_owner(session, **filters)
+
+    return rows, count
 
 
 async def list_study_sessions_for_topics(

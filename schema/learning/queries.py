@@ -56,30 +56,14 @@ class LearningQueries:
         due_only: bool | None = False,
     ) -> Connection[Card]:
         context = info.context
-        owner_id = context.require_user_id()
-        topic_row_id = optional_row_id(topic_id, "Topic", field="topicId")
-        now = context.clock()
-        request = page_request(first, after)
-        async with unit_of_work(context.session_factory) as session:
-            page = await cards.list_cards_for_owner(
-                session,
-                owner_id=owner_id,
-                page=request,
-                now=now,
-                topic_id=topic_row_id,
-                due_only=bool(due_only),
-            )
-
-        async def count() -> int:
-            async with unit_of_work(context.session_factory) as session:
-                return await cards.count_cards_for_owner(
-                    session,
-                    owner_id=owner_id,
-                    now=now,
-                    topic_id=topic_row_id,
-                    due_only=bool(due_only),
-                )
-
+        page, count = await cards.list_cards_page_for_owner(
+            context.session_factory,
+            owner_id=context.require_user_id(),
+            topic_id=optional_row_id(topic_id, "Topic", field="topicId"),
+            now=context.clock(),
+            page=page_request(first, after),
+            due_only=bool(due_only),
+        )
         return connection_from_page(page, Card.from_row, count)
 
     @strawberry.field(description="The learner's goals, oldest first; optionally of one status.")

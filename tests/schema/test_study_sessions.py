@@ -4,6 +4,8 @@ from datetime import timedelta
 
 from db.engine import unit_of_work
 from db.learning import cards
+from db.pagination import PageRequest
+from db.study import study_sessions
 from db.types import utcnow
 from schema.relay import to_global_id
 from tests.factories import make_session, make_topic, make_user
@@ -131,3 +133,15 @@ async def test_current_session_and_current_topic(harness):
         "currentSession": {"title": "Free, newest"},
         "currentTopic": {"title": "New topic"},
     }
+
+
+async def test_a_session_page_counts_only_when_the_count_is_awaited(harness):
+    user = await make_user(harness)
+    for _ in range(2):
+        await make_session(harness, owner_id=user.user.id)
+    page, count = await study_sessions.list_study_sessions_page_for_owner(
+        harness.session_factory, owner_id=user.user.id, page=PageRequest(first=1)
+    )
+    assert len(page.rows) == 1 and page.has_next
+    await make_session(harness, owner_id=user.user.id)
+    assert await count() == 3  # read when awaited, not when the page was built
