@@ -12,6 +12,7 @@ from db.errors import BadUserInput
 from db.models import CardReview, StudySession, Topic
 from db.ownership import get_owned
 from db.pagination import Page, PageRequest, apply_keyset, partitioned_page_statement, to_page
+from db.study.modes import TutorMode
 from db.study.topics import get_topic
 from db.types import UTCDateTime, utcnow
 from db.validation import clean_optional_text, clean_text
@@ -26,18 +27,29 @@ async def start_study_session(
     owner_id: int,
     topic_id: int | None,
     title: str | None,
-    mode: str,
-    model: str,
+    mode: str | None = None,
+    model: str | None,
     now: datetime | None = None,
+    default_model: str | None = None,
+    check_model: Callable[[str], str] | None = None,
 ) -> StudySession:
-    """Open a session; its title defaults to the topic's."""
+    """Open a session; title, mode and model default to the topic's, EXPLAIN and default_model.
+
+    `check_model` (the server's model catalogue) normalises the model or refuses one the
+    server cannot run (BAD_USER_INPUT); db/ cannot know the configured providers itself.
+    """
+    model = model or default_model
+    if model is None:
+        raise BadUserInput("model is required", field="model")
+    if check_model is not None:
+        model = check_model(model)
     topic = await get_topic(session, owner_id=owner_id, topic_id=topic_id) if topic_id else None
     chosen_title = clean_optional_text(title, field="title", max_length=TITLE_MAX)
     study_session = StudySession(
         owner_id=owner_id,
         topic_id=topic.id if topic else None,
         title=chosen_title or (topic.title if topic else DEFAULT_TITLE),
-        mode=mode,
+        mode=mode or TutorMode.EXPLAIN,
         model=check_model_name(model),
         started_at=now or utcnow(),
     )

@@ -2,7 +2,10 @@
 
 from datetime import timedelta
 
+import pytest
+
 from db.engine import unit_of_work
+from db.errors import BadUserInput
 from db.learning import cards
 from db.pagination import PageRequest
 from db.study import study_sessions
@@ -145,3 +148,29 @@ async def test_a_session_page_counts_only_when_the_count_is_awaited(harness):
     assert len(page.rows) == 1 and page.has_next
     await make_session(harness, owner_id=user.user.id)
     assert await count() == 3  # read when awaited, not when the page was built
+
+
+async def test_starting_a_session_defaults_the_mode_and_model_and_checks_the_model(harness):
+    user = await make_user(harness)
+    catalog = ModelCatalog(default_model="local:tutor", providers={}, request_timeout_seconds=5)
+    async with unit_of_work(harness.session_factory) as session:
+        row = await study_sessions.start_study_session(
+            session,
+            owner_id=user.user.id,
+            topic_id=None,
+            title=None,
+            model=None,
+            default_model="local:tutor",
+            check_model=catalog.check,
+        )
+        assert (row.mode, row.model) == ("EXPLAIN", "local:tutor")
+        with pytest.raises(BadUserInput, match="not configured"):
+            await study_sessions.start_study_session(
+                session,
+                owner_id=user.user.id,
+                topic_id=None,
+                title=None,
+                model="openai:gpt-4o",
+                default_model="local:tutor",
+                check_model=catalog.check,
+            )
