@@ -6,7 +6,6 @@ from typing import Annotated
 import strawberry
 
 from db.engine import unit_of_work
-from db.errors import BadUserInput
 from db.learning import cards, goals, metrics, next_up, study_plan
 from schema.context import Info
 from schema.learning.insights import (
@@ -24,17 +23,6 @@ from schema.relay import (
     page_request,
     row_id_of,
 )
-
-MAX_LIMIT = 50
-
-
-def _limit(limit: int | None, default: int = 5) -> int:
-    """A list's `limit`: 1 to MAX_LIMIT, else BAD_USER_INPUT (never silently clamped)."""
-    if limit is None:
-        return default
-    if not 1 <= limit <= MAX_LIMIT:
-        raise BadUserInput(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
-    return limit
 
 
 @strawberry.type
@@ -121,7 +109,6 @@ class LearningQueries:
     async def next_up_topics(self, info: Info, limit: int | None = 5) -> list[TopicRecommendation]:
         context = info.context
         owner_id = context.require_user_id()
-        limit = _limit(limit)
         loaders = context.loaders
         # Started before the first await: the topics' progress and topics by id in the
         # same operation then come from it instead of the database again.
@@ -135,7 +122,7 @@ class LearningQueries:
                 now=progress.now,
                 limit=limit,
                 progress=progress,
-                today=next_up.local_today(user.timezone if user else None, progress.now),
+                owner=user,
             )
         return [TopicRecommendation.from_facts(item) for item in items]
 
@@ -147,6 +134,6 @@ class LearningQueries:
                 session,
                 owner_id=context.require_user_id(),
                 now=context.clock(),
-                limit=_limit(limit),
+                limit=limit,
             )
         return [ImprovementArea.from_facts(item) for item in items]
