@@ -344,3 +344,9 @@ class Bus:
             raise RuntimeError("broadcast listener has stopped")
         # A publish is a round trip to Redis or PostgreSQL; on memory:// it is a put.
         await self._backend.publish(HEALTH_CHANNEL, "ping")
+
+
+# With no event for this long, a subscription's follower re-checks the subscriber's
+# access (a quiet channel must not keep a subscription alive past its access token)
+# and re-reads what it follows. One value for every follower.
+LIVENESS_SECONDS = 5.0

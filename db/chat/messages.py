@@ -1,13 +1,55 @@
 """Reading messages: by id, a session's pages and counts, what changed since a cursor."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.errors import BadUserInput
 from db.models import Message
 from db.ownership import get_owned
+from db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+
+
+@dataclass(frozen=True)
+class MessagePageRequest:
+    """`first` oldest after a cursor, or (from_end) the newest before one."""
+
+    first: int
+    after_id: int | None = None
+    before_id: int | None = None
+    from_end: bool = False
+
+    def page(self, rows: list[Message], has_more: bool) -> Page[Message]:
+        """The page these rows make: from the end, `has_more` means older ones exist."""
+        return Page(
+            rows=rows,
+            has_next=False if self.from_end else has_more,
+            has_previous=has_more if self.from_end else self.after_id is not None,
+        )
+
+
+def message_page_request(
+    *, first: int | None, after_id: int | None, last: int | None, before_id: int | None
+) -> MessagePageRequest:
+    """Connection arguments: `first`/`after` read forward, `last`/`before` from the end.
+
+    Either first or last, neither negative (BAD_USER_INPUT); both capped at MAX_PAGE_SIZE.
+    """
+    if first is not None and last is not None:
+        raise BadUserInput("pass either first or last, not both", field="last")
+    for name, value in (("first", first), ("last", last)):
+        if value is not None and value < 0:
+            raise BadUserInput(f"{name} must not be negative", field=name)
+    if last is not None or before_id is not None:
+        size = DEFAULT_PAGE_SIZE if last is None else last
+        return MessagePageRequest(
+            first=min(size, MAX_PAGE_SIZE), after_id=after_id, before_id=before_id, from_end=True
+        )
+    size = DEFAULT_PAGE_SIZE if first is None else first
+    return MessagePageRequest(first=min(size, MAX_PAGE_SIZE), after_id=after_id)
 
 
 async def get_message(session: AsyncSession, *, owner_id: int, message_id: int) -> Message:

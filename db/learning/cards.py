@@ -1,5 +1,6 @@
 """Flashcards and their reviews, scheduled with FSRS. Every function filters by owner."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -8,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.engine import SessionFactory, unit_of_work
 from db.errors import BadUserInput, NotFound
 from db.learning.scheduling import (
     CardState,
@@ -211,6 +213,31 @@ async def count_cards_for_owner(
     """How many cards list_cards_for_owner would page through."""
     query = _owner_cards(owner_id, topic_id, due_only, now).with_only_columns(func.count())
     return (await session.exec(query)).one()
+
+
+async def list_cards_page_for_owner(
+    session_factory: SessionFactory,
+    *,
+    owner_id: int,
+    page: PageRequest,
+    now: datetime,
+    topic_id: int | None = None,
+    due_only: bool = False,
+) -> tuple[Page[Card], Callable[[], Awaitable[int]]]:
+    """A page of list_cards_for_owner, and its total count to await only when asked for.
+
+    The count opens its own unit of work when awaited, so a query that does not select
+    totalCount never runs it.
+    """
+    filters = {"owner_id": owner_id, "now": now, "topic_id": topic_id, "due_only": due_only}
+    async with unit_of_work(session_factory) as session:
+        rows = await list_cards_for_owner(session, page=page, **filters)
+
+    async def count() -> int:
+        async with unit_of_work(session_factory) as session:
+            return await count_cards_for_owner(session, **filters)
+
+    return rows, count
 
 
 async def list_cards_for_topics(

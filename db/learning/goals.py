@@ -132,6 +132,41 @@ async def update_study_goal(
     return goal
 
 
+async def create_study_goal_with_progress(
+    session: AsyncSession,
+    *,
+    owner_id: int,
+    title: str,
+    topic_id: int | None,
+    target_minutes_per_week: int | None,
+    target_mastery: float | None,
+    due_date: date | None,
+    now: datetime,
+) -> GoalView:
+    """create_study_goal, read back with its progress as every goal reader sees it."""
+    goal = await create_study_goal(
+        session,
+        owner_id=owner_id,
+        title=title,
+        topic_id=topic_id,
+        target_minutes_per_week=target_minutes_per_week,
+        target_mastery=target_mastery,
+        due_date=due_date,
+        now=now,
+    )
+    (view,) = await list_goal_views(session, owner_id=owner_id, goals=[goal], now=now)
+    return view
+
+
+async def update_study_goal_with_progress(
+    session: AsyncSession, *, owner_id: int, goal_id: int, now: datetime, **changes: object
+) -> GoalView:
+    """update_study_goal (same keyword changes), read back with its progress."""
+    goal = await update_study_goal(session, owner_id=owner_id, goal_id=goal_id, **changes)
+    (view,) = await list_goal_views(session, owner_id=owner_id, goals=[goal], now=now)
+    return view
+
+
 async def delete_study_goal(session: AsyncSession, *, owner_id: int, goal_id: int) -> None:
     """Delete one of the owner's goals."""
     await session.delete(await get_study_goal(session, owner_id=owner_id, goal_id=goal_id))

@@ -7,6 +7,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.accounts.timezones import user_zone
+from db.errors import BadUserInput
 from db.learning.goals import GoalView, list_active_goal_views
 from db.learning.progress import (
     MAX_TOPICS,
@@ -24,6 +25,8 @@ WEAK_CARDS = 3
 OVERDUE_DAY_WEIGHT = 0.1
 GOAL_GAP_WEIGHT = 10.0
 NEGLECT_WEIGHT = 0.1
+DEFAULT_LIMIT = 5
+MAX_LIMIT = 50
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,15 @@ class Weakness:
     reason: str
     suggested_mode: str
     weak_card_ids: list[int]
+
+
+def check_limit(limit: int | None) -> int:
+    """A list's `limit`: 1 to MAX_LIMIT, else BAD_USER_INPUT (never silently clamped)."""
+    if limit is None:
+        return DEFAULT_LIMIT
+    if not 1 <= limit <= MAX_LIMIT:
+        raise BadUserInput(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
+    return limit
 
 
 def local_today(timezone: str | None, now: datetime) -> date:
@@ -72,9 +84,9 @@ async def list_next_up_topics(
     *,
     owner_id: int,
     now: datetime,
-    limit: int = 5,
+    limit: int | None = DEFAULT_LIMIT,
     progress: OwnerProgress | None = None,
-    today: date | None = None,
+    owner: User | None = None,
 ) -> list[Recommendation]:
     """Topics ranked by due cards, goal urgency and neglect, each with its reasons.
 
@@ -83,11 +95,16 @@ async def list_next_up_topics(
           + the share of the weekly minutes still missing
           + 0.1 per day since the topic was last studied (up to 30 days), for topics
             that have cards or goals (an empty topic has nothing to come back to).
+
+    `limit`: 1 to MAX_LIMIT, else BAD_USER_INPUT. `progress` and `owner` (the learner's
+    row, whose time zone says which day today is) are read here unless the caller
+    already holds them.
     """
+    limit = check_limit(limit)
     now = as_utc(now)
-    if today is None:
-        user = await session.get(User, owner_id)
-        today = local_today(user.timezone if user else None, now)
+    if owner is None:
+        owner = await session.get(User, owner_id)
+    today = local_today(owner.timezone if owner else None, now)
     if progress is None:
         progress = await get_owner_progress(session, owner_id=owner_id, now=now, limit=MAX_TOPICS)
     topics, facts = progress.topics, progress.facts
@@ -174,13 +191,15 @@ def _score_goal(score: _Score, view: GoalView, fact: TopicProgressFacts, *, toda
 
 
 async def list_improvement_areas(
-    session: AsyncSession, *, owner_id: int, now: datetime, limit: int = 5
+    session: AsyncSession, *, owner_id: int, now: datetime, limit: int | None = DEFAULT_LIMIT
 ) -> list[Weakness]:
     """The weakest reviewed topics, weakest first, with their most-forgotten cards.
 
     Weakness = (1 - mastery) + (1 - correct rate) + lapses per card (capped at 1): low
     predicted recall, answers that go wrong, and cards forgotten after being learnt.
+    `limit`: 1 to MAX_LIMIT, else BAD_USER_INPUT.
     """
+    limit = check_limit(limit)
     now = as_utc(now)
     _topics, facts, cards = await _list_topics_facts_and_cards(session, owner_id, now)
     areas = []

@@ -22,12 +22,15 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.errors import BadUserInput
 from db.materials.library import MaterialStatus
+from db.study.topics import get_topic
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 32
 MAX_TERM_CHARS = 64
 MAX_LIMIT = 50
+DEFAULT_SEARCH_RESULTS = 5
 
 # The search index objects of migration 0002, which SQLModel's metadata does not know.
 SEARCH_INDEX_PREFIXES = ("material_chunks_fts", "ix_material_chunks_search", "search_vector")
@@ -96,6 +99,25 @@ def is_search_index_object(name: str | None) -> bool:
     """True for the search objects of migrations 0002 and 0006 (FTS5 table, its shadow
     tables and triggers; the stored tsvector column and its GIN index)."""
     return bool(name) and name.startswith(SEARCH_INDEX_PREFIXES)
+
+
+async def search_materials_for_owner(
+    session: AsyncSession,
+    *,
+    owner_id: int,
+    query: str,
+    topic_id: int | None = None,
+    first: int | None = DEFAULT_SEARCH_RESULTS,
+) -> list[PassageHit]:
+    """searchMaterials: `first` 1 to MAX_LIMIT (else BAD_USER_INPUT), the topic the owner's."""
+    limit = DEFAULT_SEARCH_RESULTS if first is None else first
+    if not 1 <= limit <= MAX_LIMIT:
+        raise BadUserInput(f"first must be between 1 and {MAX_LIMIT}", field="first")
+    if topic_id is not None:
+        await get_topic(session, owner_id=owner_id, topic_id=topic_id)
+    return await search_passages(
+        session, owner_id=owner_id, query=query, topic_id=topic_id, limit=limit
+    )
 
 
 async def search_passages(

@@ -1,15 +1,18 @@
 """Study sessions: a stretch of study, optionally on one topic, with a tutor mode and model."""
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlalchemy import func, type_coerce
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.engine import SessionFactory, read_only
 from db.errors import BadUserInput
 from db.models import CardReview, StudySession, Topic
 from db.ownership import get_owned
 from db.pagination import Page, PageRequest, apply_keyset, partitioned_page_statement, to_page
+from db.study.modes import TutorMode
 from db.study.topics import get_topic
 from db.types import UTCDateTime, utcnow
 from db.validation import clean_optional_text, clean_text
@@ -24,18 +27,29 @@ async def start_study_session(
     owner_id: int,
     topic_id: int | None,
     title: str | None,
-    mode: str,
-    model: str,
+    mode: str | None = None,
+    model: str | None,
     now: datetime | None = None,
+    default_model: str | None = None,
+    check_model: Callable[[str], str] | None = None,
 ) -> StudySession:
-    """Open a session; its title defaults to the topic's."""
+    """Open a session; title, mode and model default to the topic's, EXPLAIN and default_model.
+
+    `check_model` (the server's model catalogue) normalises the model or refuses one the
+    server cannot run (BAD_USER_INPUT); db/ cannot know the configured providers itself.
+    """
+    model = model or default_model
+    if model is None:
+        raise BadUserInput("model is required", field="model")
+    if check_model is not None:
+        model = check_model(model)
     topic = await get_topic(session, owner_id=owner_id, topic_id=topic_id) if topic_id else None
     chosen_title = clean_optional_text(title, field="title", max_length=TITLE_MAX)
     study_session = StudySession(
         owner_id=owner_id,
         topic_id=topic.id if topic else None,
         title=chosen_title or (topic.title if topic else DEFAULT_TITLE),
-        mode=mode,
+        mode=mode or TutorMode.EXPLAIN,
         model=check_model_name(model),
         started_at=now or utcnow(),
     )
@@ -94,6 +108,30 @@ async def count_study_sessions_for_owner(
     """How many sessions list_study_sessions_for_owner would page through."""
     query = _owner_sessions(owner_id, topic_id, active).with_only_columns(func.count())
     return (await session.exec(query)).one()
+
+
+async def list_study_sessions_page_for_owner(
+    session_factory: SessionFactory,
+    *,
+    owner_id: int,
+    page: PageRequest,
+    topic_id: int | None = None,
+    active: bool | None = None,
+) -> tuple[Page[StudySession], Callable[[], Awaitable[int]]]:
+    """A page of list_study_sessions_for_owner, and its total count to await only when asked.
+
+    The count opens its own short session when awaited, so a query that does not select
+    totalCount never runs it.
+    """
+    filters = {"owner_id": owner_id, "topic_id": topic_id, "active": active}
+    async with read_only(session_factory) as session:
+        rows = await list_study_sessions_for_owner(session, page=page, **filters)
+
+    async def count() -> int:
+        async with read_only(session_factory) as session:
+            return await count_study_sessions_for_owner(session, **filters)
+
+    return rows, count
 
 
 async def list_study_sessions_for_topics(

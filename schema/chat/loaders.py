@@ -1,24 +1,13 @@
 """DataLoaders of the chat domain."""
 
 from collections import defaultdict
-from dataclasses import dataclass
 
 from strawberry.dataloader import DataLoader
 
 from db.chat import messages
+from db.chat.messages import MessagePageRequest
 from db.engine import SessionFactory, read_only
 from db.models import Message
-
-
-@dataclass(frozen=True)
-class MessagePageRequest:
-    """`first` oldest after a cursor, or (from_end) the newest before one."""
-
-    first: int
-    after_id: int | None = None
-    before_id: int | None = None
-    from_end: bool = False
-
 
 MessagePage = tuple[list[Message], bool]
 

@@ -14,7 +14,7 @@ from db.models import Message as MessageRow
 from schema.context import Info
 from schema.materials.types import Citation, live_citations
 from schema.relay import Node, load_or_not_found, to_global_id
-from schema.sessions.types import StudyMode
+from schema.sessions.modes import StudyMode
 
 if TYPE_CHECKING:
     from schema.sessions.types import StudySession

@@ -12,7 +12,7 @@ from db.learning.study_plan import Plan, PlanItem
 from schema.context import Info
 from schema.learning.types import Card, TopicProgress, TopicType, load_topic
 from schema.relay import to_global_id
-from schema.sessions.types import StudyMode
+from schema.sessions.modes import StudyMode
 
 
 async def load_cards(info: Info, card_ids: list[int]) -> list[Card]:

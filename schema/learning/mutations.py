@@ -1,12 +1,13 @@
 """Changing cards and goals."""
 
+from enum import Enum
+
 import strawberry
 
 from db.engine import unit_of_work
 from db.learning import cards, goals
 from db.validation import UNCHANGED
 from schema.context import Info
-from schema.learning.generate import generate_cards
 from schema.learning.types import (
     Card,
     CreateCardInput,
@@ -16,10 +17,14 @@ from schema.learning.types import (
     UpdateStudyGoalInput,
 )
 from schema.relay import optional_row_id, row_id_of
+from tutor.cards import generate_cards_for_topic
 
 
 def _given(value):
-    return UNCHANGED if value is strawberry.UNSET else value
+    """An input field as db/ reads it: UNCHANGED when omitted, an enum as its value."""
+    if value is strawberry.UNSET:
+        return UNCHANGED
+    return value.value if isinstance(value, Enum) else value
 
 
 @strawberry.type
@@ -51,11 +56,14 @@ class LearningMutations:
         source_message_id: strawberry.ID | None = None,
         count: int | None = 5,
     ) -> list[Card]:
-        rows = await generate_cards(
-            info.context,
+        context = info.context
+        rows = await generate_cards_for_topic(
+            context.session_factory,
+            owner_id=context.require_user_id(),
             topic_id=row_id_of(topic_id, "Topic", field="topicId"),
             message_id=optional_row_id(source_message_id, "Message", field="sourceMessageId"),
             count=5 if count is None else count,
+            now=context.clock(),
         )
         return [Card.from_row(row) for row in rows]
 
@@ -85,20 +93,16 @@ class LearningMutations:
     @strawberry.mutation(description="Set a new goal.")
     async def set_study_goal(self, info: Info, input: StudyGoalInput) -> StudyGoal:
         context = info.context
-        owner_id = context.require_user_id()
         async with unit_of_work(context.session_factory) as session:
-            goal = await goals.create_study_goal(
+            view = await goals.create_study_goal_with_progress(
                 session,
-                owner_id=owner_id,
+                owner_id=context.require_user_id(),
                 title=input.title,
                 topic_id=optional_row_id(input.topic_id, "Topic", field="topicId"),
                 target_minutes_per_week=input.target_minutes_per_week,
                 target_mastery=input.target_mastery,
                 due_date=input.due_date,
                 now=context.clock(),
-            )
-            (view,) = await goals.list_goal_views(
-                session, owner_id=owner_id, goals=[goal], now=context.clock()
             )
         return StudyGoal.from_view(view)
 
@@ -107,21 +111,17 @@ class LearningMutations:
         self, info: Info, id: strawberry.ID, input: UpdateStudyGoalInput
     ) -> StudyGoal:
         context = info.context
-        owner_id = context.require_user_id()
-        status = _given(input.status)
         async with unit_of_work(context.session_factory) as session:
-            goal = await goals.update_study_goal(
+            view = await goals.update_study_goal_with_progress(
                 session,
-                owner_id=owner_id,
+                owner_id=context.require_user_id(),
                 goal_id=row_id_of(id, "StudyGoal"),
+                now=context.clock(),
                 title=_given(input.title),
                 target_minutes_per_week=_given(input.target_minutes_per_week),
                 target_mastery=_given(input.target_mastery),
                 due_date=_given(input.due_date),
-                status=status.value if status not in (UNCHANGED, None) else status,
-            )
-            (view,) = await goals.list_goal_views(
-                session, owner_id=owner_id, goals=[goal], now=context.clock()
+                status=_given(input.status),
             )
         return StudyGoal.from_view(view)
 

@@ -6,7 +6,6 @@ from typing import Annotated
 import strawberry
 
 from db.engine import unit_of_work
-from db.errors import BadUserInput
 from db.learning import cards, goals, metrics, next_up, study_plan
 from schema.context import Info
 from schema.learning.insights import (
@@ -24,17 +23,6 @@ from schema.relay import (
     page_request,
     row_id_of,
 )
-
-MAX_LIMIT = 50
-
-
-def _limit(limit: int | None, default: int = 5) -> int:
-    """A list's `limit`: 1 to MAX_LIMIT, else BAD_USER_INPUT (never silently clamped)."""
-    if limit is None:
-        return default
-    if not 1 <= limit <= MAX_LIMIT:
-        raise BadUserInput(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
-    return limit
 
 
 @strawberry.type
@@ -56,30 +44,14 @@ class LearningQueries:
         due_only: bool | None = False,
     ) -> Connection[Card]:
         context = info.context
-        owner_id = context.require_user_id()
-        topic_row_id = optional_row_id(topic_id, "Topic", field="topicId")
-        now = context.clock()
-        request = page_request(first, after)
-        async with unit_of_work(context.session_factory) as session:
-            page = await cards.list_cards_for_owner(
-                session,
-                owner_id=owner_id,
-                page=request,
-                now=now,
-                topic_id=topic_row_id,
-                due_only=bool(due_only),
-            )
-
-        async def count() -> int:
-            async with unit_of_work(context.session_factory) as session:
-                return await cards.count_cards_for_owner(
-                    session,
-                    owner_id=owner_id,
-                    now=now,
-                    topic_id=topic_row_id,
-                    due_only=bool(due_only),
-                )
-
+        page, count = await cards.list_cards_page_for_owner(
+            context.session_factory,
+            owner_id=context.require_user_id(),
+            topic_id=optional_row_id(topic_id, "Topic", field="topicId"),
+            now=context.clock(),
+            page=page_request(first, after),
+            due_only=bool(due_only),
+        )
         return connection_from_page(page, Card.from_row, count)
 
     @strawberry.field(description="The learner's goals, oldest first; optionally of one status.")
@@ -137,7 +109,6 @@ class LearningQueries:
     async def next_up_topics(self, info: Info, limit: int | None = 5) -> list[TopicRecommendation]:
         context = info.context
         owner_id = context.require_user_id()
-        limit = _limit(limit)
         loaders = context.loaders
         # Started before the first await: the topics' progress and topics by id in the
         # same operation then come from it instead of the database again.
@@ -151,7 +122,7 @@ class LearningQueries:
                 now=progress.now,
                 limit=limit,
                 progress=progress,
-                today=next_up.local_today(user.timezone if user else None, progress.now),
+                owner=user,
             )
         return [TopicRecommendation.from_facts(item) for item in items]
 
@@ -163,6 +134,6 @@ class LearningQueries:
                 session,
                 owner_id=context.require_user_id(),
                 now=context.clock(),
-                limit=_limit(limit),
+                limit=limit,
             )
         return [ImprovementArea.from_facts(item) for item in items]

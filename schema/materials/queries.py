@@ -3,14 +3,10 @@
 import strawberry
 
 from db.engine import unit_of_work
-from db.errors import BadUserInput
-from db.materials.search import search_passages
+from db.materials.search import search_materials_for_owner
 from schema.context import Info
 from schema.materials.types import MaterialSearchHit
-from schema.relay import load_or_not_found, optional_row_id
-
-DEFAULT_SEARCH_RESULTS = 5
-MAX_SEARCH_RESULTS = 50
+from schema.relay import optional_row_id
 
 
 @strawberry.type
@@ -25,19 +21,12 @@ class MaterialQueries:
         self, info: Info, query: str, topic_id: strawberry.ID | None = None, first: int | None = 5
     ) -> list[MaterialSearchHit]:
         context = info.context
-        owner_id = context.require_user_id()
-        limit = DEFAULT_SEARCH_RESULTS if first is None else first
-        if not 1 <= limit <= MAX_SEARCH_RESULTS:
-            raise BadUserInput(f"first must be between 1 and {MAX_SEARCH_RESULTS}", field="first")
-        topic_row_id = optional_row_id(topic_id, "Topic", field="topicId")
-        if topic_row_id is not None:
-            await load_or_not_found(context.loaders.topic_by_id, topic_row_id, "Topic")
         async with unit_of_work(context.session_factory) as session:
-            hits = await search_passages(
+            hits = await search_materials_for_owner(
                 session,
-                owner_id=owner_id,
+                owner_id=context.require_user_id(),
                 query=query,
-                topic_id=topic_row_id,
-                limit=limit,
+                topic_id=optional_row_id(topic_id, "Topic", field="topicId"),
+                first=first,
             )
         return [MaterialSearchHit.from_hit(hit) for hit in hits]

@@ -6,7 +6,7 @@ from db.engine import unit_of_work
 from db.study import study_sessions
 from schema.context import Info
 from schema.relay import optional_row_id, row_id_of
-from schema.sessions.types import StartStudySessionInput, StudyMode, StudySession
+from schema.sessions.types import StartStudySessionInput, StudySession
 
 
 @strawberry.type
@@ -14,19 +14,18 @@ class SessionMutations:
     @strawberry.mutation(description="Start a study session, on a topic or free.")
     async def start_study_session(self, info: Info, input: StartStudySessionInput) -> StudySession:
         context = info.context
-        model = input.model or context.server.default_model
-        if context.models is not None:
-            # Only a model this server can run: a configured provider (BAD_USER_INPUT else).
-            model = context.models.check(model)
         async with unit_of_work(context.session_factory) as session:
             row = await study_sessions.start_study_session(
                 session,
                 owner_id=context.require_user_id(),
                 topic_id=optional_row_id(input.topic_id, "Topic", field="topicId"),
                 title=input.title,
-                mode=(input.mode or StudyMode.EXPLAIN).value,
-                model=model,
+                mode=input.mode.value if input.mode else None,
+                model=input.model,
                 now=context.clock(),
+                default_model=context.server.default_model,
+                # Only a model this server can run: a configured provider.
+                check_model=context.models.check if context.models is not None else None,
             )
         return StudySession.from_row(row)
 

@@ -28,20 +28,13 @@ class SessionQueries:
         active: bool | None = None,
     ) -> Connection[StudySession]:
         context = info.context
-        owner_id = context.require_user_id()
-        topic_row_id = optional_row_id(topic_id, "Topic", field="topicId")
-        request = page_request(first, after)
-        async with read_only(context.session_factory) as session:
-            page = await study_sessions.list_study_sessions_for_owner(
-                session, owner_id=owner_id, page=request, topic_id=topic_row_id, active=active
-            )
-
-        async def count() -> int:
-            async with read_only(context.session_factory) as session:
-                return await study_sessions.count_study_sessions_for_owner(
-                    session, owner_id=owner_id, topic_id=topic_row_id, active=active
-                )
-
+        page, count = await study_sessions.list_study_sessions_page_for_owner(
+            context.session_factory,
+            owner_id=context.require_user_id(),
+            topic_id=optional_row_id(topic_id, "Topic", field="topicId"),
+            page=page_request(first, after),
+            active=active,
+        )
         return connection_from_page(page, StudySession.from_row, count)
 
     @strawberry.field(description="One of the learner's sessions; NOT_FOUND for any other.")

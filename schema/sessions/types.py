@@ -1,15 +1,16 @@
 """GraphQL types of study sessions."""
 
 from datetime import datetime
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from db.models import StudySession as StudySessionRow
 from db.types import utcnow
+from schema.chat.queries import session_messages
 from schema.context import Info
 from schema.relay import Connection, Node, to_global_id
+from schema.sessions.modes import StudyMode
 
 if TYPE_CHECKING:
     from schema.chat.types import Message
@@ -17,16 +18,6 @@ if TYPE_CHECKING:
 
 TopicType = Annotated["Topic", strawberry.lazy("schema.topics.types")]
 MessageType = Annotated["Message", strawberry.lazy("schema.chat.types")]
-
-
-@strawberry.enum(description="How the tutor teaches.")
-class StudyMode(Enum):
-    EXPLAIN = strawberry.enum_value("EXPLAIN", description="Explains and answers directly.")
-    QUIZ = strawberry.enum_value("QUIZ", description="Asks questions from the material.")
-    SOCRATIC = strawberry.enum_value(
-        "SOCRATIC", description="Guides with hints and questions, never the answer itself."
-    )
-    SUMMARIZE = strawberry.enum_value("SUMMARIZE", description="Condenses the material.")
 
 
 @strawberry.type(description="A stretch of study, optionally on one topic, with the tutor.")
@@ -73,8 +64,6 @@ class StudySession(Node):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[MessageType]:
-        from schema.chat.queries import session_messages
-
         return await session_messages(info, self.row_id, first, after, last, before)
 
     @strawberry.field(description="The topic studied; null for a free session or a deleted topic.")

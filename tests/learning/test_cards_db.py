@@ -9,6 +9,7 @@ from db.engine import unit_of_work
 from db.errors import BadUserInput, NotFound
 from db.learning import cards, progress
 from db.models import CardReview, StudySession
+from db.pagination import PageRequest
 from tests.factories import make_topic, make_user
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -154,3 +155,19 @@ async def test_progress_mastery_counts_and_capped_minutes(harness):
     assert 0 < mine.mastery == pytest.approx(expected)
     assert facts[empty.id].mastery == 0 and facts[empty.id].cards_count == 0
     assert facts[empty.id].correct_rate is None and facts[empty.id].last_studied_at is None
+
+
+async def test_a_card_page_counts_only_when_the_count_is_awaited(harness):
+    user = await make_user(harness)
+    topic = await make_topic(harness, owner_id=user.user.id)
+    await new_cards(harness, user.user.id, topic.id, 3)
+    page, count = await cards.list_cards_page_for_owner(
+        harness.session_factory,
+        owner_id=user.user.id,
+        page=PageRequest(first=2),
+        now=T0,
+        topic_id=topic.id,
+    )
+    assert len(page.rows) == 2 and page.has_next
+    await new_cards(harness, user.user.id, topic.id, 1)
+    assert await count() == 4  # read when awaited, not when the page was built

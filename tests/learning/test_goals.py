@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
+from db.engine import unit_of_work
+from db.learning import goals
 from schema.relay import to_global_id
 from tests.factories import make_topic, make_user
 
@@ -184,3 +186,24 @@ async def test_a_due_date_in_the_past_of_the_learners_day_is_refused(harness):
         user_id=me.id,
     )
     assert today["setStudyGoal"]["dueDate"] == "2026-03-03"
+
+
+async def test_the_goal_functions_return_the_goal_with_its_progress(harness):
+    me = (await make_user(harness)).user
+    async with unit_of_work(harness.session_factory) as session:
+        view = await goals.create_study_goal_with_progress(
+            session,
+            owner_id=me.id,
+            title="Read",
+            topic_id=None,
+            target_minutes_per_week=None,
+            target_mastery=None,
+            due_date=None,
+            now=NOW,
+        )
+        assert (view.goal.status, view.progress) == (goals.GoalStatus.ACTIVE, 0.0)
+        # Nothing to reach: marked ACHIEVED by hand, it reads as done at once.
+        view = await goals.update_study_goal_with_progress(
+            session, owner_id=me.id, goal_id=view.goal.id, now=NOW, status="ACHIEVED"
+        )
+        assert (view.goal.status, view.progress) == (goals.GoalStatus.ACHIEVED, 1.0)

@@ -1,15 +1,23 @@
 """materialEvents: the token is re-checked on a quiet topic; stale uploads are announced."""
 
 import asyncio
+import json
+import logging
 from datetime import timedelta
+
+import pytest
 
 from api.app import create_app
 from db.engine import unit_of_work
+from db.errors import NotFound
+from db.materials import followers
+from db.materials.events import MaterialChange, publish_material_event, topic_channel
+from db.materials.followers import MaterialFollower
 from db.materials.library import STALE_AFTER, create_material
 from db.materials.sweeper import StaleMaterialSweeper
 from db.models import StudyMaterial
+from db.pubsub import Bus
 from db.types import utcnow
-from schema.materials import subscriptions
 from schema.relay import to_global_id
 from tests.factories import make_topic, make_user
 from tests.materials.helpers import MATERIAL_EVENTS
@@ -18,7 +26,7 @@ from tests.materials.helpers import MATERIAL_EVENTS
 async def test_material_events_end_unauthenticated_soon_after_the_token_expires(
     harness, monkeypatch
 ):
-    monkeypatch.setattr(subscriptions, "LIVENESS_SECONDS", 0.1)
+    monkeypatch.setattr(followers, "LIVENESS_SECONDS", 0.1)
     me = await make_user(harness)
     topic = await make_topic(harness, owner_id=me.user.id)
     context = harness.context(me.user.id)
@@ -93,3 +101,48 @@ async def test_the_app_keeps_sweeping_after_start_up(harness, settings):
                 break
             await asyncio.sleep(0.05)
     assert row.status == "FAILED" and "interrupted" in row.error
+
+
+async def test_the_material_follower_yields_stored_rows_and_skips_other_owners(harness, caplog):
+    me = await make_user(harness)
+    other = await make_user(harness)
+    topic = await make_topic(harness, owner_id=me.user.id)
+    with pytest.raises(NotFound):
+        await MaterialFollower.open_for(
+            harness.session_factory,
+            owner_id=other.user.id,
+            topic_id=topic.id,
+            check_access=lambda: None,
+        )
+    follower = await MaterialFollower.open_for(
+        harness.session_factory, owner_id=me.user.id, topic_id=topic.id, check_access=lambda: None
+    )
+    async with unit_of_work(harness.session_factory) as session:
+        material = await create_material(
+            session, owner_id=me.user.id, topic_id=topic.id, filename="n.txt", data=b"Notes."
+        )
+    bus = Bus("memory://", max_queued=2)
+    await bus.connect()
+    try:
+        async with bus.subscribe(topic_channel(topic.id)) as events:
+            updates = follower.follow(events)
+            foreign = {"kind": "UPDATED", "material_id": material.id, "owner_id": other.user.id}
+            await bus.publish(topic_channel(topic.id), json.dumps(foreign))
+            await publish_material_event(bus, material, kind=MaterialChange.CREATED)
+            created = await asyncio.wait_for(anext(updates), timeout=5)
+            for _ in range(3):  # three events on a two-slot queue: the backlog is dropped
+                await publish_material_event(bus, material, kind=MaterialChange.UPDATED)
+            with caplog.at_level(logging.INFO, logger="db.materials.followers"):
+                next_update = asyncio.ensure_future(anext(updates))
+                await asyncio.sleep(0.1)
+            assert "fell behind" in caplog.text and not next_update.done()
+            await publish_material_event(bus, material, kind=MaterialChange.DELETED)
+            deleted = await asyncio.wait_for(next_update, timeout=5)
+            await updates.aclose()
+    finally:
+        await bus.disconnect()
+    # The other owner's event is skipped; each update carries the row as stored.
+    assert (created.kind, created.material_id) == (MaterialChange.CREATED, material.id)
+    assert created.material is not None and created.material.filename == "n.txt"
+    assert created.status == created.material.status
+    assert (deleted.kind, deleted.material) == (MaterialChange.DELETED, None)

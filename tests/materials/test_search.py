@@ -5,8 +5,9 @@ import asyncio
 import pytest
 
 from db.engine import unit_of_work
+from db.errors import BadUserInput, NotFound
 from db.materials.library import create_material, process_material
-from db.materials.search import search_passages, search_terms
+from db.materials.search import search_materials_for_owner, search_passages, search_terms
 from schema.relay import to_global_id
 from tests.factories import make_topic, make_user
 from tests.materials.helpers import DATA, SEARCH, Learner
@@ -193,6 +194,28 @@ async def test_search_passages_is_owner_scoped_at_the_data_layer(harness):
         "end_offset",
         "quote",
     }
+
+
+async def test_search_materials_checks_first_and_the_topic_below_the_resolver(harness):
+    alice = await make_user(harness)
+    bob = await make_user(harness)
+    bobs_topic = await make_topic(harness, owner_id=bob.user.id)
+    async with harness.session_factory() as session:
+        for first in (0, 51):
+            with pytest.raises(BadUserInput, match="first must be between 1 and 50"):
+                await search_materials_for_owner(
+                    session, owner_id=alice.user.id, query="loop", first=first
+                )
+        with pytest.raises(NotFound):
+            await search_materials_for_owner(
+                session, owner_id=alice.user.id, query="loop", topic_id=bobs_topic.id
+            )
+        assert (
+            await search_materials_for_owner(
+                session, owner_id=bob.user.id, query="loop", topic_id=bobs_topic.id, first=None
+            )
+            == []
+        )
 
 
 SUBSCRIBE = """

@@ -2,8 +2,13 @@
 
 from datetime import timedelta
 
+import pytest
+
 from db.engine import unit_of_work
+from db.errors import BadUserInput
 from db.learning import cards
+from db.pagination import PageRequest
+from db.study import study_sessions
 from db.types import utcnow
 from schema.relay import to_global_id
 from tests.factories import make_session, make_topic, make_user
@@ -131,3 +136,41 @@ async def test_current_session_and_current_topic(harness):
         "currentSession": {"title": "Free, newest"},
         "currentTopic": {"title": "New topic"},
     }
+
+
+async def test_a_session_page_counts_only_when_the_count_is_awaited(harness):
+    user = await make_user(harness)
+    for _ in range(2):
+        await make_session(harness, owner_id=user.user.id)
+    page, count = await study_sessions.list_study_sessions_page_for_owner(
+        harness.session_factory, owner_id=user.user.id, page=PageRequest(first=1)
+    )
+    assert len(page.rows) == 1 and page.has_next
+    await make_session(harness, owner_id=user.user.id)
+    assert await count() == 3  # read when awaited, not when the page was built
+
+
+async def test_starting_a_session_defaults_the_mode_and_model_and_checks_the_model(harness):
+    user = await make_user(harness)
+    catalog = ModelCatalog(default_model="local:tutor", providers={}, request_timeout_seconds=5)
+    async with unit_of_work(harness.session_factory) as session:
+        row = await study_sessions.start_study_session(
+            session,
+            owner_id=user.user.id,
+            topic_id=None,
+            title=None,
+            model=None,
+            default_model="local:tutor",
+            check_model=catalog.check,
+        )
+        assert (row.mode, row.model) == ("EXPLAIN", "local:tutor")
+        with pytest.raises(BadUserInput, match="not configured"):
+            await study_sessions.start_study_session(
+                session,
+                owner_id=user.user.id,
+                topic_id=None,
+                title=None,
+                model="openai:gpt-4o",
+                default_model="local:tutor",
+                check_model=catalog.check,
+            )

@@ -25,13 +25,13 @@ from db.chat.states import TERMINAL_STATUSES, FailureCode, MessageRole, is_retry
 from db.engine import SessionFactory, unit_of_work
 from db.errors import BadUserInput
 from db.models import Message
-from db.pubsub import SubscriberLagged, Subscription
+from db.pubsub import LIVENESS_SECONDS, SubscriberLagged, Subscription
 from db.study import study_sessions
 from tutor.stream.codec import EventType, MessageEventData
 
-# With no event for this long, re-read the row (a reaped turn, a lost terminal event)
-# and re-check access: a subscription must not outlive its access token.
-LIVENESS_SECONDS = 5.0
+# LIVENESS_SECONDS: with no event for that long, re-read the row (a reaped turn, a
+# lost terminal event) and re-check access.
+
 # How long a follower waits for the row to cover a gap before it settles for less.
 CATCH_UP_SECONDS = 5.0
 CATCH_UP_POLL_SECONDS = 0.05
