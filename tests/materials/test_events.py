@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 
 from api.app import create_app
+from db.channels import topic_channel
 from db.engine import unit_of_work
 from db.errors import NotFound
 from db.materials import followers
-from db.materials.events import MaterialChange, publish_material_event, topic_channel
+from db.materials.events import MaterialChange, publish_material_event
 from db.materials.followers import MaterialFollower
 from db.materials.library import STALE_AFTER, create_material
 from db.materials.sweeper import StaleMaterialSweeper
