@@ -15,11 +15,15 @@ cross-site HTML form cannot set (Strawberry has no CSRF check): without one, 400
 """
 
 import json
+import logging
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.http.parse_content_type import parse_content_type
 
 from db.errors import PayloadTooLarge
+
+logger = logging.getLogger(__name__)
 
 PREFLIGHT_HEADERS = (b"graphql-preflight", b"apollo-require-preflight")
 
@@ -119,10 +123,16 @@ class BodySizeLimit:
 
         try:
             await self.app(scope, counted, guarded_send)
-        except Exception:
+        except ClientDisconnect:
             if not rejected:
                 raise
             # Starlette raises ClientDisconnect at the cut; that is the point.
+        except Exception:
+            if not rejected:
+                raise
+            # The 413 is on the wire and the client has its answer; the app failed
+            # otherwise than at the cut, which is a bug to see, not to hide.
+            logger.exception("the app failed after its request body was refused (413)")
 
     async def _reject(self, send: Send, limit: int | None = None) -> None:
         limit = self.max_bytes if limit is None else limit

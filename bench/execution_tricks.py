@@ -7,7 +7,8 @@ at a time, interleaved, and prints the least CPU per query of several rounds:
 - projection off: graphql-core's own executor instead of ProjectingExecutor;
 - warming off: the root `topics` resolver warms no loaders for its nodes (the settled
   resolvers then find their loaders pending and answer through a task each);
-- settled off: the resolvers always hand graphql-core the awaitable (warming still on).
+- settled off: the resolvers always hand graphql-core the awaitable (warming still on);
+- both off: warming and settled off together (what the pair buys).
 
     uv run python bench/execution_tricks.py               # about two minutes
     uv run python bench/execution_tricks.py --queries 50 --rounds 3   # quicker
@@ -75,11 +76,18 @@ def settled_off(_schema) -> Iterator[None]:
         settled._settled = saved
 
 
+@contextlib.contextmanager
+def warming_and_settled_off(schema) -> Iterator[None]:
+    with warming_off(schema), settled_off(schema):
+        yield
+
+
 VARIANTS: dict[str, Callable] = {
     "all tricks": contextlib.nullcontext,
     "projection off": projection_off,
     "warming off": warming_off,
     "settled off": settled_off,
+    "both off": warming_and_settled_off,
 }
 
 

@@ -2,17 +2,14 @@
 
 import base64
 import binascii
-from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 import strawberry
-from strawberry.types import Info
-from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 from db.errors import BadUserInput, NotFound
 from db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest
-from schema.execution.settled import settled_or_awaitable, settled_then
+from schema.execution.settled import settled_or_awaitable
 
 NodeT = TypeVar("NodeT")
 # Row ids are INTEGER columns: anything larger cannot exist, and would overflow the
@@ -102,12 +99,6 @@ class PageInfo:
     )
 
 
-# Never seen by a client: only a connection whose page is not selected carries it.
-_NO_PAGE = PageInfo(
-    has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None
-)
-
-
 @strawberry.type(description="One item of a page, with the cursor that points at it.")
 class Edge(Generic[NodeT]):
     cursor: str = strawberry.field(description="Pass as `after` to continue after this item.")
@@ -121,66 +112,11 @@ class Connection(Generic[NodeT]):
     # Counting costs a query; only run it when a client selects totalCount.
     count: strawberry.Private[Callable[[], Awaitable[int]]]
 
-    # Sync on purpose: a count its DataLoader already holds is answered at once, else
-    # graphql-core awaits it (hence the declared GraphQL type beside the Python one).
+    # Sync on purpose (schema/execution/settled.py): a count its DataLoader already
+    # holds is answered at once, else graphql-core awaits it.
     @strawberry.field(description="How many items the whole list holds.", graphql_type=int)
     def total_count(self) -> int | Awaitable[int]:
         return settled_or_awaitable(self.count())
-
-
-# What a connection field may ask for without needing its page of edges.
-_PAGELESS_FIELDS = frozenset({"totalCount", "__typename"})
-
-
-def selects_only_total_count(fields: list[SelectedField]) -> bool:
-    """Whether a connection field's selections ask for nothing but totalCount (and
-    __typename), so that its page need not be read.
-
-    A dashboard asks `materials { totalCount }` of every topic: reading a page of rows
-    it never sees would be most of the field's cost. Fragments count as asking for the
-    page (they are rare here, and reading it is merely slower, never wrong).
-    """
-    return all(
-        isinstance(selection, SelectedField) and selection.name in _PAGELESS_FIELDS
-        for field in fields
-        for selection in field.selections
-    )
-
-
-def connection_node_fields(fields: list[SelectedField]) -> dict[str, list[SelectedField]]:
-    """The fields a connection field selects on `edges { node { ... } }`, by name
-    (through fragments), e.g. for loading what the page's nodes will ask for at once."""
-    by_name: dict[str, list[SelectedField]] = defaultdict(list)
-    for connection in fields:
-        for edges in _fields_named("edges", connection.selections):
-            for node in _fields_named("node", edges.selections):
-                for field in _fields_named(None, node.selections):
-                    by_name[field.name].append(field)
-    return by_name
-
-
-def _fields_named(name: str | None, selections: list[Selection]) -> list[SelectedField]:
-    """The fields among `selections` (through fragments) called `name`, or all of them."""
-    found = []
-    for selection in selections:
-        if isinstance(selection, FragmentSpread | InlineFragment):
-            found.extend(_fields_named(name, selection.selections))
-        elif name is None or selection.name == name:
-            found.append(selection)
-    return found
-
-
-def lazy_connection(
-    info: Info,
-    load_page: Callable[[], Awaitable[Page[RowT]]],
-    convert: Callable[[RowT], NodeT],
-    count: Callable[[], Awaitable[int]],
-) -> Connection[NodeT] | Awaitable[Connection[NodeT]]:
-    """A nested connection for a sync resolver: no page read when only totalCount is
-    selected, and the Connection at once when load_page's DataLoader already holds it."""
-    if selects_only_total_count(info.selected_fields):
-        return Connection(edges=[], page_info=_NO_PAGE, count=count)
-    return settled_then(load_page(), lambda page: connection_from_page(page, convert, count))
 
 
 def connection_from_page(

@@ -9,6 +9,7 @@ somewhere less obvious. Each test says what we rely on and where.
 import asyncio
 import inspect
 
+import pytest
 import strawberry
 from graphql import GraphQLSchema, parse
 from graphql.execution import collect_fields as graphql_collect_fields
@@ -199,3 +200,32 @@ def test_graphql_core_field_collection():
     )
     for attribute in ("fragments", "variable_values", "operation", "root_value", "schema"):
         assert hasattr(executor, attribute), attribute
+
+
+# --- fsrs (db/learning/scheduling.py) ---------------------------------------------------
+
+
+def test_fsrs_forgetting_curve_constants():
+    """db/learning/scheduling.py reads `Scheduler._FACTOR` and `._DECAY` to inline the
+    forgetting curve of `get_card_retrievability` (the study plan calls it hundreds of
+    thousands of times). If fsrs renames them or changes the curve, our recall would
+    silently drift from the scheduler's own: both must agree here."""
+    from datetime import UTC, datetime, timedelta
+
+    from fsrs import Card, Rating, Scheduler
+
+    from db.learning.scheduling import SCHEDULER, retrievability
+
+    assert isinstance(SCHEDULER._FACTOR, float) and isinstance(SCHEDULER._DECAY, float)
+    assert SCHEDULER._DECAY < 0 < SCHEDULER._FACTOR
+    assert (SCHEDULER._FACTOR, SCHEDULER._DECAY) == (Scheduler()._FACTOR, Scheduler()._DECAY)
+
+    start = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    card = Card()
+    for rating, days in [(Rating.Good, 0), (Rating.Again, 3), (Rating.Easy, 4), (Rating.Hard, 9)]:
+        card, _ = SCHEDULER.review_card(card, rating, start + timedelta(days=days))
+        for later in (0, 1, 7, 40, 400):
+            at = card.last_review + timedelta(days=later, hours=5)
+            expected = SCHEDULER.get_card_retrievability(card, at)
+            assert retrievability(card, at) == pytest.approx(expected, rel=1e-12)
+    assert retrievability(Card(), start) == SCHEDULER.get_card_retrievability(Card(), start)

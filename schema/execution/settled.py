@@ -12,6 +12,9 @@ from asyncio import Future
 from collections.abc import Awaitable, Callable
 from typing import TypeGuard, TypeVar
 
+from strawberry.dataloader import DataLoader
+
+K = TypeVar("K")
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -38,6 +41,11 @@ def settled_then(awaitable: Awaitable[T], convert: Callable[[T], R]) -> R | Awai
     if _settled(awaitable):
         return convert(awaitable.result())
     return _converted(awaitable, convert)
+
+
+def loaded_then(loader: DataLoader[K, T], key: K, convert: Callable[[T], R]) -> R | Awaitable[R]:
+    """convert(loader's value for key): now when the loader already holds it."""
+    return settled_then(loader.load(key), convert)
 
 
 async def _converted(awaitable: Awaitable[T], convert: Callable[[T], R]) -> R:

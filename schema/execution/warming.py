@@ -2,26 +2,46 @@
 
 A connection resolver knows its page's row ids before graphql-core completes the
 nodes; loading those rows' relations in one batch then lets each node's field answer
-from a settled Future (schema/execution/settled.py) instead of a task per field. Which
-loaders a node's fields use is declared beside the node's type, as a mapping from field
-name to a warm-up, so the connection resolver names none of them.
+from a settled Future (settled.py) instead of a task per field. Which loaders a node's
+fields use is declared beside the node's type, as plain data (node field name ->
+WarmUp), so the connection resolver names none of them.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from strawberry.types.nodes import SelectedField
 
-from schema.relay import connection_node_fields
-
-# A warm-up: (the operation's loaders, the page's row ids, the node field as selected,
-# once per occurrence) -> the loading to wait for, or None when this selection of the
-# field would not use what it loads.
-WarmUp = Callable[[Any, list[int], list[SelectedField]], Awaitable[object] | None]
+from schema.execution.selections import connection_node_fields, selects_only_total_count
 
 
-async def warm_node_loaders(info: Any, row_ids: list[int], warm_ups: Mapping[str, WarmUp]) -> None:
+class WarmWhen(Enum):
+    """For which selections of its node field a warm-up loads."""
+
+    SELECTED = "selected"  # whenever the field is selected
+    ONLY_TOTAL_COUNT = "only_total_count"  # a connection field selecting totalCount alone
+
+
+@dataclass(frozen=True)
+class WarmUp:
+    """Load `loader` (an attribute of the operation's loaders, keyed by the node's row
+    id) for the whole page, when the node field is selected as `when` says."""
+
+    loader: str
+    when: WarmWhen = WarmWhen.SELECTED
+
+    def applies_to(self, selected: list[SelectedField]) -> bool:
+        """Whether the field's selections (one per occurrence) read what this loads."""
+        return self.when is WarmWhen.SELECTED or selects_only_total_count(selected)
+
+
+WarmUps = Mapping[str, WarmUp]
+
+
+async def warm_node_loaders(info: Any, row_ids: list[int], warm_ups: WarmUps) -> None:
     """Run the warm-ups of the node fields the connection field selects, together.
 
     Loading is all this does: a failure stays in the loader's Future, and the field that
@@ -33,9 +53,8 @@ async def warm_node_loaders(info: Any, row_ids: list[int], warm_ups: Mapping[str
     pending = []
     for name, selected in connection_node_fields(info.selected_fields).items():
         warm_up = warm_ups.get(name)
-        loading = warm_up(loaders, row_ids, selected) if warm_up else None
-        if loading is not None:
-            pending.append(loading)
+        if warm_up is not None and warm_up.applies_to(selected):
+            pending.append(getattr(loaders, warm_up.loader).load_many(row_ids))
     if pending:
         # return_exceptions: the failures are the fields' to report (see above).
         await asyncio.gather(*pending, return_exceptions=True)

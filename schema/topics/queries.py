@@ -5,14 +5,8 @@ import strawberry
 from db.engine import read_connection, unit_of_work
 from db.study import study_sessions, topics
 from schema.context import Info
-from schema.execution.warming import warm_node_loaders
-from schema.relay import (
-    Connection,
-    connection_from_page,
-    load_or_not_found,
-    page_request,
-    row_id_of,
-)
+from schema.execution.lazy_connections import read_later, warmed_connection
+from schema.relay import Connection, load_or_not_found, page_request, row_id_of
 from schema.topics.types import TOPIC_NODE_WARM_UPS, Topic
 
 
@@ -30,22 +24,17 @@ class TopicQueries:
     ) -> Connection[Topic]:
         context = info.context
         owner_id = context.require_user_id()
-        request = page_request(first, after)
         async with read_connection(context.session_factory) as connection:
             page = await topics.list_topics_for_owner(
-                connection, owner_id=owner_id, page=request, search=search
+                connection, owner_id=owner_id, page=page_request(first, after), search=search
             )
-
-        async def count() -> int:
-            async with read_connection(context.session_factory) as connection:
-                return await topics.count_topics_for_owner(
-                    connection, owner_id=owner_id, search=search
-                )
-
-        connection = connection_from_page(page, Topic.from_row, count)
-        row_ids = [edge.node.row_id for edge in connection.edges]
-        await warm_node_loaders(info, row_ids, TOPIC_NODE_WARM_UPS)
-        return connection
+        count = read_later(
+            context.session_factory,
+            topics.count_topics_for_owner,
+            owner_id=owner_id,
+            search=search,
+        )
+        return await warmed_connection(info, page, Topic.from_row, count, TOPIC_NODE_WARM_UPS)
 
     @strawberry.field(description="One of the learner's topics; NOT_FOUND for any other.")
     async def topic(self, info: Info, id: strawberry.ID) -> Topic | None:

@@ -2,25 +2,18 @@
 
 from collections.abc import Awaitable
 from datetime import datetime
-from functools import partial
 
 import strawberry
 
 from db.models import Topic as TopicRow
 from db.study.topics import TopicRecord
 from schema.context import Info
-from schema.execution.settled import settled_then
-from schema.execution.warming import WarmUp
+from schema.execution.lazy_connections import loaded_connection
+from schema.execution.settled import loaded_then
+from schema.execution.warming import WarmUp, WarmWhen
 from schema.learning.types import Card, TopicProgress
 from schema.materials.types import StudyMaterial
-from schema.relay import (
-    Connection,
-    Node,
-    lazy_connection,
-    page_request,
-    selects_only_total_count,
-    to_global_id,
-)
+from schema.relay import Connection, Node, page_request, to_global_id
 from schema.sessions.types import StudySession
 
 
@@ -45,57 +38,64 @@ class Topic(Node):
             updated_at=row.updated_at,
         )
 
-    # The fields below are sync resolvers that may return an awaitable: graphql-core
-    # then awaits it, and a value their DataLoader already holds costs no task.
-    @strawberry.field(description="Material uploaded to this topic, newest first.")
+    # Sync resolvers that may return an awaitable (schema/execution/settled.py): a value
+    # their DataLoader already holds is answered without a task.
+    @strawberry.field(
+        description="Material uploaded to this topic, newest first.",
+        graphql_type=Connection[StudyMaterial],
+    )
     def materials(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[StudyMaterial]:
+    ) -> Connection[StudyMaterial] | Awaitable[Connection[StudyMaterial]]:
         loaders = info.context.loaders
-        key = (self.row_id, page_request(first, after))
-        return lazy_connection(  # type: ignore[return-value]
+        return loaded_connection(
             info,
-            partial(loaders.materials_page_by_topic.load, key),
             StudyMaterial.from_row,
-            partial(loaders.materials_count_by_topic.load, self.row_id),
+            page=(loaders.materials_page_by_topic, (self.row_id, page_request(first, after))),
+            count=(loaders.materials_count_by_topic, self.row_id),
         )
 
-    @strawberry.field(description="Study sessions on this topic, newest first.")
+    @strawberry.field(
+        description="Study sessions on this topic, newest first.",
+        graphql_type=Connection[StudySession],
+    )
     def sessions(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[StudySession]:
+    ) -> Connection[StudySession] | Awaitable[Connection[StudySession]]:
         loaders = info.context.loaders
-        key = (self.row_id, page_request(first, after))
-        return lazy_connection(  # type: ignore[return-value]
+        return loaded_connection(
             info,
-            partial(loaders.sessions_page_by_topic.load, key),
             StudySession.from_row,
-            partial(loaders.sessions_count_by_topic.load, self.row_id),
+            page=(loaders.sessions_page_by_topic, (self.row_id, page_request(first, after))),
+            count=(loaders.sessions_count_by_topic, self.row_id),
         )
 
-    @strawberry.field(description="The topic's cards, newest first; `dueOnly` keeps those due now.")
+    @strawberry.field(
+        description="The topic's cards, newest first; `dueOnly` keeps those due now.",
+        graphql_type=Connection[Card],
+    )
     def cards(
         self,
         info: Info,
         first: int | None = None,
         after: str | None = None,
         due_only: bool | None = False,
-    ) -> Connection[Card]:
+    ) -> Connection[Card] | Awaitable[Connection[Card]]:
         loaders = info.context.loaders
-        key = (self.row_id, page_request(first, after), bool(due_only))
-        return lazy_connection(  # type: ignore[return-value]
+        due = bool(due_only)
+        return loaded_connection(
             info,
-            partial(loaders.cards_page_by_topic.load, key),
             Card.from_row,
-            partial(loaders.cards_count_by_topic.load, (self.row_id, bool(due_only))),
+            page=(loaders.cards_page_by_topic, (self.row_id, page_request(first, after), due)),
+            count=(loaders.cards_count_by_topic, (self.row_id, due)),
         )
 
     @strawberry.field(
         description="How the topic's learning stands now.", graphql_type=TopicProgress
     )
     def progress(self, info: Info) -> TopicProgress | Awaitable[TopicProgress]:
-        loaded = info.context.loaders.progress_by_topic.load(self.row_id)
-        return settled_then(loaded, TopicProgress.from_facts)
+        loader = info.context.loaders.progress_by_topic
+        return loaded_then(loader, self.row_id, TopicProgress.from_facts)
 
 
 # What a page of topics loads at once for its nodes, by the Topic field that will ask
@@ -103,12 +103,8 @@ class Topic(Node):
 # only `materials { totalCount }` (the dashboard's shape; a page of materials is not
 # warmed). Measured by bench/execution_tricks.py.
 TOPIC_NODE_WARM_UPS: dict[str, WarmUp] = {
-    "progress": lambda loaders, ids, _selected: loaders.progress_by_topic.load_many(ids),
-    "materials": lambda loaders, ids, selected: (
-        loaders.materials_count_by_topic.load_many(ids)
-        if selects_only_total_count(selected)
-        else None
-    ),
+    "progress": WarmUp(loader="progress_by_topic"),
+    "materials": WarmUp(loader="materials_count_by_topic", when=WarmWhen.ONLY_TOTAL_COUNT),
 }
 
 

@@ -1,8 +1,10 @@
 """BodySizeLimit at the ASGI level: what reaches the app, and what is refused."""
 
 import json
+import logging
 
 import pytest
+from starlette.requests import ClientDisconnect
 
 from api.body_limit import BodySizeLimit, is_multipart
 
@@ -82,3 +84,42 @@ async def test_bodies_over_the_limit_get_413_without_a_length(messages):
 def test_multipart_is_what_strawberry_parses_as_form_data(content_type, multipart):
     scope = {"headers": [(b"content-type", content_type.encode())]}
     assert is_multipart(scope) is multipart
+
+
+UPLOAD = [(b"content-type", b"multipart/form-data; boundary=x"), (b"graphql-preflight", b"1")]
+
+
+class FailingApp:
+    """Reads an upload up to the disconnect, then raises `error` (as Starlette does at
+    the cut, or as a bug would)."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    async def __call__(self, scope, receive, send):
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        raise self.error
+
+
+async def test_the_disconnect_at_the_cut_is_expected_and_quiet(caplog):
+    limit = BodySizeLimit(FailingApp(ClientDisconnect()), max_bytes=10)
+    with caplog.at_level(logging.ERROR, logger="api.body_limit"):
+        status, _ = await call(limit, [request(b"0123", True), request(b"456789A")], UPLOAD)
+    assert status == 413
+    assert caplog.records == []
+
+
+async def test_any_other_failure_after_a_413_is_logged(caplog):
+    limit = BodySizeLimit(FailingApp(LookupError("a bug")), max_bytes=10)
+    with caplog.at_level(logging.ERROR, logger="api.body_limit"):
+        status, _ = await call(limit, [request(b"0123", True), request(b"456789A")], UPLOAD)
+    assert status == 413  # the client's answer is unchanged
+    [record] = caplog.records
+    assert record.levelno == logging.ERROR and isinstance(record.exc_info[1], LookupError)
+
+
+async def test_a_failure_before_any_413_still_reaches_the_server():
+    limit = BodySizeLimit(FailingApp(ClientDisconnect()), max_bytes=10)
+    with pytest.raises(ClientDisconnect):
+        await call(limit, [request(b"0123")], UPLOAD)

@@ -60,6 +60,13 @@ async def drive(
             await _drain(generations, request, state, result)
         except Exception as exc:
             if run.stop_requested:
+                if not is_cancellation(exc):
+                    # Not what a stop raises: a real failure that the stop hides.
+                    logger.error(
+                        "turn %s: unexpected error while stopping; ending it CANCELLED",
+                        request.message_id,
+                        exc_info=exc,
+                    )
                 break
             failure = classify_failure(exc)
             if not (failure.retryable and state.seq == 0 and attempt < settings.retry_attempts):
@@ -75,6 +82,20 @@ async def drive(
         break
     status = MessageStatus.CANCELLED if run.stop_requested else MessageStatus.COMPLETE
     return TurnOutcome(status, None, usage_of(result), context.citations)
+
+
+def is_cancellation(error: BaseException) -> bool:
+    """Whether an error is the SDK's run being cancelled (what a stop causes): a
+    CancelledError, or an Exception the SDK raised while handling one (it carries a
+    cancelled tool across tasks that way)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, asyncio.CancelledError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 async def _tutor_context(
