@@ -1,12 +1,15 @@
 """Keyset pages over integer ids: stable under inserts, no OFFSET scans."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, bindparam, func
 from sqlalchemy import select as select_columns
 from sqlalchemy.orm import aliased
 from sqlmodel import select
+
+from db.engine import SessionFactory, read_only
 
 RowT = TypeVar("RowT")
 
@@ -99,3 +102,26 @@ def partitioned_page_statement(model, partition_column, parent_ids, request: Pag
         .where(ranked.c.rank <= request.first + 1)
         .order_by(ranked.c[partition_column.key], ranked.c.rank)
     )
+
+
+async def page_and_later_count(
+    session_factory: SessionFactory,
+    *,
+    list_page: Callable[..., Awaitable[Page[RowT]]],
+    count: Callable[..., Awaitable[int]],
+    page: PageRequest,
+    **filters: Any,
+) -> tuple[Page[RowT], Callable[[], Awaitable[int]]]:
+    """`list_page(session, page=page, **filters)` now, and `count(session, **filters)`
+    only when awaited: a query that does not select totalCount never runs the count.
+
+    Each read gets a short read-only session of its own.
+    """
+    async with read_only(session_factory) as session:
+        rows = await list_page(session, page=page, **filters)
+
+    async def count_later() -> int:
+        async with read_only(session_factory) as session:
+            return await count(session, **filters)
+
+    return rows, count_later

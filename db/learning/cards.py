@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.engine import SessionFactory, unit_of_work
+from db.engine import SessionFactory
 from db.errors import BadUserInput, NotFound
 from db.learning.scheduling import (
     CardState,
@@ -22,7 +22,14 @@ from db.learning.scheduling import (
 )
 from db.models import Card, CardReview, MaterialChunk, Message, StudyMaterial, StudySession
 from db.ownership import get_owned
-from db.pagination import Page, PageRequest, apply_keyset, partitioned_page_statement, to_page
+from db.pagination import (
+    Page,
+    PageRequest,
+    apply_keyset,
+    page_and_later_count,
+    partitioned_page_statement,
+    to_page,
+)
 from db.study.topics import get_topic
 from db.validation import clean_text
 
@@ -224,20 +231,17 @@ async def list_cards_page_for_owner(
     topic_id: int | None = None,
     due_only: bool = False,
 ) -> tuple[Page[Card], Callable[[], Awaitable[int]]]:
-    """A page of list_cards_for_owner, and its total count to await only when asked for.
-
-    The count opens its own unit of work when awaited, so a query that does not select
-    totalCount never runs it.
-    """
-    filters = {"owner_id": owner_id, "now": now, "topic_id": topic_id, "due_only": due_only}
-    async with unit_of_work(session_factory) as session:
-        rows = await list_cards_for_owner(session, page=page, **filters)
-
-    async def count() -> int:
-        async with unit_of_work(session_factory) as session:
-            return await count_cards_for_owner(session, **filters)
-
-    return rows, count
+    """A page of list_cards_for_owner, and its total count to await only when asked for."""
+    return await page_and_later_count(
+        session_factory,
+        list_page=list_cards_for_owner,
+        count=count_cards_for_owner,
+        page=page,
+        owner_id=owner_id,
+        now=now,
+        topic_id=topic_id,
+        due_only=due_only,
+    )
 
 
 async def list_cards_for_topics(

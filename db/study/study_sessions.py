@@ -7,11 +7,18 @@ from sqlalchemy import func, type_coerce
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.engine import SessionFactory, read_only
+from db.engine import SessionFactory
 from db.errors import BadUserInput
 from db.models import CardReview, StudySession, Topic
 from db.ownership import get_owned
-from db.pagination import Page, PageRequest, apply_keyset, partitioned_page_statement, to_page
+from db.pagination import (
+    Page,
+    PageRequest,
+    apply_keyset,
+    page_and_later_count,
+    partitioned_page_statement,
+    to_page,
+)
 from db.study.modes import TutorMode
 from db.study.topics import get_topic
 from db.types import UTCDateTime, utcnow
@@ -118,20 +125,16 @@ async def list_study_sessions_page_for_owner(
     topic_id: int | None = None,
     active: bool | None = None,
 ) -> tuple[Page[StudySession], Callable[[], Awaitable[int]]]:
-    """A page of list_study_sessions_for_owner, and its total count to await only when asked.
-
-    The count opens its own short session when awaited, so a query that does not select
-    totalCount never runs it.
-    """
-    filters = {"owner_id": owner_id, "topic_id": topic_id, "active": active}
-    async with read_only(session_factory) as session:
-        rows = await list_study_sessions_for_owner(session, page=page, **filters)
-
-    async def count() -> int:
-        async with read_only(session_factory) as session:
-            return await count_study_sessions_for_owner(session, **filters)
-
-    return rows, count
+    """A page of list_study_sessions_for_owner, and its total count to await only when asked."""
+    return await page_and_later_count(
+        session_factory,
+        list_page=list_study_sessions_for_owner,
+        count=count_study_sessions_for_owner,
+        page=page,
+        owner_id=owner_id,
+        topic_id=topic_id,
+        active=active,
+    )
 
 
 async def list_study_sessions_for_topics(
