@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -133,36 +134,25 @@ async def update_study_goal(
 
 
 async def create_study_goal_with_progress(
-    session: AsyncSession,
-    *,
-    owner_id: int,
-    title: str,
-    topic_id: int | None,
-    target_minutes_per_week: int | None,
-    target_mastery: float | None,
-    due_date: date | None,
-    now: datetime,
+    session: AsyncSession, *, owner_id: int, now: datetime, **fields: Any
 ) -> GoalView:
-    """create_study_goal, read back with its progress as every goal reader sees it."""
-    goal = await create_study_goal(
-        session,
-        owner_id=owner_id,
-        title=title,
-        topic_id=topic_id,
-        target_minutes_per_week=target_minutes_per_week,
-        target_mastery=target_mastery,
-        due_date=due_date,
-        now=now,
-    )
-    (view,) = await list_goal_views(session, owner_id=owner_id, goals=[goal], now=now)
-    return view
+    """create_study_goal (same keyword fields), read back with its progress."""
+    goal = await create_study_goal(session, owner_id=owner_id, now=now, **fields)
+    return await _goal_view(session, owner_id=owner_id, goal=goal, now=now)
 
 
 async def update_study_goal_with_progress(
-    session: AsyncSession, *, owner_id: int, goal_id: int, now: datetime, **changes: object
+    session: AsyncSession, *, owner_id: int, goal_id: int, now: datetime, **changes: Any
 ) -> GoalView:
     """update_study_goal (same keyword changes), read back with its progress."""
     goal = await update_study_goal(session, owner_id=owner_id, goal_id=goal_id, **changes)
+    return await _goal_view(session, owner_id=owner_id, goal=goal, now=now)
+
+
+async def _goal_view(
+    session: AsyncSession, *, owner_id: int, goal: StudyGoal, now: datetime
+) -> GoalView:
+    """One goal with its progress, as every goal reader sees it."""
     (view,) = await list_goal_views(session, owner_id=owner_id, goals=[goal], now=now)
     return view
 
