@@ -2,6 +2,7 @@
 no task per topic when the topics resolver has loaded what their fields ask for."""
 
 import asyncio
+from collections import Counter
 
 from db.engine import unit_of_work
 from db.materials import library
@@ -78,10 +79,6 @@ class TaskCounter:
     def __init__(self) -> None:
         self.names: list[str] = []
 
-    @property
-    def count(self) -> int:
-        return len(self.names)
-
     def __call__(self, loop, coro, **kwargs):
         name = getattr(coro, "__qualname__", type(coro).__name__)
         if not name.endswith(".close"):
@@ -89,20 +86,28 @@ class TaskCounter:
         return asyncio.Task(coro, loop=loop, **kwargs)
 
 
-async def dashboard_tasks(harness, topic_count: int) -> tuple[int, dict]:
+async def dashboard_tasks(harness, topic_count: int) -> tuple[list[str], dict]:
+    """The tasks one dashboard query creates, the fewest of three runs.
+
+    Timing can only add tasks (a DataLoader batch split across two loop turns on a
+    loaded machine), never remove them, so the fewest is the query's own number.
+    """
     me = await make_user(harness)
     await seed_dashboard_topics(
         harness.session_factory, owner_id=me.user.id, topic_count=topic_count, now=utcnow()
     )
     await harness.data(DASHBOARD_QUERY, user_id=me.user.id)  # connections warmed up
     loop = asyncio.get_running_loop()
-    counter, previous = TaskCounter(), loop.get_task_factory()
-    loop.set_task_factory(counter)
-    try:
-        data = await harness.data(DASHBOARD_QUERY, user_id=me.user.id)
-    finally:
-        loop.set_task_factory(previous)
-    return counter.count, data
+    runs = []
+    for _ in range(3):
+        counter, previous = TaskCounter(), loop.get_task_factory()
+        loop.set_task_factory(counter)
+        try:
+            data = await harness.data(DASHBOARD_QUERY, user_id=me.user.id)
+        finally:
+            loop.set_task_factory(previous)
+        runs.append(counter.names)
+    return min(runs, key=len), data
 
 
 async def test_dashboard_tasks_do_not_grow_with_the_topics(harness):
@@ -114,7 +119,10 @@ async def test_dashboard_tasks_do_not_grow_with_the_topics(harness):
     node = many_data["topics"]["edges"][0]["node"]
     assert node["materials"] == {"totalCount": 1}
     assert node["progress"]["cardsCount"] == 3
-    assert few == many, f"{few} tasks for 6 topics, {many} for 25"
+    assert len(few) == len(many), (
+        f"{len(few)} tasks for 6 topics, {len(many)} for 25; only for 25: "
+        f"{Counter(many) - Counter(few)}, only for 6: {Counter(few) - Counter(many)}"
+    )
 
 
 async def test_progress_through_a_fragment_is_the_same(harness):
