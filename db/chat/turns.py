@@ -199,13 +199,14 @@ async def _check_may_start(
     session: AsyncSession,
     *,
     study_session: StudySession,
-    earlier_turn: Callable[[], Awaitable[Turn | None]],
     now: datetime,
     daily_token_budget: int | None,
     max_running_answers: int | None,
+    earlier_turn: Callable[[], Awaitable[Turn | None]] | None = None,
 ) -> Turn | None:
     """Refuse a new answer in this session now, unless the one running is this very
-    request's first attempt (committed since its lookup): then that attempt's turn."""
+    request's first attempt (committed since its lookup, found by `earlier_turn`): then
+    that attempt's turn."""
     _check_open(study_session)
     await check_token_budget(
         session, owner_id=study_session.owner_id, budget=daily_token_budget, now=now
@@ -215,12 +216,12 @@ async def _check_may_start(
             session, owner_id=study_session.owner_id, limit=max_running_answers
         )
     except RateLimited:
-        existing = await earlier_turn()
+        existing = await earlier_turn() if earlier_turn else None
         if existing is not None:
             return existing
         raise
     if await _has_running_generation(session, session_id=study_session.id):
-        existing = await earlier_turn()
+        existing = await earlier_turn() if earlier_turn else None
         if existing is not None:
             return existing
         raise _busy()
@@ -306,11 +307,13 @@ async def create_follow_up(
     if target.status in RUNNING_STATUSES:
         raise Conflict("that answer is still being generated", field="messageId")
     study_session = await session.get(StudySession, target.session_id)
-    _check_open(study_session)
-    await check_token_budget(session, owner_id=owner_id, budget=daily_token_budget, now=now)
-    await check_running_answers(session, owner_id=owner_id, limit=max_running_answers)
-    if await _has_running_generation(session, session_id=target.session_id):
-        raise _busy()
+    await _check_may_start(
+        session,
+        study_session=study_session,
+        now=now,
+        daily_token_budget=daily_token_budget,
+        max_running_answers=max_running_answers,
+    )
     if regenerate and target.parent_id is None:  # pragma: no cover - answers have parents
         raise BadUserInput("that answer has nothing to regenerate from", field="messageId")
     answer = await _add_assistant(
