@@ -7,6 +7,7 @@ from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.engine import SessionFactory, read_only
 from db.errors import BadUserInput
 from db.models import Message
 from db.ownership import get_owned
@@ -55,6 +56,15 @@ def message_page_request(
 async def get_message(session: AsyncSession, *, owner_id: int, message_id: int) -> Message:
     """The caller's message, or NOT_FOUND."""
     return await get_owned(session, Message, owner_id=owner_id, row_id=message_id, kind="message")
+
+
+async def read_message(
+    session_factory: SessionFactory, *, owner_id: int, message_id: int
+) -> Message:
+    """get_message in a short read-only session of its own (followers and stops re-read
+    one row often; it needs no transaction)."""
+    async with read_only(session_factory) as session:
+        return await get_message(session, owner_id=owner_id, message_id=message_id)
 
 
 async def get_messages_by_ids(

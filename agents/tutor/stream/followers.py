@@ -79,11 +79,6 @@ def ended(row: Message, seq: int, event: MessageEventData | None = None) -> Ende
     )
 
 
-async def _read_message(session_factory: SessionFactory, owner_id: int, message_id: int) -> Message:
-    async with unit_of_work(session_factory) as session:
-        return await messages.get_message(session, owner_id=owner_id, message_id=message_id)
-
-
 class MessageFollower:
     """One messageEvents subscriber: its cursor and the events it holds back."""
 
@@ -117,7 +112,7 @@ class MessageFollower:
         """A follower of the caller's answer; NOT_FOUND or BAD_USER_INPUT before anything."""
         if after_seq < 0:
             raise BadUserInput("afterSeq must not be negative", field="afterSeq")
-        row = await _read_message(session_factory, owner_id, message_id)
+        row = await messages.read_message(session_factory, owner_id=owner_id, message_id=message_id)
         if row.role != MessageRole.ASSISTANT:
             raise BadUserInput("only the tutor's answers have events", field="messageId")
         return cls(
@@ -192,7 +187,9 @@ class MessageFollower:
             yield Snapshot(row=row, seq=row.last_seq)
 
     async def _read(self) -> Message:
-        return await _read_message(self.session_factory, self.owner_id, self.message_id)
+        return await messages.read_message(
+            self.session_factory, owner_id=self.owner_id, message_id=self.message_id
+        )
 
     async def _read_covering(self, seq: int | None) -> Message:
         """The row once it covers `seq` (or has ended), waiting a bounded time for it."""
@@ -283,13 +280,17 @@ class SessionFollower:
             self.newest_announced = max(self.newest_announced, message_id)
             if message_id in self.announced_by_reread:
                 return None
-            row = await _read_message(self.session_factory, self.owner_id, message_id)
+            row = await messages.read_message(
+                self.session_factory, owner_id=self.owner_id, message_id=message_id
+            )
             return Added(row=row, seq=event.seq)
         if message_id in self.ended_by_reread:
             return None  # a straggler of an answer whose end the client already has
         if event.terminal:
             self.open.discard(message_id)
-            row = await _read_message(self.session_factory, self.owner_id, message_id)
+            row = await messages.read_message(
+                self.session_factory, owner_id=self.owner_id, message_id=message_id
+            )
             return ended(row, event.seq, event)
         self.open.add(message_id)
         return event

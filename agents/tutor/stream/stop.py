@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from db.channels import CONTROL_CHANNEL, message_channel
 from db.chat import messages
 from db.chat.states import RUNNING_STATUSES, MessageRole, MessageStatus
-from db.engine import unit_of_work
 from db.errors import BadUserInput
 from db.models import Message
 from db.pubsub import SubscriberLagged
@@ -27,8 +26,9 @@ STOP_WAIT_SECONDS = 8.0
 
 async def stop_answer(generations: "Generations", *, owner_id: int, message_id: int) -> Message:
     """stopGeneration: the caller's answer, stopped if it was running, as it ends."""
-    async with unit_of_work(generations.session_factory) as session:
-        row = await messages.get_message(session, owner_id=owner_id, message_id=message_id)
+    row = await messages.read_message(
+        generations.session_factory, owner_id=owner_id, message_id=message_id
+    )
     if row.role != MessageRole.ASSISTANT:
         raise BadUserInput("only the tutor's answers can be stopped", field="messageId")
     if row.status in RUNNING_STATUSES:
@@ -81,8 +81,9 @@ async def listen_for_stops(generations: "Generations", ready: asyncio.Event) -> 
 
 
 async def _reread(generations: "Generations", message: Message) -> Message:
-    async with unit_of_work(generations.session_factory) as session:
-        return await messages.get_message(session, owner_id=message.owner_id, message_id=message.id)
+    return await messages.read_message(
+        generations.session_factory, owner_id=message.owner_id, message_id=message.id
+    )
 
 
 async def _until_terminal(events) -> None:
