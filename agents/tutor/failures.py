@@ -1,7 +1,7 @@
 """Why a turn failed, in the words of `MessageFailed.code`, and whether a retry may help."""
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx2
 import openai
@@ -18,11 +18,11 @@ class TurnFailure:
 
     code: FailureCode
     message: str
-    # Derived from the code by the one rule (db.chat.states.is_retryable).
-    retryable: bool = field(init=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "retryable", is_retryable(self.code))
+    @property
+    def retryable(self) -> bool:
+        """Whether asking again may work: the one rule, from the code."""
+        return is_retryable(self.code)
 
 
 # The turn's process stopped before it ended (shut down, or its lease lapsed).

@@ -54,6 +54,8 @@ class MessageEventData:
     tool_call: ToolCall | None = None
     # Why it failed, on failed events.
     code: FailureCode | None = None
+    # Followers derive it from the code; still sent for processes of an older release
+    # that read it from the event during a rolling upgrade.
     retryable: bool | None = None
 
     @property

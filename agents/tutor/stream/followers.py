@@ -51,9 +51,13 @@ class Ended:
 
     row: Message
     seq: int
-    # Why it failed, and whether asking again may work (meaningful for FAILED).
+    # Why it failed (meaningful for FAILED).
     code: FailureCode
-    retryable: bool
+
+    @property
+    def retryable(self) -> bool:
+        """Whether asking again may work: the one rule, from the code."""
+        return is_retryable(self.code)
 
 
 @dataclass(frozen=True)
@@ -70,13 +74,7 @@ FollowedItem = Snapshot | Ended | Added | MessageEventData
 def ended(row: Message, seq: int, event: MessageEventData | None = None) -> Ended:
     """The terminal item, with the code the event carried (or the row's)."""
     code = FailureCode((event.code if event else None) or row.error_code or FailureCode.INTERNAL)
-    retryable = event.retryable if event and event.retryable is not None else None
-    return Ended(
-        row=row,
-        seq=seq,
-        code=code,
-        retryable=is_retryable(code) if retryable is None else retryable,
-    )
+    return Ended(row=row, seq=seq, code=code)
 
 
 class MessageFollower:
