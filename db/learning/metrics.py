@@ -45,8 +45,7 @@ class MetricsFacts:
     current_streak_days: int
     longest_streak_days: int
     daily: list[DayFacts]
-    topic_ids: list[int]
-    # The progress of each of topic_ids, in that order.
+    # The progress of each topic studied in the range, by topic id.
     topics: list[TopicProgressFacts]
 
 
@@ -196,7 +195,6 @@ def _metrics_facts(tally: _Tally, today: date, topics: list[TopicProgressFacts])
         current_streak_days=current_streak(tally.study_days, end=end, today=today),
         longest_streak_days=longest_streak({d for d in tally.study_days if d <= end}),
         daily=daily,
-        topic_ids=sorted(tally.topic_ids),
         topics=topics,
     )
 
