@@ -109,6 +109,7 @@ class LearningQueries:
     async def next_up_topics(self, info: Info, limit: int | None = 5) -> list[TopicRecommendation]:
         context = info.context
         owner_id = context.require_user_id()
+        limit = next_up.check_limit(limit)  # refused before the reads below start
         loaders = context.loaders
         # Started before the first await: the topics' progress and topics by id in the
         # same operation then come from it instead of the database again.

@@ -38,3 +38,12 @@ async def test_bad_numbers_are_bad_user_input_with_the_field(harness, query, fie
     (error,) = result.errors
     assert error.extensions["code"] == "BAD_USER_INPUT", error
     assert error.extensions["field"] == field
+
+
+@pytest.mark.parametrize("limit", [0, 51])
+async def test_a_bad_next_up_limit_is_refused_before_any_read(harness, count_statements, limit):
+    me = (await make_user(harness)).user
+    counter = count_statements()
+    result = await harness.execute(f"{{ nextUpTopics(limit: {limit}) {{ score }} }}", user_id=me.id)
+    assert result.errors and result.errors[0].extensions["code"] == "BAD_USER_INPUT"
+    assert counter.count == 0, counter.statements
