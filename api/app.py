@@ -42,7 +42,6 @@ def create_app(settings: Settings, *, tune_runtime: bool = False) -> Starlette:
         app.state.engine = services.engine
         app.state.bus = services.bus
         app.state.extraction = services.extraction
-        app.state.generations = services.generations
         app.state.context_values = context_values(settings, services)
         if tune_runtime:
             tune_garbage_collector()

@@ -23,14 +23,6 @@ class MessageStatus(StrEnum):
     CANCELLED = "CANCELLED"
     FAILED = "FAILED"
 
-    @property
-    def running(self) -> bool:
-        return self in RUNNING_STATUSES
-
-    @property
-    def terminal(self) -> bool:
-        return self in TERMINAL_STATUSES
-
 
 RUNNING_STATUSES = (MessageStatus.PENDING, MessageStatus.STREAMING)
 TERMINAL_STATUSES = (MessageStatus.COMPLETE, MessageStatus.CANCELLED, MessageStatus.FAILED)

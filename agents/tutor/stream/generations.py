@@ -66,7 +66,6 @@ class Generations:
         for watcher in self._watchers:
             watcher.cancel()
         for run in self._runs.values():
-            run.shutting_down = True
             if run.task is not None and not run.finishing:
                 run.task.cancel()
         tasks = [run.task for run in self._runs.values() if run.task is not None]

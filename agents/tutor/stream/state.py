@@ -32,7 +32,6 @@ class RunHandle:
     task: asyncio.Task | None = None
     result: RunResultStreaming | None = None
     stop_requested: bool = False
-    shutting_down: bool = False
     # Writing the terminal state: stops and shutdown must not cancel the task now, or
     # a finished answer would be left PENDING for the reaper to fail.
     finishing: bool = False

@@ -19,7 +19,7 @@ def test_statuses_are_stored_as_the_plain_strings():
     assert [status.value for status in RUNNING_STATUSES] == ["PENDING", "STREAMING"]
     assert [status.value for status in TERMINAL_STATUSES] == ["COMPLETE", "CANCELLED", "FAILED"]
     assert json.dumps({"status": MessageStatus.COMPLETE}) == '{"status": "COMPLETE"}'
-    assert "STREAMING" in RUNNING_STATUSES and MessageStatus("FAILED").terminal
+    assert "STREAMING" in RUNNING_STATUSES and MessageStatus("FAILED") in TERMINAL_STATUSES
 
 
 @pytest.mark.parametrize(
