@@ -31,7 +31,6 @@ class ChatMutations:
             client_message_id=input.client_message_id,
             mode=input.mode.value if input.mode else None,
             model=input.model,
-            models=context.models,
             limits=_limits(context),
         )
         return SendMessagePayload.from_turn(turn)
@@ -73,7 +72,6 @@ async def _follow_up(
         message_id=row_id_of(message_id, "Message", field="messageId"),
         regenerate=regenerate,
         model=model,
-        models=context.models,
         limits=_limits(context),
     )
     return SendMessagePayload.from_turn(turn)

@@ -10,7 +10,6 @@ from db.chat import turns
 from db.chat.turns import ClientMessageRace, Turn
 from db.engine import unit_of_work
 from db.study import study_sessions
-from tutor.providers import ModelCatalog
 from tutor.stream.generations import Generations
 from tutor.stream.settings import TurnRequest
 
@@ -32,7 +31,6 @@ async def send_message(
     client_message_id: str | None,
     mode: str | None,
     model: str | None,
-    models: ModelCatalog,
     limits: TurnLimits,
 ) -> Turn:
     """The learner's message and the tutor's answer, started (idempotent on the key)."""
@@ -47,7 +45,7 @@ async def send_message(
                 content=content,
                 client_message_id=client_message_id,
                 mode=mode or study_session.mode,
-                model=models.check(model or study_session.model),
+                model=generations.catalog.check(model or study_session.model),
                 now=generations.clock(),
                 lease_seconds=generations.settings.lease_seconds,
                 daily_token_budget=limits.daily_token_budget,
@@ -76,7 +74,6 @@ async def follow_up(
     message_id: int,
     regenerate: bool,
     model: str | None,
-    models: ModelCatalog,
     limits: TurnLimits,
 ) -> Turn:
     """A new answer: deeper on `message_id`, or (regenerate) a sibling of it, started."""
@@ -86,7 +83,7 @@ async def follow_up(
             owner_id=owner_id,
             message_id=message_id,
             regenerate=regenerate,
-            model=models.check(model) if model else None,
+            model=generations.catalog.check(model) if model else None,
             now=generations.clock(),
             lease_seconds=generations.settings.lease_seconds,
             daily_token_budget=limits.daily_token_budget,
