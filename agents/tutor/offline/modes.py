@@ -4,7 +4,7 @@ from typing import Any
 
 from db.study.modes import TutorMode
 from tutor.offline.quiz import quiz_answer
-from tutor.offline.reading import TurnInput, json_object
+from tutor.offline.reading import TurnInput, json_object, topic_title
 from tutor.offline.selection import clues, key_sentences, top_sentences
 from tutor.offline.wording import OFFLINE_NOTE, source_label
 from tutor.text import Passage, parse_passages, terms
@@ -13,7 +13,7 @@ from tutor.text import Passage, parse_passages, terms
 def answer(turn: TurnInput) -> str:
     """The final answer of the turn, in its mode."""
     overview = json_object(turn.outputs.get("get_topic_overview"))
-    topic = (overview.get("topic") or {}).get("title")
+    topic = topic_title(turn)
     passages = parse_passages(turn.outputs.get("search_material", ""))
     if turn.mode == TutorMode.QUIZ:
         return quiz_answer(turn, topic, passages)
