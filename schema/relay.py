@@ -29,13 +29,23 @@ def to_global_id(type_name: str, row_id: int) -> strawberry.ID:
 
 
 def from_global_id(global_id: str, *, field: str = "id") -> tuple[str, int]:
-    """(type name, row id) of a global ID, or BAD_USER_INPUT if it is not one of ours."""
+    """(type name, row id) of a global ID, or BAD_USER_INPUT if it is not one of ours.
+
+    Only the exact form to_global_id produces is accepted: int() alone would also take
+    "Topic: 1", "Topic:+1", "Topic:01", "Topic:1_0" and other scripts' digits, and
+    base64 decoding tolerates spare padding bits, so one row would answer to many IDs
+    (a cache or audit log keyed on the ID would see different things for one row).
+    """
     try:
         type_name, _, raw_id = base64.b64decode(global_id, validate=True).decode().partition(":")
         row_id = int(raw_id)
     except (binascii.Error, UnicodeDecodeError, ValueError) as error:
         raise BadUserInput(f"{field} is not a valid ID", field=field) from error
-    if not type_name or not 1 <= row_id <= MAX_ROW_ID:
+    if (
+        not type_name
+        or not 1 <= row_id <= MAX_ROW_ID
+        or to_global_id(type_name, row_id) != global_id
+    ):
         raise BadUserInput(f"{field} is not a valid ID", field=field)
     return type_name, row_id
 
@@ -66,12 +76,14 @@ def encode_cursor(row_id: int) -> str:
 
 
 def decode_cursor(cursor: str, *, field: str = "after") -> int:
+    """The row id of a cursor encode_cursor made; any other spelling is BAD_USER_INPUT
+    (see from_global_id for why only the canonical form is accepted)."""
     try:
         prefix, _, raw_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
         row_id = int(raw_id)
     except (binascii.Error, UnicodeDecodeError, ValueError) as error:
         raise BadUserInput(f"{field} is not a valid cursor", field=field) from error
-    if prefix != "cursor" or not 1 <= row_id <= MAX_ROW_ID:
+    if prefix != "cursor" or not 1 <= row_id <= MAX_ROW_ID or encode_cursor(row_id) != cursor:
         raise BadUserInput(f"{field} is not a valid cursor", field=field)
     return row_id
 
