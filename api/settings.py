@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from api.secret_strength import GENERATE_HINT, weak_secret_reason
+
 logger = logging.getLogger(__name__)
 
 MIN_SECRET_BYTES = 32
@@ -20,7 +22,11 @@ MIN_SECRET_BYTES = 32
 class Settings(BaseSettings):
     """Configuration of one API process."""
 
-    model_config = SettingsConfigDict(env_prefix="STUDYGRAPH_", extra="ignore")
+    # hide_input_in_errors: a failed start-up must name the field and the problem, never
+    # print what was given (pydantic's input_value would show the JWT secret or an API key).
+    model_config = SettingsConfigDict(
+        env_prefix="STUDYGRAPH_", extra="ignore", hide_input_in_errors=True
+    )
 
     database_url: str = "sqlite+aiosqlite:///./studygraph.db"
     # PostgreSQL connections one process keeps open, plus a third more for bursts. One
@@ -111,9 +117,11 @@ class Settings(BaseSettings):
             if not self.jwt_secret or len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
                 raise ValueError(
                     f"STUDYGRAPH_JWT_SECRET must be set to at least {MIN_SECRET_BYTES} bytes "
-                    "in production (e.g. `python -c 'import secrets; "
-                    "print(secrets.token_urlsafe(48))'`)"
+                    f"in production; {GENERATE_HINT}"
                 )
+            weakness = weak_secret_reason(self.jwt_secret)
+            if weakness:
+                raise ValueError(f"STUDYGRAPH_JWT_SECRET {weakness}; {GENERATE_HINT}")
         elif self.jwt_secret is not None and len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
             raise ValueError(f"STUDYGRAPH_JWT_SECRET must have at least {MIN_SECRET_BYTES} bytes")
         return self
