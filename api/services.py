@@ -118,7 +118,11 @@ def context_values(settings: Settings, services: Services) -> dict[str, Any]:
         "login_limits": LoginLimits(
             per_client=settings.login_attempts_per_client,
             per_account=settings.login_attempts_per_account,
+            per_address=settings.login_attempts_per_address,
             window=timedelta(seconds=settings.login_window_seconds),
+            backoff=timedelta(seconds=settings.login_backoff_seconds),
+            registrations_per_address=settings.registrations_per_address,
+            registration_window=timedelta(seconds=settings.registration_window_seconds),
         ),
         "session_factory": services.session_factory,
         "token_policy": TokenPolicy(secret=settings.resolve_jwt_secret()),

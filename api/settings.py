@@ -64,9 +64,22 @@ class Settings(BaseSettings):
     # Sign-in throttling (db/accounts/login_throttle.py), counted in the database so that every
     # process shares it: attempts per email from one client address, and per email from
     # anywhere, within a window that restarts once it lapses.
+    # Past a limit attempts slow down (waits doubling from LOGIN_BACKOFF_SECONDS up to the
+    # window) instead of locking out; past the per-account limit, every address gets one
+    # free attempt on that email. Per client address alone: LOGIN_ATTEMPTS_PER_ADDRESS.
     login_attempts_per_client: int = Field(default=10, gt=0)
     login_attempts_per_account: int = Field(default=50, gt=0)
+    login_attempts_per_address: int = Field(default=100, gt=0)
     login_window_seconds: float = Field(default=900.0, gt=0)
+    login_backoff_seconds: float = Field(default=1.0, gt=0)
+    # Registrations per client address before they slow down the same way; the count
+    # starts over after this window without one.
+    registrations_per_address: int = Field(default=20, gt=0)
+    registration_window_seconds: float = Field(default=3600.0, gt=0)
+    # Proxies (IP addresses or networks, comma separated) whose X-Forwarded-For is
+    # believed. None by default, not even 127.0.0.1: otherwise any local client could
+    # claim any address and escape the per-address throttles.
+    trusted_proxies: Annotated[list[str], NoDecode] = []
     # Subscriptions one user may hold open at once on one process (each holds memory for
     # as long as the client keeps it; schema/subscription_quota.py).
     max_subscriptions_per_user: int = Field(default=100, gt=0, le=10_000)
@@ -106,9 +119,10 @@ class Settings(BaseSettings):
     @model_validator(mode="before")
     @classmethod
     def _split_origins(cls, values: dict) -> dict:
-        origins = values.get("allowed_origins")
-        if isinstance(origins, str):
-            values["allowed_origins"] = [o.strip() for o in origins.split(",") if o.strip()]
+        for name in ("allowed_origins", "trusted_proxies"):
+            listed = values.get(name)
+            if isinstance(listed, str):
+                values[name] = [item.strip() for item in listed.split(",") if item.strip()]
         return values
 
     @model_validator(mode="after")

@@ -65,7 +65,8 @@ class RefreshToken(SQLModel, table=True):
 
 
 class LoginFailure(SQLModel, table=True):
-    """Failed sign-ins counted per key (an email, or an email from one client address).
+    """Attempts counted per throttle key (db/accounts/login_throttle.py): an email from one
+    address, an address, an email from anywhere, or registrations from one address.
 
     Keys are SHA-256 digests, so the table never holds an address in the clear; rows
     are not tied to a user, so guessing at an unknown email is counted the same way.
@@ -75,7 +76,9 @@ class LoginFailure(SQLModel, table=True):
 
     key: str = Field(max_length=64, primary_key=True)
     failures: int = Field(default=0)
-    window_started_at: datetime = _timestamp(index=True)
+    # The last attempt the key let through: how long the next one waits is counted
+    # from here, and a key quiet for its whole window starts over.
+    last_attempt_at: datetime = _timestamp(index=True)
 
 
 class Topic(SQLModel, table=True):

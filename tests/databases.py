@@ -24,6 +24,7 @@ TABLES = [
     "topics",
     "refresh_tokens",
     "users",
+    "login_failures",
 ]
 
 

@@ -19,10 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.accounts.emails import clean_email, normalise_email
 from db.accounts.login_throttle import (
     LoginKeys,
     LoginLimits,
     count_login_attempt,
+    count_registration,
     forgive_login_attempt,
 )
 from db.accounts.passwords import burn_verification_time, hash_password, verify_password
@@ -31,10 +33,12 @@ from db.engine import SessionFactory, unit_of_work
 from db.errors import Conflict, Unauthenticated
 from db.models import RefreshToken, User
 from db.types import utcnow
-from db.validation import check_password, clean_email, clean_optional_text
+from db.validation import check_password, clean_optional_text
 
 _INVALID_LOGIN = "invalid email or password"
 _INVALID_REFRESH = "invalid or expired refresh token"
+# Says neither that the email is taken nor that it is free (see register_user).
+_REGISTRATION_REFUSED = "cannot register with this email; if you have an account, sign in"
 
 
 @dataclass(frozen=True)
@@ -54,11 +58,27 @@ async def register_user(
     email: str,
     password: str,
     display_name: str | None,
+    client_address: str | None = None,
+    limits: LoginLimits | None = None,
+    now: datetime | None = None,
 ) -> Credentials:
-    """Create an account and sign it in; CONFLICT when the email is taken."""
+    """Create an account and sign it in; CONFLICT when the email cannot be registered.
+
+    With `limits` (every request; factories pass none), registrations are counted per
+    client address first and slowed past the limit (db/accounts/login_throttle.py).
+    A taken email is answered with a message that does not say so, after the same
+    argon2 work a success costs; that a registration failed still tells the caller
+    the email is in use (no API without email verification can hide it), so the
+    per-address throttle is what bounds enumeration through this door.
+    """
     email = clean_email(email)
     check_password(password)
     name = clean_optional_text(display_name, field="displayName", max_length=100)
+    if limits is not None:
+        async with unit_of_work(session_factory) as session:
+            await count_registration(
+                session, client_address=client_address, limits=limits, now=now or utcnow()
+            )
     password_hash = await hash_password(password)
     try:
         async with unit_of_work(session_factory) as session:
@@ -69,7 +89,7 @@ async def register_user(
             await session.flush()
             return await _credentials(session, policy=policy, user=user)
     except IntegrityError as error:
-        raise Conflict("an account with this email already exists", field="email") from error
+        raise Conflict(_REGISTRATION_REFUSED, field="email") from error
 
 
 async def login_user(
@@ -89,7 +109,7 @@ async def login_user(
     64 MiB) runs with no database connection held, so a burst of logins cannot drain
     the pool other requests need.
     """
-    address = email.strip().lower()
+    address = normalise_email(email)
     keys = LoginKeys.of(address, client_address)
     limits = limits or LoginLimits()
     user = None

@@ -10,7 +10,11 @@ from schema.users.types import AuthPayload, LoginInput, RegisterInput, UpdateMeI
 
 @strawberry.type
 class UserMutations:
-    @strawberry.mutation(description="Create an account and sign in.")
+    @strawberry.mutation(
+        description="Create an account and sign in. Registrations are throttled per client "
+        "address (RATE_LIMITED with extensions.retryAfterSeconds); an email that cannot be "
+        "registered is CONFLICT."
+    )
     async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
         context = info.context
         credentials = await users.register_user(
@@ -19,12 +23,16 @@ class UserMutations:
             email=input.email,
             password=input.password,
             display_name=input.display_name,
+            client_address=context.client_address,
+            limits=context.login_limits,
+            now=context.clock(),
         )
         return AuthPayload.from_credentials(credentials)
 
     @strawberry.mutation(
-        description="Sign in with email and password. Failed attempts are throttled per "
-        "email and client address (RATE_LIMITED with extensions.retryAfterSeconds)."
+        description="Sign in with email and password. Attempts are slowed down per email "
+        "and client address, and per client address, never locked out (RATE_LIMITED with "
+        "extensions.retryAfterSeconds)."
     )
     async def login(self, info: Info, input: LoginInput) -> AuthPayload:
         context = info.context
