@@ -8,6 +8,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route, WebSocketRoute
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.body_limit import BodySizeLimit
 from api.graphql_view import StudygraphGraphQL
@@ -69,8 +70,10 @@ def create_app(settings: Settings, *, tune_runtime: bool = False) -> Starlette:
 
 
 def _middleware(settings: Settings) -> list[Middleware]:
-    """CORS for the allowed origins, then the request and upload size limits."""
+    """Forwarded addresses from trusted proxies only, CORS for the allowed origins, then
+    the request and upload size limits."""
     return [
+        *_forwarded_addresses(settings),
         Middleware(
             CORSMiddleware,
             allow_origins=settings.allowed_origins,
@@ -88,6 +91,15 @@ def _middleware(settings: Settings) -> list[Middleware]:
             max_upload_bytes=settings.max_upload_bytes,
         ),
     ]
+
+
+def _forwarded_addresses(settings: Settings) -> list[Middleware]:
+    """The client address from X-Forwarded-For, for requests from a configured proxy
+    only (`serve` turns uvicorn's own handling off: it trusts 127.0.0.1 by default,
+    which would let any local client pick the address the throttles count)."""
+    if not settings.trusted_proxies:
+        return []
+    return [Middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)]
 
 
 def create_app_from_env() -> Starlette:

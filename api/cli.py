@@ -71,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         workers=workers,
         log_level=settings.log_level.lower(),
-        proxy_headers=True,
+        # X-Forwarded-For is read by the app, from STUDYGRAPH_TRUSTED_PROXIES only
+        # (api/app.py); uvicorn's own default would trust any client on 127.0.0.1.
+        proxy_headers=False,
         # Named, not "auto", so a missing extra fails loudly instead of silently
         # falling back to asyncio's loop and the pure-Python HTTP parser.
         loop="uvloop",
