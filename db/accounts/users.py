@@ -116,8 +116,7 @@ async def login_user(
     async with unit_of_work(session_factory) as session:
         await count_login_attempt(session, keys=keys, limits=limits, now=now or utcnow())
     if "\x00" not in address:  # PostgreSQL refuses NUL in text; no account has one
-        async with session_factory() as session:
-            user = (await session.exec(select(User).where(User.email == address))).first()
+        user = await _user_by_email(session_factory, address, legacy=email.strip().lower())
     if user is None:
         await burn_verification_time(password)
         raise Unauthenticated(_INVALID_LOGIN)
@@ -126,6 +125,18 @@ async def login_user(
     async with unit_of_work(session_factory) as session:
         await forgive_login_attempt(session, keys=keys)
         return await _credentials(session, policy=policy, user=user)
+
+
+async def _user_by_email(
+    session_factory: SessionFactory, email: str, *, legacy: str
+) -> User | None:
+    """The account stored under the spelling as typed (lower-cased, as emails were stored
+    before migration 0010, which kept that spelling where the normalised one already
+    belonged to another account), else the one under the normalised email."""
+    async with session_factory() as session:
+        found = (await session.exec(select(User).where(User.email.in_({email, legacy})))).all()
+    by_email = {user.email: user for user in found}
+    return by_email.get(legacy) or by_email.get(email)
 
 
 async def rotate_refresh_token(
