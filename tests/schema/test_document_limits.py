@@ -40,7 +40,9 @@ HOSTILE = {
     ),
     "51 directives": ("{ " + "__typename @include(if: true) " * 51 + "}", "directives"),
     "51 fragments": (
-        "{ " + " ".join(f"...F{i}" for i in range(51)) + " } "
+        "{ "
+        + " ".join(f"...F{i}" for i in range(51))
+        + " } "
         + " ".join(f"fragment F{i} on Query {{ __typename }}" for i in range(51)),
         "fragment definitions",
     ),
