@@ -5,9 +5,7 @@ from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
-    ParserCache,
     QueryDepthLimiter,
-    ValidationCache,
 )
 from strawberry.types.execution import ExecutionContext
 from strawberry.types.graphql import OperationType
@@ -19,6 +17,7 @@ from schema.chat.subscriptions import ChatSubscriptions
 from schema.chat.types import MESSAGE_EVENT_TYPES
 from schema.context import OperationScope
 from schema.document_limits import DocumentLimits, DocumentLimitsExtension, limit_validation_work
+from schema.document_work import DocumentWork, LeastRecentlyUsed
 from schema.errors import apply_error_codes
 from schema.execution.projection import ProjectingExecutor
 from schema.learning.mutations import LearningMutations
@@ -112,6 +111,7 @@ def build_schema(
     rules = limit_rules()
     limits = limits or DocumentLimits()
     limit_validation_work(limits.validation_complexity)
+    parsed, validated = LeastRecentlyUsed(CACHE_SIZE), LeastRecentlyUsed(CACHE_SIZE)
     return StudygraphSchema(
         query=Query,
         mutation=Mutation,
@@ -128,8 +128,9 @@ def build_schema(
             # checks see the parsed document before any validation rule does.
             lambda: DocumentLimitsExtension(limits),
             lambda: AddValidationRules(rules),
-            lambda: ParserCache(maxsize=CACHE_SIZE),
-            lambda: ValidationCache(maxsize=CACHE_SIZE),
+            # Strawberry's ParserCache and ValidationCache, but what they miss is parsed
+            # and validated off the event loop (schema/document_work.py).
+            lambda: DocumentWork(parsed, validated),
             QueryCostLimit,
         ],
     )

@@ -255,11 +255,22 @@ def test_graphql_core_validation_budget_is_a_module_attribute_read_per_validatio
 def test_strawberry_parse_options_and_the_parse_hook_order():
     """DocumentLimitsExtension puts parser options in `execution_context.parse_options`
     (as Strawberry's MaxTokensLimiter does) and reads `graphql_document` after the
-    ParserCache it wraps has parsed; graphql-core's parser takes `max_lexical_tokens`
-    and `max_comments`."""
+    DocumentWork it wraps has parsed; graphql-core's parser takes `max_lexical_tokens`
+    and `max_comments`. DocumentWork's hooks are async generators (Strawberry runs
+    them as async context managers), it sets `pre_execution_errors` so Strawberry
+    skips its own validation, and calls `strawberry.schema.schema.validate_document`."""
+    import strawberry.schema.schema as strawberry_schema
     from graphql.language.parser import parse as graphql_parse
 
     assert {"max_lexical_tokens", "max_comments"} <= set(parameters(graphql_parse))
+    assert parameters(strawberry_schema.validate_document) == [
+        "schema",
+        "document",
+        "validation_rules",
+    ]
+    assert "execution_context.pre_execution_errors is None" in inspect.getsource(
+        strawberry_schema._run_validation
+    )
     result = asyncio.run(build_schema().execute("{ " + "a " * 1_001 + "}"))
     assert "more than 1000 tokens" in result.errors[0].message
 
