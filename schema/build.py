@@ -18,7 +18,7 @@ from schema.chat.types import MESSAGE_EVENT_TYPES
 from schema.context import OperationScope
 from schema.document_limits import DocumentLimits, DocumentLimitsExtension, limit_validation_work
 from schema.document_work import DocumentWork, LeastRecentlyUsed
-from schema.errors import apply_error_codes
+from schema.errors import apply_error_codes, refusals_as_results
 from schema.execution.projection import ProjectingExecutor
 from schema.learning.mutations import LearningMutations
 from schema.learning.queries import LearningQueries
@@ -89,6 +89,11 @@ class StudygraphSchema(strawberry.Schema):
         allowed = set(allowed_operation_types or (OperationType.QUERY, OperationType.MUTATION))
         allowed.discard(OperationType.SUBSCRIPTION)
         return await super().execute(query, *args, allowed_operation_types=allowed, **kwargs)
+
+    async def stream(self, *args, **kwargs):
+        # Websockets: a document refused before its first result is an error result.
+        source = await super().stream(*args, **kwargs)
+        return refusals_as_results(source, self.process_errors)
 
 
 def limit_rules() -> list:

@@ -20,7 +20,7 @@ Every refusal is BAD_USER_INPUT with a message that names the limit.
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import graphql.validation.rules.overlapping_fields_can_be_merged as overlapping_fields
 from graphql import (
@@ -86,11 +86,11 @@ class _Definition:
     nesting: int = 0
     introspects: bool = False
     # (fragment name, nesting at the spread)
-    spreads: list[tuple[str, int]] | None = None
+    spreads: list[tuple[str, int]] = field(default_factory=list)
 
 
 def _own_counts(definition: OperationDefinitionNode | FragmentDefinitionNode) -> _Definition:
-    counts = _Definition(directives=len(definition.directives or ()), spreads=[])
+    counts = _Definition(directives=len(definition.directives or ()))
     stack: list[tuple[SelectionSetNode, int]] = [(definition.selection_set, 1)]
     while stack:
         selection_set, depth = stack.pop()

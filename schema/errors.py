@@ -15,8 +15,10 @@ edits the very error objects the response is built from.
 
 import logging
 import re
+from collections.abc import AsyncIterator, Callable
 
 from graphql import GraphQLError
+from strawberry.types.execution import PreExecutionError
 
 from db.errors import BadUserInput, DomainError
 
@@ -65,3 +67,31 @@ def apply_error_codes(errors: list[GraphQLError], *, mask_unexpected: bool) -> N
             if mask_unexpected:
                 error.message = MASKED_MESSAGE
             error.extensions = {"code": DomainError.code}
+
+
+async def refusals_as_results(
+    source: AsyncIterator, process_errors: Callable[[list[GraphQLError]], None]
+) -> AsyncIterator:
+    """A stream whose refusal before its first result (a limit or syntax error an
+    extension raised while parsing or validating) becomes a PreExecutionError result.
+
+    Strawberry's HTTP path turns such an exception into an error response, but its
+    streaming path (websockets) lets it escape: the socket's task logged a traceback
+    and the client got a bare `complete`. As a result, a syntax error closes the
+    socket 4400 (graphql-transport-ws) and any other refusal is an `error` message.
+    """
+    started = False
+    try:
+        async for result in source:
+            started = True
+            yield result
+    except (GraphQLError, DomainError) as error:
+        if started:
+            raise
+        refusal = error if isinstance(error, GraphQLError) else _wrapped(error)
+        process_errors([refusal])
+        yield PreExecutionError(data=None, errors=[refusal])
+
+
+def _wrapped(error: DomainError) -> GraphQLError:
+    return GraphQLError(error.message, original_error=error)

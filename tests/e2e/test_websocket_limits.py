@@ -150,3 +150,24 @@ async def test_the_legacy_protocol_refuses_a_bad_token_with_4403(server):
         await init(socket_, "not-a-jwt")
         assert json.loads(await socket_.recv())["type"] == "connection_error"
         assert await close_code_of(socket_) == 4403
+
+
+async def test_document_limits_hold_over_websockets_with_clear_errors(server):
+    # Refused by a limit before parsing or validation: an `error` message naming it;
+    # the parser's token limit is a syntax error, which the protocol closes 4400.
+    await until_accepted(server)
+    token = (await register(server))["accessToken"]
+    directives = "{ " + "__typename @include(if: true) " * 51 + "}"
+    async with connect(server) as socket_:
+        await init(socket_, token)
+        assert json.loads(await socket_.recv())["type"] == "connection_ack"
+        payload = json.dumps({"query": directives})
+        await socket_.send(f'{{"type": "subscribe", "id": "1", "payload": {payload}}}')
+        answer = json.loads(await asyncio.wait_for(socket_.recv(), 10))
+        assert answer["type"] == "error", answer
+        assert answer["payload"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        assert "directives" in answer["payload"][0]["message"]
+        tokens = json.dumps({"query": "{ " + "a " * 1_001 + "}"})
+        await socket_.send(f'{{"type": "subscribe", "id": "2", "payload": {tokens}}}')
+        assert await close_code_of(socket_) == 4400
+    assert "Traceback" not in server.output()
