@@ -16,6 +16,7 @@ edits the very error objects the response is built from.
 import logging
 import re
 from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 
 from graphql import GraphQLError
 from strawberry.types.execution import PreExecutionError
@@ -82,9 +83,12 @@ async def refusals_as_results(
     """
     started = False
     try:
-        async for result in source:
-            started = True
-            yield result
+        # aclosing: closing this stream (the client completed) closes the source at
+        # once, and with it the subscription's quota slot and bus listener.
+        async with aclosing(source):
+            async for result in source:
+                started = True
+                yield result
     except (GraphQLError, DomainError) as error:
         if started:
             raise
