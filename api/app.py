@@ -3,6 +3,7 @@
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -10,14 +11,16 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route, WebSocketRoute
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from api.body_limit import BodySizeLimit
+from api.body_limit import BodySizeLimit, capped_form_adapter
 from api.graphql_view import StudygraphGraphQL
 from api.health import healthz, readyz
 from api.runtime import tune_garbage_collector
 from api.services import context_values, start_services
 from api.settings import Settings
+from api.websocket_limits import WebsocketCaps, WebsocketLimit
 from db.engine import dialect_name
 from schema.build import build_schema
+from schema.document_limits import DocumentLimits
 
 logger = logging.getLogger(__name__)
 
@@ -29,12 +32,16 @@ def create_app(settings: Settings, *, tune_runtime: bool = False) -> Starlette:
     the server's own process (`create_app_from_env`), not for a test's.
     """
     graphql_app = StudygraphGraphQL(
-        build_schema(mask_unexpected_errors=settings.is_production),
+        build_schema(
+            mask_unexpected_errors=settings.is_production, limits=document_limits(settings)
+        ),
         graphql_ide=None if settings.is_production else "graphiql",
         allowed_origins=settings.allowed_origins,
         # Uploads: BodySizeLimit enforces the size limit and the CSRF preflight header.
         multipart_uploads_enabled=True,
+        connection_init_wait_timeout=timedelta(seconds=settings.websocket_init_timeout_seconds),
     )
+    graphql_app.request_adapter_class = capped_form_adapter(settings.max_multipart_parts)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -70,8 +77,8 @@ def create_app(settings: Settings, *, tune_runtime: bool = False) -> Starlette:
 
 
 def _middleware(settings: Settings) -> list[Middleware]:
-    """Forwarded addresses from trusted proxies only, CORS for the allowed origins, then
-    the request and upload size limits."""
+    """Forwarded addresses from trusted proxies only, CORS for the allowed origins, the
+    websocket caps, then the request and upload size limits."""
     return [
         *_forwarded_addresses(settings),
         Middleware(
@@ -84,6 +91,14 @@ def _middleware(settings: Settings) -> list[Middleware]:
                 "graphql-preflight",
                 "apollo-require-preflight",
             ],
+        ),
+        Middleware(
+            WebsocketLimit,
+            caps=WebsocketCaps(
+                total=settings.max_websockets,
+                per_client=settings.max_websockets_per_client,
+                per_user=settings.max_websockets_per_user,
+            ),
         ),
         Middleware(
             BodySizeLimit,
@@ -100,6 +115,20 @@ def _forwarded_addresses(settings: Settings) -> list[Middleware]:
     if not settings.trusted_proxies:
         return []
     return [Middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)]
+
+
+def document_limits(settings: Settings) -> DocumentLimits:
+    """The settings' limits on GraphQL documents."""
+    return DocumentLimits(
+        max_characters=settings.max_query_characters,
+        max_tokens=settings.max_query_tokens,
+        max_fields=settings.max_query_fields,
+        max_directives=settings.max_query_directives,
+        max_fragments=settings.max_query_fragments,
+        max_nesting=settings.max_query_nesting,
+        validation_complexity=settings.max_query_validation_complexity,
+        public_introspection=settings.public_introspection or not settings.is_production,
+    )
 
 
 def create_app_from_env() -> Starlette:

@@ -12,11 +12,17 @@ and the moment the count passes the limit the client gets 413 PAYLOAD_TOO_LARGE,
 app sees a disconnect, and nothing more is read (or spooled to disk). Such a request
 must also carry `GraphQL-Preflight` or `Apollo-Require-Preflight`, headers a
 cross-site HTML form cannot set (Strawberry has no CSRF check): without one, 400.
+
+Parts: a multipart body may hold the two fields of the GraphQL multipart request spec
+(`operations` and `map`) and files up to `max_multipart_parts` in all (capped_form_adapter);
+Starlette's defaults allowed a thousand of each.
 """
 
 import json
 import logging
 
+from cross_web import FormData, HTTPException, StarletteRequestAdapter
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.http.parse_content_type import parse_content_type
@@ -26,6 +32,8 @@ from db.errors import PayloadTooLarge
 logger = logging.getLogger(__name__)
 
 PREFLIGHT_HEADERS = (b"graphql-preflight", b"apollo-require-preflight")
+# `operations` and `map`: the spec's only fields.
+MULTIPART_FIELDS = 2
 
 
 def is_multipart(scope: Scope) -> bool:
@@ -176,3 +184,20 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key.lower() == name:
             return value.decode("latin-1")
     return None
+
+
+def capped_form_adapter(max_parts: int) -> type[StarletteRequestAdapter]:
+    """Strawberry's request adapter, reading a multipart body with at most the spec's two
+    fields and `max_parts` parts in all; more is refused 400 as the parser meets them."""
+    max_files = max(max_parts - MULTIPART_FIELDS, 1)
+
+    class CappedFormRequestAdapter(StarletteRequestAdapter):
+        async def get_form_data(self) -> FormData:
+            try:
+                # Starlette keeps the parsed form on the request; the base reads it there.
+                await self._request.form(max_files=max_files, max_fields=MULTIPART_FIELDS)
+            except StarletteHTTPException as error:
+                raise HTTPException(400, str(error.detail)) from error
+            return await super().get_form_data()
+
+    return CappedFormRequestAdapter

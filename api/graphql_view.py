@@ -8,6 +8,8 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
+from api.websocket_limits import SLOT_KEY
+from api.websocket_protocols import LegacyWSHandler, TransportWSHandler
 from db.accounts.tokens import bearer_token, decode_access_token
 from db.errors import DomainError
 from schema.context import Context
@@ -19,6 +21,10 @@ class StudygraphGraphQL(GraphQL):
     The lifespan puts the engine, bus and settings-derived values in
     `app.state.context_values`; each request's context is built from them.
     """
+
+    # Both protocols refuse malformed messages with 4400 (api/websocket_protocols.py).
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
 
     def encode_json(self, data: object) -> str:
         # orjson instead of json.dumps: about 5x less CPU per answer and per websocket
@@ -45,6 +51,9 @@ class StudygraphGraphQL(GraphQL):
         self._authenticate(context, header)
         if context.user_id is None:
             raise ConnectionRejectionError({"reason": "invalid or expired access token"})
+        slot = context.request.scope.get(SLOT_KEY)  # api/websocket_limits.py
+        if slot is not None and not slot.claim_user(context.user_id):
+            raise ConnectionRejectionError({"reason": "too many open websockets for this user"})
         return None
 
     @staticmethod

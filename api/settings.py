@@ -83,6 +83,31 @@ class Settings(BaseSettings):
     # Subscriptions one user may hold open at once on one process (each holds memory for
     # as long as the client keeps it; schema/subscription_quota.py).
     max_subscriptions_per_user: int = Field(default=100, gt=0, le=10_000)
+    # ---- limits on GraphQL documents (schema/document_limits.py): over one, BAD_USER_INPUT
+    # before the document is parsed (characters), while it is (tokens) or before it is
+    # validated (the rest), so that no document holds the event loop for long.
+    max_query_characters: int = Field(default=10_000, gt=0)
+    max_query_tokens: int = Field(default=1_000, gt=0)
+    # Field selections of one operation, each fragment counted wherever it is spread.
+    max_query_fields: int = Field(default=500, gt=0)
+    max_query_directives: int = Field(default=50, ge=0)
+    max_query_fragments: int = Field(default=50, ge=0)
+    # Selection sets and fragment spreads nested in one another.
+    max_query_nesting: int = Field(default=30, gt=0)
+    # graphql-core's budget for comparing same-named fields while validating (its own
+    # default, 500,000, let 95,000 `__typename` fields run 2.6 s).
+    max_query_validation_complexity: int = Field(default=2_000, gt=0)
+    # In production, introspection (__schema, __type) needs a signed-in user unless this
+    # is set; development always allows it.
+    public_introspection: bool = False
+    # Parts of one multipart request: `operations`, `map` and the files.
+    max_multipart_parts: int = Field(default=10, ge=3, le=1000)
+    # ---- websockets (api/websocket_limits.py), counted per process
+    max_websockets: int = Field(default=2_000, gt=0)
+    max_websockets_per_client: int = Field(default=50, gt=0)
+    max_websockets_per_user: int = Field(default=10, gt=0)
+    # A socket that has not sent connection_init by then is closed (4408).
+    websocket_init_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
     # permessage-deflate on websockets. Off by default: its zlib state costs about
     # 70 KiB per connection (bench/stream.py), while a GraphQL event is a few hundred
     # bytes that deflate barely shrinks. Turn it on for slow client links.

@@ -5,11 +5,10 @@ from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
-    ParserCache,
     QueryDepthLimiter,
-    ValidationCache,
 )
 from strawberry.types.execution import ExecutionContext
+from strawberry.types.graphql import OperationType
 
 from schema.chat.models import ModelQueries
 from schema.chat.mutations import ChatMutations
@@ -17,7 +16,9 @@ from schema.chat.queries import ChatQueries
 from schema.chat.subscriptions import ChatSubscriptions
 from schema.chat.types import MESSAGE_EVENT_TYPES
 from schema.context import OperationScope
-from schema.errors import apply_error_codes
+from schema.document_limits import DocumentLimits, DocumentLimitsExtension, limit_validation_work
+from schema.document_work import DocumentWork, LeastRecentlyUsed
+from schema.errors import apply_error_codes, refusals_as_results
 from schema.execution.projection import ProjectingExecutor
 from schema.learning.mutations import LearningMutations
 from schema.learning.queries import LearningQueries
@@ -81,6 +82,19 @@ class StudygraphSchema(strawberry.Schema):
     ) -> None:
         apply_error_codes(errors, mask_unexpected=self.mask_unexpected_errors)
 
+    async def execute(self, query, *args, allowed_operation_types=None, **kwargs):
+        # A subscription needs a stream (graphql-transport-ws); executed once it has no
+        # answer to give, and graphql-core fails inside. Refused, the HTTP view answers
+        # 400 ("subscriptions are not allowed when using POST").
+        allowed = set(allowed_operation_types or (OperationType.QUERY, OperationType.MUTATION))
+        allowed.discard(OperationType.SUBSCRIPTION)
+        return await super().execute(query, *args, allowed_operation_types=allowed, **kwargs)
+
+    async def stream(self, *args, **kwargs):
+        # Websockets: a document refused before its first result is an error result.
+        source = await super().stream(*args, **kwargs)
+        return refusals_as_results(source, self.process_errors)
+
 
 def limit_rules() -> list:
     """The depth and alias limits as validation-rule classes, to be built once per schema.
@@ -95,9 +109,14 @@ def limit_rules() -> list:
     ]
 
 
-def build_schema(*, mask_unexpected_errors: bool = True) -> strawberry.Schema:
+def build_schema(
+    *, mask_unexpected_errors: bool = True, limits: DocumentLimits | None = None
+) -> strawberry.Schema:
     """The schema with its limits and caches (extensions as factories, per Strawberry)."""
     rules = limit_rules()
+    limits = limits or DocumentLimits()
+    limit_validation_work(limits.validation_complexity)
+    parsed, validated = LeastRecentlyUsed(CACHE_SIZE), LeastRecentlyUsed(CACHE_SIZE)
     return StudygraphSchema(
         query=Query,
         mutation=Mutation,
@@ -110,9 +129,13 @@ def build_schema(*, mask_unexpected_errors: bool = True) -> strawberry.Schema:
         execution_context_class=ProjectingExecutor,
         extensions=[
             OperationScope,
+            # Before the parser cache, so that its limits reach the parser and its
+            # checks see the parsed document before any validation rule does.
+            lambda: DocumentLimitsExtension(limits),
             lambda: AddValidationRules(rules),
-            lambda: ParserCache(maxsize=CACHE_SIZE),
-            lambda: ValidationCache(maxsize=CACHE_SIZE),
+            # Strawberry's ParserCache and ValidationCache, but what they miss is parsed
+            # and validated off the event loop (schema/document_work.py).
+            lambda: DocumentWork(parsed, validated),
             QueryCostLimit,
         ],
     )

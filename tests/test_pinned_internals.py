@@ -229,3 +229,85 @@ def test_fsrs_forgetting_curve_constants():
             expected = SCHEDULER.get_card_retrievability(card, at)
             assert retrievability(card, at) == pytest.approx(expected, rel=1e-12)
     assert retrievability(Card(), start) == SCHEDULER.get_card_retrievability(Card(), start)
+
+
+# --- document and websocket limits (schema/document_limits.py, api/websocket_*.py) -------
+
+
+def test_graphql_core_validation_budget_is_a_module_attribute_read_per_validation():
+    """schema/document_limits.py sets `MAX_COMPLEXITY_BUDGET`, which graphql-core reads
+    (through get_complexity_budget) when each validation starts."""
+    import graphql.validation.rules.overlapping_fields_can_be_merged as overlapping
+    from graphql import validate
+
+    schema = build_schema()._schema
+    repeated = parse("{ " + "__typename " * 30 + "}")
+    before = overlapping.MAX_COMPLEXITY_BUDGET
+    try:
+        overlapping.MAX_COMPLEXITY_BUDGET = 10
+        assert [error.message for error in validate(schema, repeated)] == ["Validation aborted."]
+        overlapping.MAX_COMPLEXITY_BUDGET = 10_000
+        assert validate(schema, repeated) == []
+    finally:
+        overlapping.MAX_COMPLEXITY_BUDGET = before
+
+
+def test_strawberry_parse_options_and_the_parse_hook_order():
+    """DocumentLimitsExtension puts parser options in `execution_context.parse_options`
+    (as Strawberry's MaxTokensLimiter does) and reads `graphql_document` after the
+    DocumentWork it wraps has parsed; graphql-core's parser takes `max_lexical_tokens`
+    and `max_comments`. DocumentWork's hooks are async generators (Strawberry runs
+    them as async context managers), it sets `pre_execution_errors` so Strawberry
+    skips its own validation, and calls `strawberry.schema.schema.validate_document`."""
+    import strawberry.schema.schema as strawberry_schema
+    from graphql.language.parser import parse as graphql_parse
+
+    assert {"max_lexical_tokens", "max_comments"} <= set(parameters(graphql_parse))
+    assert parameters(strawberry_schema.validate_document) == [
+        "schema",
+        "document",
+        "validation_rules",
+    ]
+    assert "execution_context.pre_execution_errors is None" in inspect.getsource(
+        strawberry_schema._run_validation
+    )
+    result = asyncio.run(build_schema().execute("{ " + "a " * 1_001 + "}"))
+    assert "more than 1000 tokens" in result.errors[0].message
+
+
+def test_strawberry_websocket_handler_hooks():
+    """api/websocket_protocols.py subclasses both protocol handlers through the view's
+    `*_handler_class` attributes, overrides `handle_message`, `handle_connection_init`
+    and `handle`, and reads `connection_acknowledged`, `keep_alive(_task)`,
+    `view.connection_init_wait_timeout` and `handle_invalid_message`; the view is
+    built with `connection_init_wait_timeout`."""
+    from strawberry.asgi import GraphQL
+    from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+        BaseGraphQLTransportWSHandler,
+    )
+    from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+
+    assert "graphql_transport_ws_handler_class" in vars(GraphQL.__mro__[1])
+    assert "graphql_ws_handler_class" in vars(GraphQL.__mro__[1])
+    assert "connection_init_wait_timeout" in parameters(GraphQL.__init__)
+    for name in ("handle", "handle_message", "handle_connection_init", "handle_keep_alive"):
+        assert inspect.iscoroutinefunction(getattr(BaseGraphQLWSHandler, name))
+    assert "handle_invalid_message" in vars(BaseGraphQLTransportWSHandler)
+    legacy_init = inspect.getsource(BaseGraphQLWSHandler.__init__)
+    assert "self.connection_acknowledged" in legacy_init
+    assert "self.keep_alive_task" in legacy_init
+
+
+def test_starlette_adapter_and_form_limits():
+    """api/body_limit.py's capped_form_adapter subclasses cross_web's
+    StarletteRequestAdapter (Strawberry's `request_adapter_class`), calls Starlette's
+    `Request.form(max_files=, max_fields=)` on `_request` first, and relies on the
+    request keeping the parsed form for the base's own `form()` call."""
+    from cross_web import StarletteRequestAdapter
+    from starlette.requests import Request
+    from strawberry.asgi import GraphQL
+
+    assert GraphQL.request_adapter_class is StarletteRequestAdapter
+    assert {"max_files", "max_fields"} <= set(parameters(Request.form))
+    assert "self._form is None" in inspect.getsource(Request._get_form)
+    assert "self._request.form()" in inspect.getsource(StarletteRequestAdapter.get_form_data)

@@ -3,8 +3,9 @@
 Parsed documents and schema types hash by walking their whole tree, so caches of what
 is worked out from them (schema/execution/projection.py's plans, schema/query_cost.py's costs)
 key on `id()`. Each entry holds its objects, so their ids cannot be reused by other
-objects while it exists: a key that matches names the same objects. Strawberry's
-ParserCache hands a repeated query the same document, so repeated queries hit.
+objects while it exists: a key that matches names the same objects. The
+cache of parsed documents (schema/document_work.py) hands a repeated query the same
+document, so repeated queries hit.
 """
 
 from collections.abc import Callable, Hashable
