@@ -23,7 +23,7 @@ from tutor.agent import build_tutor_agent
 from tutor.context import TutorContext
 from tutor.failures import TurnFailure, classify_failure
 from tutor.stream.codec import EventType
-from tutor.stream.publish import announce_messages, publish_next
+from tutor.stream.publish import announce_messages, publish_next, publish_text
 from tutor.stream.settings import TurnRequest
 from tutor.stream.state import RunHandle, TurnState
 
@@ -167,8 +167,7 @@ async def _on_stream_event(
     if event.type == "raw_response_event":
         data = event.data
         if getattr(data, "type", None) == "response.output_text.delta" and data.delta:
-            state.parts.append(data.delta)
-            await publish_next(bus, request, state, EventType.DELTA, delta=data.delta)
+            await publish_text(bus, request, state, data.delta)
         return
     if event.type != "run_item_stream_event":
         return
