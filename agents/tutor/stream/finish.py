@@ -62,6 +62,7 @@ async def _store_end(
                     input_tokens=outcome.usage[0],
                     output_tokens=outcome.usage[1],
                     error_code=failure.code if failure else None,
+                    model=outcome.model,
                     now=generations.clock(),
                 )
         except Exception:

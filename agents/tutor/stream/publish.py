@@ -52,6 +52,7 @@ async def publish_text(bus: Bus, request: TurnRequest, state: TurnState, text: s
     between), so a flush never stores text its seq does not cover."""
     for piece in split_by_bytes(text, DELTA_EVENT_BYTES):
         state.parts.append(piece)
+        state.text_bytes += len(piece.encode())
         await publish_next(bus, request, state, EventType.DELTA, delta=piece)
 
 

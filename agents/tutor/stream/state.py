@@ -14,6 +14,8 @@ class TurnState:
 
     seq: int = 0
     parts: list[str] = field(default_factory=list)
+    # UTF-8 bytes of the text so far (the answer's size limit counts these).
+    text_bytes: int = 0
     tool_calls: list[ToolCall] = field(default_factory=list)
     flushed_seq: int = 0
     # Another process ended this turn (our lease lapsed): publish nothing more, since

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 from db.chat.states import MessageStatus
 from tutor.failures import INTERRUPTED, classify_failure
-from tutor.stream.drain import TurnOutcome, drive, usage_of
+from tutor.stream.attempts import drive
+from tutor.stream.drain import TurnOutcome, usage_of
 from tutor.stream.finish import finish
 from tutor.stream.flush import flush_forever
 from tutor.stream.settings import TurnRequest
