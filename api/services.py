@@ -36,6 +36,7 @@ from db.types import utcnow
 from schema.background import BackgroundTasks
 from schema.context import ServerFacts
 from schema.subscription_quota import SubscriptionQuota
+from tutor.links import LinkPolicy
 from tutor.providers import ModelCatalog, ProviderSettings, configured_providers
 from tutor.stream.generations import Generations
 from tutor.stream.settings import GenerationSettings
@@ -160,6 +161,7 @@ def generation_settings(settings: Settings, catalog: ModelCatalog) -> Generation
         stream_idle_timeout_seconds=settings.model_idle_timeout_seconds,
         model_fallbacks=tuple(catalog.check(model) for model in settings.model_fallbacks),
         max_answer_bytes=settings.max_answer_bytes,
+        link_policy=LinkPolicy.of(settings.allowed_link_hosts),
         lease_seconds=settings.generation_lease_seconds,
         reap_interval=settings.generation_reap_interval_seconds,
         max_turns=settings.max_turns,

@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     # Models tried in order when the chosen one fails before its first token (after its
     # retries), comma separated `provider:model` names.
     model_fallbacks: Annotated[list[str], NoDecode] = []
+    # Hosts (and their subdomains) that links and images in answers and quotes may
+    # point to, comma separated; all others are neutralised. None by default.
+    allowed_link_hosts: Annotated[list[str], NoDecode] = []
     # An answer stops (FAILED, ANSWER_TOO_LONG, its text kept) past this many bytes.
     max_answer_bytes: int = Field(default=256 * 1024, gt=0)
     max_turns: int = Field(default=6, gt=0, le=50)
@@ -107,7 +110,7 @@ class Settings(BaseSettings):
     @model_validator(mode="before")
     @classmethod
     def _split_origins(cls, values: dict) -> dict:
-        for name in ("allowed_origins", "model_fallbacks"):
+        for name in ("allowed_origins", "model_fallbacks", "allowed_link_hosts"):
             listed = values.get(name)
             if isinstance(listed, str):
                 values[name] = [item.strip() for item in listed.split(",") if item.strip()]

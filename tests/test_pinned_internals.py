@@ -229,3 +229,19 @@ def test_fsrs_forgetting_curve_constants():
             expected = SCHEDULER.get_card_retrievability(card, at)
             assert retrievability(card, at) == pytest.approx(expected, rel=1e-12)
     assert retrievability(Card(), start) == SCHEDULER.get_card_retrievability(Card(), start)
+
+
+# --- markdown-it-py (agents/tutor/links.py) ----------------------------------------------
+
+
+def test_markdown_it_link_parsers():
+    # links.py reads link destinations and titles with markdown-it's CommonMark parsers
+    # (helpers are what its own plugins use; not promised as a stable API), including
+    # the title state's `can_continue` for a title still open at the end of a delta.
+    from markdown_it.helpers import parseLinkDestination, parseLinkTitle
+
+    assert parameters(parseLinkDestination) == ["string", "pos", "maximum"]
+    destination = parseLinkDestination("(http&#58;//x/(a)) rest", 1, 24)
+    assert (destination.ok, destination.str) == (True, "http://x/(a)")
+    title = parseLinkTitle('"open title', 0, 11)
+    assert (title.ok, title.can_continue) == (False, True)

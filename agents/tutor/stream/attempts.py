@@ -24,7 +24,7 @@ from tutor.stream.drain import (
     tutor_context,
     usage_of,
 )
-from tutor.stream.publish import announce_messages, publish_text
+from tutor.stream.publish import announce_messages, publish_text, release_held_text
 from tutor.stream.settings import TurnRequest
 from tutor.stream.state import RunHandle, TurnState
 
@@ -47,6 +47,7 @@ async def drive(
     for model in models_to_try(request.model, generations.settings.model_fallbacks):
         context.citations.clear()
         context.failed_tool_calls.clear()
+        state.links.reset()  # text held back from a failed attempt was never shown
         outcome = await _try_model(
             generations, request, run, state, context, conversation, model, deadline
         )
@@ -59,6 +60,8 @@ async def drive(
             model,
             outcome.failure.code if outcome.failure else "?",
         )
+    if outcome.status == MessageStatus.COMPLETE:
+        await release_held_text(generations.bus, request, state)
     if outcome.status == MessageStatus.FAILED and state.seq == 0:
         outcome = replace(outcome, model=None)  # no model answered: the row keeps the chosen
     if outcome.status == MessageStatus.COMPLETE and context.failed_tool_calls:
@@ -115,6 +118,7 @@ async def _try_model(
             attempt += 1
             context.citations.clear()
             context.failed_tool_calls.clear()
+            state.links.reset()
             logger.info("turn %s: retrying after %s", request.message_id, failure.code)
             await asyncio.sleep(pause)
             if run.stop_requested:  # stopped during the back-off: no new call

@@ -177,7 +177,11 @@ async def _on_stream_event(
 async def _append_text(
     generations: "Generations", request: TurnRequest, state: TurnState, delta: str
 ) -> None:
-    """Publish the model's text; past the answer's size limit, what fits and then stop."""
+    """Publish the model's text, links neutralised; past the answer's size limit, what
+    fits and then stop."""
+    delta = state.links.feed(delta)
+    if not delta:
+        return
     room = generations.settings.max_answer_bytes - state.text_bytes
     if len(delta.encode()) <= room:
         await publish_text(generations.bus, request, state, delta)

@@ -56,6 +56,13 @@ async def publish_text(bus: Bus, request: TurnRequest, state: TurnState, text: s
         await publish_next(bus, request, state, EventType.DELTA, delta=piece)
 
 
+async def release_held_text(bus: Bus, request: TurnRequest, state: TurnState) -> None:
+    """Publish what the link guard held back, once the model's text has ended."""
+    held = state.links.flush()
+    if held:
+        await publish_text(bus, request, state, held)
+
+
 def terminal_event(
     *,
     message_id: int,

@@ -1,8 +1,9 @@
 """What a turn is given: the process's timings, and the request read from its rows."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tutor.agent import MAX_TURNS
+from tutor.links import LinkPolicy
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class GenerationSettings:
     model_fallbacks: tuple[str, ...] = ()
     # An answer's text stops at this many bytes (FAILED, ANSWER_TOO_LONG, text kept).
     max_answer_bytes: int = 256 * 1024
+    # Hosts that links and images in answers and quotes may point to (none by default).
+    link_policy: LinkPolicy = field(default_factory=LinkPolicy)
     # Provider failures are retried only before the first event, never mid-answer.
     retry_attempts: int = 2
     retry_backoff_seconds: float = 0.5
