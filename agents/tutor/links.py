@@ -35,6 +35,7 @@ _RISKY_TAG = re.compile(
     r"link|script|style|form|input|base|meta)\b",
     re.IGNORECASE,
 )
+_MAY_START_A_CONSTRUCT = re.compile(r"[\[!<\\]")
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^<>\s]*)>")
 
 
@@ -92,6 +93,11 @@ class LinkGuard:
         self._at_line_start = True
 
     def feed(self, delta: str) -> str:
+        if not self._held and not _MAY_START_A_CONSTRUCT.search(delta):
+            # Most deltas are plain words: nothing to judge, nothing to hold.
+            if delta:
+                self._at_line_start = delta[-1] == "\n"
+            return delta
         text = self._held + delta
         out, cut = _scan(text, self.policy, final=False, at_line_start=self._at_line_start)
         self._held = text[cut:]

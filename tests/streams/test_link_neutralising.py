@@ -73,3 +73,7 @@ async def test_quotes_from_poisoned_material_are_stored_neutralised(harness):
     quotes = [citation["quote"] for citation in turn.citations]
     assert quotes and any("status page shows status the current" in quote for quote in quotes)
     assert not any("evil" in quote for quote in quotes)
+    # The search's output, as stored and streamed for display, is neutralised too.
+    [search] = turn.tool_calls
+    assert "status page shows status the current" in search["output"]
+    assert not any("evil" in str(event) for event in turn.events)

@@ -24,6 +24,7 @@ from db.models import Message
 from tutor.agent import build_tutor_agent
 from tutor.context import TutorContext
 from tutor.failures import AnswerTooLong, TurnFailure
+from tutor.links import neutralise
 from tutor.stream.byte_bounds import TOOL_ARGUMENTS_STORED_BYTES, bounded_arguments
 from tutor.stream.codec import EventType
 from tutor.stream.publish import publish_next, publish_text
@@ -163,7 +164,9 @@ async def _on_stream_event(
         call_id = raw.get("call_id") if isinstance(raw, dict) else getattr(raw, "call_id", "")
         for index, call in enumerate(state.tool_calls):
             if call.call_id == call_id:
-                output = str(event.item.output)
+                # The model had the output as it was; what is shown is neutralised too
+                # (search_material quotes material that anyone could have written).
+                output = neutralise(str(event.item.output), generations.settings.link_policy)
                 # A tool that raised answered with its error: a FAILED call, not DONE.
                 failed = call_id in context.failed_tool_calls
                 ended = call.failed(output) if failed else call.returned(output)
