@@ -36,6 +36,7 @@ from db.types import utcnow
 from schema.background import BackgroundTasks
 from schema.context import ServerFacts
 from schema.subscription_quota import SubscriptionQuota
+from tutor.links import LinkPolicy
 from tutor.providers import ModelCatalog, ProviderSettings, configured_providers
 from tutor.stream.generations import Generations
 from tutor.stream.settings import GenerationSettings
@@ -95,7 +96,7 @@ async def start_services(settings: Settings) -> Services:
         bus=bus,
         catalog=catalog,
         clock=utcnow,
-        settings=generation_settings(settings),
+        settings=generation_settings(settings, catalog),
     )
     await generations.start()
     return Services(
@@ -157,9 +158,14 @@ def build_model_catalog(settings: Settings) -> ModelCatalog:
     )
 
 
-def generation_settings(settings: Settings) -> GenerationSettings:
-    """The tutor's turn settings (leases, reaping, turn and model-call limits)."""
+def generation_settings(settings: Settings, catalog: ModelCatalog) -> GenerationSettings:
+    """The tutor's turn settings (leases, reaping, turn and model-call limits); fallback
+    models are checked now, so a misspelt one stops start-up rather than a turn."""
     return GenerationSettings(
+        stream_idle_timeout_seconds=settings.model_idle_timeout_seconds,
+        model_fallbacks=tuple(catalog.check(model) for model in settings.model_fallbacks),
+        max_answer_bytes=settings.max_answer_bytes,
+        link_policy=LinkPolicy.of(settings.allowed_link_hosts),
         lease_seconds=settings.generation_lease_seconds,
         reap_interval=settings.generation_reap_interval_seconds,
         max_turns=settings.max_turns,

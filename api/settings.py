@@ -121,10 +121,20 @@ class Settings(BaseSettings):
     max_running_answers_per_user: int = Field(default=3, gt=0, le=100)
     # SDK trace export to OpenAI; off unless explicitly enabled.
     agents_tracing: bool = False
-    # One model call (the whole streamed response) may take this long.
+    # The longest wait for a model's first token (and each HTTP read); then at most
+    # model_idle_timeout_seconds between two chunks. A slow but steady answer runs on.
     model_timeout_seconds: float = Field(default=60.0, gt=0)
-    # A whole turn, tool round trips included.
+    model_idle_timeout_seconds: float = Field(default=30.0, gt=0)
+    # A whole turn, every retry, fallback and tool round trip included.
     turn_timeout_seconds: float = Field(default=300.0, gt=0)
+    # Models tried in order when the chosen one fails before its first token (after its
+    # retries), comma separated `provider:model` names.
+    model_fallbacks: Annotated[list[str], NoDecode] = []
+    # Hosts (and their subdomains) that links and images in answers and quotes may
+    # point to, comma separated; all others are neutralised. None by default.
+    allowed_link_hosts: Annotated[list[str], NoDecode] = []
+    # An answer stops (FAILED, ANSWER_TOO_LONG, its text kept) past this many bytes.
+    max_answer_bytes: int = Field(default=256 * 1024, gt=0)
     max_turns: int = Field(default=6, gt=0, le=50)
     # A generation whose process stops renewing its lease for this long is declared
     # dead by the others (checked every reap interval): FAILED within their sum.
@@ -144,7 +154,7 @@ class Settings(BaseSettings):
     @model_validator(mode="before")
     @classmethod
     def _split_origins(cls, values: dict) -> dict:
-        for name in ("allowed_origins", "trusted_proxies"):
+        for name in ("allowed_origins", "trusted_proxies", "model_fallbacks", "allowed_link_hosts"):
             listed = values.get(name)
             if isinstance(listed, str):
                 values[name] = [item.strip() for item in listed.split(",") if item.strip()]

@@ -52,6 +52,15 @@ _SCHEMES = {
 }
 
 
+# PostgreSQL's NOTIFY refuses payloads of 8000 bytes or more. Every backend holds to
+# the same bound, so that what works on memory:// in development works in production.
+MAX_PAYLOAD_BYTES = 7999
+
+
+class PayloadTooLarge(ValueError):
+    """A payload beyond MAX_PAYLOAD_BYTES: its publisher must split or truncate it."""
+
+
 class SubscriberLagged(Exception):
     """Events were dropped for this subscriber; it must resynchronise from the source."""
 
@@ -277,6 +286,11 @@ class Bus:
         await self._backend.disconnect()
 
     async def publish(self, channel: str, payload: str) -> None:
+        size = len(payload.encode())
+        if size > MAX_PAYLOAD_BYTES:
+            raise PayloadTooLarge(
+                f"{size}-byte payload on {channel}; the bus carries at most {MAX_PAYLOAD_BYTES}"
+            )
         await self._backend.publish(self._prefix + channel, payload)
 
     @asynccontextmanager
@@ -325,8 +339,11 @@ class Bus:
             async with self._wire_lock:
                 try:
                     await self._backend.reconnect(set(self._subscribers))
-                except Exception:
-                    logger.warning("broadcast reconnect failed", exc_info=True)
+                except Exception as error:
+                    # One line per attempt: an outage repeats the same traceback.
+                    logger.warning(
+                        "broadcast reconnect failed: %s: %s", type(error).__name__, error
+                    )
                 else:
                     logger.info("broadcast reconnected")
                     for subscriptions in self._subscribers.values():

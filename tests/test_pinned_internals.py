@@ -311,3 +311,19 @@ def test_starlette_adapter_and_form_limits():
     assert {"max_files", "max_fields"} <= set(parameters(Request.form))
     assert "self._form is None" in inspect.getsource(Request._get_form)
     assert "self._request.form()" in inspect.getsource(StarletteRequestAdapter.get_form_data)
+
+
+# --- markdown-it-py (agents/tutor/links.py) ----------------------------------------------
+
+
+def test_markdown_it_link_parsers():
+    # links.py reads link destinations and titles with markdown-it's CommonMark parsers
+    # (helpers are what its own plugins use; not promised as a stable API), including
+    # the title state's `can_continue` for a title still open at the end of a delta.
+    from markdown_it.helpers import parseLinkDestination, parseLinkTitle
+
+    assert parameters(parseLinkDestination) == ["string", "pos", "maximum"]
+    destination = parseLinkDestination("(http&#58;//x/(a)) rest", 1, 24)
+    assert (destination.ok, destination.str) == (True, "http://x/(a)")
+    title = parseLinkTitle('"open title', 0, 11)
+    assert (title.ok, title.can_continue) == (False, True)

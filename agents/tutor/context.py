@@ -33,6 +33,8 @@ class TutorContext:
     citations: list[dict[str, Any]] = field(default_factory=list)
     # record_quiz_answer records at most one review per turn (one answer, one review).
     quiz_answer_recorded: bool = False
+    # Tool calls (by call id) whose tool raised: stored FAILED, and the answer says so.
+    failed_tool_calls: set[str] = field(default_factory=set)
 
     def add_citation(self, citation: dict[str, Any]) -> None:
         """Remember a cited passage once, however often the model searches."""

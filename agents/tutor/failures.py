@@ -39,10 +39,16 @@ _READ_TIMEOUTS = (httpx2.TimeoutException,)
 _TRANSPORT_ERRORS = (httpx2.TransportError, ConnectionError)
 
 
+class AnswerTooLong(Exception):
+    """The answer reached the size limit: the run stops, the text so far is kept."""
+
+
 def classify_failure(exc: BaseException) -> TurnFailure:
     """Map an exception from a run to a client-facing code and whether to retry."""
     # Order matters: APITimeoutError is an APIConnectionError, and the read timeouts
     # are transport errors.
+    if isinstance(exc, AnswerTooLong):
+        return TurnFailure(FailureCode.ANSWER_TOO_LONG, "the answer reached the size limit")
     if isinstance(exc, MaxTurnsExceeded):
         return TurnFailure(FailureCode.MAX_TURNS, "the tutor needed too many steps to answer")
     if isinstance(exc, (openai.APITimeoutError, ModelTimeoutError, TimeoutError)):
@@ -57,5 +63,8 @@ def classify_failure(exc: BaseException) -> TurnFailure:
         return TurnFailure(FailureCode.PROVIDER_UNAVAILABLE, "the model provider failed")
     if isinstance(exc, (openai.APIConnectionError, *_TRANSPORT_ERRORS)):
         return TurnFailure(FailureCode.PROVIDER_UNAVAILABLE, "the model provider cannot be reached")
+    if isinstance(exc, openai.APIError) and not isinstance(exc, openai.APIStatusError):
+        # An error event in the middle of a streamed response: the provider failed.
+        return TurnFailure(FailureCode.PROVIDER_UNAVAILABLE, "the model provider failed mid-answer")
     logger.error("unexpected failure in a tutor turn", exc_info=exc)
     return TurnFailure(FailureCode.INTERNAL, "the tutor failed unexpectedly")

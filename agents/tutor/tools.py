@@ -27,6 +27,7 @@ from db.study.topics import get_topic
 from tutor import grading
 from tutor.card_writer import write_cards
 from tutor.context import TutorContext
+from tutor.tool_failures import report_tool_failure
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def _json(value: Any) -> str:
     return json.dumps(value, default=default, ensure_ascii=False, sort_keys=True)
 
 
-@function_tool
+@function_tool(failure_error_function=report_tool_failure)
 async def get_topic_overview(ctx: Ctx) -> str:
     """The study session's topic (title, description) and the learner's progress on it."""
     tutor = ctx.context
@@ -68,7 +69,7 @@ async def get_topic_overview(ctx: Ctx) -> str:
     )
 
 
-@function_tool
+@function_tool(failure_error_function=report_tool_failure)
 async def search_material(ctx: Ctx, query: str) -> str:
     """Search the learner's uploaded study material for passages relevant to a question.
 
@@ -111,7 +112,7 @@ def _citation_number(tutor: TutorContext, chunk_id: int) -> int:
     raise LookupError(chunk_id)
 
 
-@function_tool
+@function_tool(failure_error_function=report_tool_failure)
 async def next_quiz_card(ctx: Ctx) -> str:
     """The next flashcard to quiz the learner on (due first): its id and question, no answer."""
     tutor = ctx.context
@@ -136,7 +137,7 @@ async def next_quiz_card(ctx: Ctx) -> str:
     return _json({"card_id": card.id, "front": card.front, "topic_id": card.topic_id})
 
 
-@function_tool
+@function_tool(failure_error_function=report_tool_failure)
 async def record_quiz_answer(
     ctx: Ctx, answer: str, card_id: int | None = None, rating: str | None = None
 ) -> str:
@@ -211,7 +212,7 @@ def _grade(expected: str, answer: str, model_rating: str | None) -> str:
     return graded
 
 
-@function_tool
+@function_tool(failure_error_function=report_tool_failure)
 async def create_flashcards(ctx: Ctx, count: int = 5) -> str:
     """Turn the passages this turn has cited (from search_material) into flashcards of the
     session's topic: definitions and fill-in-the-blank cards, each keeping its citation.

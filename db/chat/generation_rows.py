@@ -50,12 +50,17 @@ async def finish_generation(
     output_tokens: int | None,
     error_code: FailureCode | None,
     now: datetime,
+    model: str | None = None,
 ) -> Message | None:
-    """Write the terminal state once; None if the generation had already ended."""
+    """Write the terminal state once; None if the generation had already ended.
+
+    `model` is the one that answered when it differs from the one asked (a fallback)."""
+    answered_by = {} if model is None else {"model": model}
     result = await session.exec(
         update(Message)
         .where(col(Message.id) == message_id, col(Message.status).in_(RUNNING_STATUSES))
         .values(
+            **answered_by,
             status=status,
             content=content,
             tool_calls=[call.to_json() for call in tool_calls],

@@ -38,6 +38,8 @@ class FailureCode(StrEnum):
     MAX_TURNS = "MAX_TURNS"
     # The process generating it stopped (shut down, or died and its lease lapsed).
     INTERRUPTED = "INTERRUPTED"
+    # The answer reached the server's size limit; the text up to it is kept.
+    ANSWER_TOO_LONG = "ANSWER_TOO_LONG"
     INTERNAL = "INTERNAL"
 
 
@@ -62,5 +64,5 @@ class ToolCallStatus(StrEnum):
 
     RUNNING = "RUNNING"
     DONE = "DONE"
-    # Never returned: the turn ended first.
+    # Raised an error (the model was told so), or never returned: the turn ended first.
     FAILED = "FAILED"

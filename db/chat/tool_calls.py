@@ -20,6 +20,10 @@ class ToolCall:
         """The call once the tool has answered."""
         return replace(self, output=output, status=ToolCallStatus.DONE)
 
+    def failed(self, error: str) -> "ToolCall":
+        """The call once the tool has raised: what the model was told, and FAILED."""
+        return replace(self, output=error, status=ToolCallStatus.FAILED)
+
     def ended_unanswered(self) -> "ToolCall":
         """The call as stored when the turn ended: one still running never returned."""
         if self.status is ToolCallStatus.RUNNING:

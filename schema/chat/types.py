@@ -86,7 +86,10 @@ class Message(Node):
     )
     status: MessageStatus = strawberry.field(description="Where the message is in its life.")
     mode: StudyMode = strawberry.field(description="The tutor's mode for this turn.")
-    model: str | None = strawberry.field(description="`provider:model` that wrote it.")
+    model: str | None = strawberry.field(
+        description="`provider:model` that wrote it: a fallback model's when the chosen one "
+        "failed before answering."
+    )
     error_code: str | None = strawberry.field(description="Why it FAILED, as a code.")
     created_at: datetime = strawberry.field(description="When it was stored.")
     completed_at: datetime | None = strawberry.field(description="When it reached its end.")
@@ -221,7 +224,8 @@ class MessageCancelled(MessageEvent):
 class MessageFailed(MessageEvent):
     code: str = strawberry.field(
         description="PROVIDER_UNAVAILABLE, RATE_LIMITED, PROVIDER_AUTH, TIMEOUT, MAX_TURNS, "
-        "INTERRUPTED (the server running it stopped) or INTERNAL."
+        "INTERRUPTED (the server running it stopped), ANSWER_TOO_LONG (the text up to the "
+        "size limit is kept) or INTERNAL."
     )
     retryable: bool = strawberry.field(description="Whether asking again may work.")
     message: Message = strawberry.field(description="The message with its partial text.")

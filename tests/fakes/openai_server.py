@@ -21,6 +21,8 @@ left it answers 500. Steps:
 - status(code, message=...): answers an error status (401, 429, 500...) before any token.
 - drop(content, after_words): streams that many words, then cuts the connection.
 - stall(seconds, content="", after_words=0): streams some words, then goes silent.
+- sse_error(content, after_words, message=...): streams that many words, then an SSE
+  error event (`data: {"error": {...}}`), as providers report a failure mid-stream.
 GET /v1/models lists `fake.models` (ids with a context_length). `fake.requests` logs
 every request as {"method", "path", "json", "authorization"}; `fake.completions` only
 the chat-completion ones. The server stops at the end of the test; stalls end with it.
@@ -46,7 +48,7 @@ from starlette.routing import Route
 class Step:
     """One scripted answer to a chat-completions request."""
 
-    kind: str  # text | tool_call | status | drop | stall
+    kind: str  # text | tool_call | status | drop | stall | sse_error
     content: str = ""
     name: str = ""
     arguments: str = ""
@@ -76,6 +78,10 @@ def drop(content: str, *, after_words: int) -> Step:
 
 def stall(seconds: float, *, content: str = "", after_words: int = 0) -> Step:
     return Step("stall", content=content, after_words=after_words, seconds=seconds)
+
+
+def sse_error(content: str, *, after_words: int, message: str = "upstream overloaded") -> Step:
+    return Step("sse_error", content=content, after_words=after_words, message=message)
 
 
 class _ConnectionCut(Exception):
@@ -194,13 +200,18 @@ class FakeOpenAI:
             finish = "tool_calls"
         else:
             words = _words(step.content)
-            limit = step.after_words if step.kind in ("drop", "stall") else len(words)
+            partial = step.kind in ("drop", "stall", "sse_error")
+            limit = step.after_words if partial else len(words)
             for word in words[:limit]:
                 yield chunk({"content": word})
                 if step.delay:
                     await asyncio.sleep(step.delay)
             if step.kind == "drop":
                 raise _ConnectionCut("scripted connection drop")
+            if step.kind == "sse_error":
+                error = {"message": step.message, "type": "server_error"}
+                yield f"data: {json.dumps({'error': error})}\n\n"
+                return
             if step.kind == "stall":
                 await self._sleep(step.seconds)
                 return

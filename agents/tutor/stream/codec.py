@@ -2,9 +2,11 @@
 
 Every event of a message is published twice, on the message's channel (for
 `messageEvents`) and on its session's (for `sessionEvents`). Payloads are small JSON
-objects (PostgreSQL NOTIFY carries at most 8000 bytes): deltas are a few words, tool
-events carry a truncated output, and terminal events carry no text at all, since a
-subscriber reads the final message from the database.
+objects (PostgreSQL NOTIFY carries less than 8000 bytes, and the bus refuses more on
+every backend): a long delta is split into several events before it gets here
+(`publish`), tool events carry their arguments and output truncated in bytes, and
+terminal events carry no text at all, since a subscriber reads the final message from
+the database.
 """
 
 import json
@@ -14,6 +16,12 @@ from typing import Any
 
 from db.chat.states import FailureCode, MessageStatus
 from db.chat.tool_calls import ToolCall
+from tutor.stream.byte_bounds import (
+    TOOL_ARGUMENTS_EVENT_BYTES,
+    TOOL_OUTPUT_EVENT_BYTES,
+    bounded_arguments,
+    truncate_by_bytes,
+)
 
 
 class EventType(StrEnum):
@@ -37,9 +45,6 @@ TERMINAL_TYPE_BY_STATUS = {
     MessageStatus.CANCELLED: EventType.CANCELLED,
     MessageStatus.FAILED: EventType.FAILED,
 }
-
-# Room left for the envelope inside PostgreSQL's 8000-byte NOTIFY payload.
-TOOL_OUTPUT_EVENT_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -95,11 +100,15 @@ class MessageEventData:
 
 
 def _bounded_tool_call(tool_call: dict[str, Any]) -> dict[str, Any]:
+    # The full call is in the row (Message.toolCalls); the event carries a preview.
+    bounded = {
+        **tool_call,
+        "arguments": bounded_arguments(tool_call.get("arguments"), TOOL_ARGUMENTS_EVENT_BYTES),
+    }
     output = tool_call.get("output")
-    if isinstance(output, str) and len(output) > TOOL_OUTPUT_EVENT_CHARS:
-        # The full output is in the row (Message.toolCalls); the event carries a preview.
-        return {**tool_call, "output": output[:TOOL_OUTPUT_EVENT_CHARS] + "…"}
-    return tool_call
+    if isinstance(output, str):
+        bounded["output"] = truncate_by_bytes(output, TOOL_OUTPUT_EVENT_BYTES)
+    return bounded
 
 
 def encode_cancel_request(message_id: int) -> str:

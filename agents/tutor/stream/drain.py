@@ -1,7 +1,9 @@
-"""Running the tutor for one answer and draining the SDK's stream into numbered events.
+"""Running the tutor once on one model and draining the SDK's stream into numbered events.
 
-Provider failures are retried, with back-off, only before the first event: once the
-learner has seen part of an answer, a second attempt would contradict it.
+Two clocks bound a run: the turn's deadline (shared by every attempt, see `attempts`)
+and the wait for the stream's next event: `model_call_timeout_seconds` until a model
+call's first text arrives, `stream_idle_timeout_seconds` between its chunks after
+that. A slow but steady answer is never cut; a silent provider is, early.
 """
 
 import asyncio
@@ -21,11 +23,13 @@ from db.engine import unit_of_work
 from db.models import Message
 from tutor.agent import build_tutor_agent
 from tutor.context import TutorContext
-from tutor.failures import TurnFailure, classify_failure
+from tutor.failures import AnswerTooLong, TurnFailure
+from tutor.links import neutralise
+from tutor.stream.byte_bounds import TOOL_ARGUMENTS_STORED_BYTES, bounded_arguments
 from tutor.stream.codec import EventType
-from tutor.stream.publish import announce_messages, publish_next
+from tutor.stream.publish import publish_next, publish_text
 from tutor.stream.settings import TurnRequest
-from tutor.stream.state import RunHandle, TurnState
+from tutor.stream.state import TurnState
 
 if TYPE_CHECKING:
     from tutor.stream.generations import Generations
@@ -43,45 +47,8 @@ class TurnOutcome:
     failure: TurnFailure | None = None
     usage: Usage = (None, None)
     citations: list[dict[str, Any]] = field(default_factory=list)
-
-
-async def drive(
-    generations: "Generations", request: TurnRequest, run: RunHandle, state: TurnState
-) -> TurnOutcome:
-    """Announce the turn's messages, run the tutor (retrying early failures), drain it."""
-    await announce_messages(generations.bus, request)
-    context, conversation = await _tutor_context(generations, request)
-    settings = generations.settings
-    attempt = 0
-    while True:
-        result = _run_streamed(generations, request, context, conversation)
-        run.result = result
-        try:
-            await _drain(generations, request, state, result)
-        except Exception as exc:
-            if run.stop_requested:
-                if not is_cancellation(exc):
-                    # Not what a stop raises: a real failure that the stop hides.
-                    logger.error(
-                        "turn %s: unexpected error while stopping; ending it CANCELLED",
-                        request.message_id,
-                        exc_info=exc,
-                    )
-                break
-            failure = classify_failure(exc)
-            if not (failure.retryable and state.seq == 0 and attempt < settings.retry_attempts):
-                failed = MessageStatus.FAILED
-                return TurnOutcome(failed, failure, usage_of(result), context.citations)
-            attempt += 1
-            context.citations.clear()
-            logger.info("turn %s: retrying after %s", request.message_id, failure.code)
-            await asyncio.sleep(settings.retry_backoff_seconds * 2 ** (attempt - 1))
-            if run.stop_requested:  # stopped during the back-off: no new call
-                break
-            continue
-        break
-    status = MessageStatus.CANCELLED if run.stop_requested else MessageStatus.COMPLETE
-    return TurnOutcome(status, None, usage_of(result), context.citations)
+    # The `provider:model` that ran the last attempt (a fallback's, if one answered).
+    model: str | None = None
 
 
 def is_cancellation(error: BaseException) -> bool:
@@ -98,7 +65,7 @@ def is_cancellation(error: BaseException) -> bool:
     return False
 
 
-async def _tutor_context(
+async def tutor_context(
     generations: "Generations", request: TurnRequest
 ) -> tuple[TutorContext, list[dict[str, str]]]:
     """The tools' context, and the conversation from our own rows (read once for every
@@ -119,18 +86,16 @@ async def _tutor_context(
     return context, conversation
 
 
-def _run_streamed(
+def run_streamed(
     generations: "Generations",
     request: TurnRequest,
     context: TutorContext,
     conversation: list[dict[str, str]],
+    model: str,
 ) -> RunResultStreaming:
     settings = generations.settings
-    agent = build_tutor_agent(
-        mode=request.mode,
-        model=generations.catalog.model_for(request.model),
-        timeout_seconds=settings.model_call_timeout_seconds,
-    )
+    # No timeout on a model call as a whole: `drain` bounds the waits between chunks.
+    agent = build_tutor_agent(mode=request.mode, model=generations.catalog.model_for(model))
     return Runner.run_streamed(
         agent,
         input=conversation,
@@ -140,19 +105,36 @@ def _run_streamed(
     )
 
 
-async def _drain(
+async def drain(
     generations: "Generations",
     request: TurnRequest,
     state: TurnState,
     result: RunResultStreaming,
+    context: TutorContext,
+    deadline: float,
 ) -> None:
+    """Publish the run's events until it ends; TimeoutError past the deadline or when
+    the stream goes quiet too long."""
+    settings = generations.settings
+    first_wait = settings.model_call_timeout_seconds
+    idle_wait = settings.stream_idle_timeout_seconds or first_wait
+    awaiting_first_text = True
     try:
         async with (
-            asyncio.timeout(generations.settings.turn_timeout_seconds),
+            asyncio.timeout_at(deadline),
             contextlib.aclosing(result.stream_events()) as stream,
         ):
-            async for event in stream:
-                await _on_stream_event(generations, request, state, event)
+            while True:
+                try:
+                    async with asyncio.timeout(first_wait if awaiting_first_text else idle_wait):
+                        event = await anext(stream)
+                except StopAsyncIteration:
+                    break
+                kind = await _on_stream_event(generations, request, state, event, context)
+                if kind == "text":
+                    awaiting_first_text = False
+                elif kind == "tool_output":
+                    awaiting_first_text = True  # the next model call starts from scratch
     finally:
         if not result.is_complete:
             # A timeout or cancel that lands in our own awaits (a publish) never
@@ -161,17 +143,18 @@ async def _drain(
 
 
 async def _on_stream_event(
-    generations: "Generations", request: TurnRequest, state: TurnState, event
-) -> None:
+    generations: "Generations", request: TurnRequest, state: TurnState, event, context
+) -> str | None:
+    """Publish what the event says; "text" or "tool_output" for those, else None."""
     bus = generations.bus
     if event.type == "raw_response_event":
         data = event.data
         if getattr(data, "type", None) == "response.output_text.delta" and data.delta:
-            state.parts.append(data.delta)
-            await publish_next(bus, request, state, EventType.DELTA, delta=data.delta)
-        return
+            await _append_text(generations, request, state, data.delta)
+            return "text"
+        return None
     if event.type != "run_item_stream_event":
-        return
+        return None
     if event.name == "tool_called":
         call = _tool_call(event.item.raw_item)
         state.tool_calls.append(call)
@@ -181,16 +164,54 @@ async def _on_stream_event(
         call_id = raw.get("call_id") if isinstance(raw, dict) else getattr(raw, "call_id", "")
         for index, call in enumerate(state.tool_calls):
             if call.call_id == call_id:
-                state.tool_calls[index] = returned = call.returned(str(event.item.output))
-                await publish_next(bus, request, state, EventType.TOOL_CALL, tool_call=returned)
+                # The model had the output as it was; what is shown is neutralised too
+                # (search_material quotes material that anyone could have written).
+                output = neutralise(str(event.item.output), generations.settings.link_policy)
+                # A tool that raised answered with its error: a FAILED call, not DONE.
+                failed = call_id in context.failed_tool_calls
+                ended = call.failed(output) if failed else call.returned(output)
+                state.tool_calls[index] = ended
+                await publish_next(bus, request, state, EventType.TOOL_CALL, tool_call=ended)
                 break
+        return "tool_output"
+    return None
+
+
+async def _append_text(
+    generations: "Generations", request: TurnRequest, state: TurnState, delta: str
+) -> None:
+    """Publish the model's text, links neutralised; past the answer's size limit, what
+    fits and then stop."""
+    delta = state.links.feed(delta)
+    if not delta:
+        return
+    room = generations.settings.max_answer_bytes - state.text_bytes
+    if len(delta.encode()) <= room:
+        await publish_text(generations.bus, request, state, delta)
+        return
+    # Cut on a character boundary: a partial character's bytes are dropped.
+    fitting = delta.encode()[: max(room, 0)].decode(errors="ignore")
+    if fitting:
+        await publish_text(generations.bus, request, state, fitting)
+    raise AnswerTooLong(request.message_id)
+
+
+def failed_steps_note(calls: list[ToolCall], failed_ids: set[str]) -> str:
+    """What a complete answer adds when some of its tool calls failed."""
+    names = sorted({call.name for call in calls if call.call_id in failed_ids}) or ["a tool"]
+    return (
+        f"\n\n(Note: a step of this answer failed ({', '.join(names)}), "
+        "so it may be incomplete. Ask again to retry it.)"
+    )
 
 
 def _tool_call(raw: Any) -> ToolCall:
+    arguments = _parse_arguments(getattr(raw, "arguments", None))
     return ToolCall(
         call_id=getattr(raw, "call_id", None) or getattr(raw, "id", ""),
         name=getattr(raw, "name", "tool"),
-        arguments=_parse_arguments(getattr(raw, "arguments", None)),
+        # The row keeps a bounded preview of whatever a model sends as arguments.
+        arguments=bounded_arguments(arguments, TOOL_ARGUMENTS_STORED_BYTES),
     )
 
 

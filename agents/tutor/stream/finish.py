@@ -2,11 +2,12 @@
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from db.chat import generation_rows
 from db.engine import unit_of_work
 from db.models import Message
+from tutor.links import LinkPolicy, neutralise
 from tutor.stream.drain import TurnOutcome
 from tutor.stream.publish import publish_event, terminal_event
 from tutor.stream.settings import TurnRequest
@@ -39,6 +40,18 @@ async def finish(
     await publish_event(generations.bus, event)
 
 
+def neutralised_quotes(citations, policy: LinkPolicy) -> list[dict[str, Any]]:
+    """The citations to store, their quotes' links neutralised (a quote is shown as
+    markdown like the answer, and comes from material anyone could have written)."""
+    stored = []
+    for citation in citations:
+        quote = citation.get("quote")
+        if isinstance(quote, str):
+            citation = {**citation, "quote": neutralise(quote, policy)}
+        stored.append(citation)
+    return stored
+
+
 async def _store_end(
     generations: "Generations",
     request: TurnRequest,
@@ -57,11 +70,14 @@ async def _store_end(
                     status=outcome.status,
                     content=state.text,
                     tool_calls=[call.ended_unanswered() for call in state.tool_calls],
-                    citations=list(outcome.citations),
+                    citations=neutralised_quotes(
+                        outcome.citations, generations.settings.link_policy
+                    ),
                     last_seq=terminal_seq,
                     input_tokens=outcome.usage[0],
                     output_tokens=outcome.usage[1],
                     error_code=failure.code if failure else None,
+                    model=outcome.model,
                     now=generations.clock(),
                 )
         except Exception:

@@ -21,7 +21,13 @@ from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 
 from db.chat import messages
-from db.chat.states import TERMINAL_STATUSES, FailureCode, MessageRole, is_retryable
+from db.chat.states import (
+    TERMINAL_STATUSES,
+    FailureCode,
+    MessageRole,
+    MessageStatus,
+    is_retryable,
+)
 from db.engine import SessionFactory, unit_of_work
 from db.errors import BadUserInput
 from db.models import Message
@@ -35,6 +41,8 @@ from tutor.stream.codec import EventType, MessageEventData
 # How long a follower waits for the row to cover a gap before it settles for less.
 CATCH_UP_SECONDS = 5.0
 CATCH_UP_POLL_SECONDS = 0.05
+# GraphQL's Int: no seq can be sent beyond it.
+MAX_SEQ = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -110,9 +118,13 @@ class MessageFollower:
         """A follower of the caller's answer; NOT_FOUND or BAD_USER_INPUT before anything."""
         if after_seq < 0:
             raise BadUserInput("afterSeq must not be negative", field="afterSeq")
+        if after_seq >= MAX_SEQ:
+            raise BadUserInput(f"afterSeq must be below {MAX_SEQ}", field="afterSeq")
         row = await messages.read_message(session_factory, owner_id=owner_id, message_id=message_id)
         if row.role != MessageRole.ASSISTANT:
             raise BadUserInput("only the tutor's answers have events", field="messageId")
+        if row.status in TERMINAL_STATUSES:
+            _check_cursor(row, after_seq)
         return cls(
             session_factory,
             owner_id=owner_id,
@@ -178,6 +190,7 @@ class MessageFollower:
                 # A reaped turn whose process published past its last flush: this client
                 # saw seqs the row never stored (also when it resumes with such an
                 # afterSeq). Keep seq monotonic for it.
+                _check_cursor(row, self.cursor)
                 yield ended(row, self.cursor + 1)
             return
         if row.last_seq > self.cursor:
@@ -199,6 +212,23 @@ class MessageFollower:
             if done or seq is None or row.last_seq >= seq or loop.time() >= deadline:
                 return row
             await asyncio.sleep(CATCH_UP_POLL_SECONDS)
+
+
+def _check_cursor(row: Message, cursor: int) -> None:
+    """BAD_USER_INPUT for a cursor past the end of an answer that ended where it ran.
+
+    Its stored terminal seq is its last event: a client claiming more made it up, and
+    is told so rather than sent a terminal event with an invented seq. Only an answer
+    ended by another process (its own died: FAILED INTERRUPTED, or a stop that found
+    it abandoned: CANCELLED) may have published events past its stored end."""
+    ended_elsewhere = row.status == MessageStatus.CANCELLED or (
+        row.error_code == FailureCode.INTERRUPTED
+    )
+    if cursor > row.last_seq and not ended_elsewhere:
+        raise BadUserInput(
+            f"afterSeq {cursor} is past this answer's last event (seq {row.last_seq})",
+            field="afterSeq",
+        )
 
 
 class SessionFollower:

@@ -5,12 +5,16 @@ import logging
 from db.channels import message_channel, session_channel
 from db.chat.states import MessageStatus
 from db.pubsub import Bus
+from db.throttled_log import ThrottledWarning
 from tutor.failures import TurnFailure
+from tutor.stream.byte_bounds import DELTA_EVENT_BYTES, split_by_bytes
 from tutor.stream.codec import TERMINAL_TYPE_BY_STATUS, EventType, MessageEventData
 from tutor.stream.settings import TurnRequest
 from tutor.stream.state import TurnState
 
 logger = logging.getLogger(__name__)
+# One process-wide reporter: during a backend outage every turn's publishes fail alike.
+_publish_failures = ThrottledWarning(logger)
 
 
 async def announce_messages(bus: Bus, request: TurnRequest) -> None:
@@ -21,8 +25,8 @@ async def announce_messages(bus: Bus, request: TurnRequest) -> None:
         )
         try:
             await bus.publish(session_channel(request.session_id), added.encode())
-        except Exception:  # sessionEvents re-reads the session after a gap
-            logger.warning("turn %s: announce failed", request.message_id, exc_info=True)
+        except Exception as error:  # sessionEvents re-reads the session after a gap
+            _publish_failures.warn(f"turn {request.message_id}: announce failed", error)
 
 
 async def publish_next(
@@ -40,6 +44,23 @@ async def publish_next(
         **fields,
     )
     await publish_event(bus, event)
+
+
+async def publish_text(bus: Bus, request: TurnRequest, state: TurnState, text: str) -> None:
+    """Append model text to the answer as delta events, a long one split so that each
+    event fits the bus. Each piece joins the text together with its seq (no await in
+    between), so a flush never stores text its seq does not cover."""
+    for piece in split_by_bytes(text, DELTA_EVENT_BYTES):
+        state.parts.append(piece)
+        state.text_bytes += len(piece.encode())
+        await publish_next(bus, request, state, EventType.DELTA, delta=piece)
+
+
+async def release_held_text(bus: Bus, request: TurnRequest, state: TurnState) -> None:
+    """Publish what the link guard held back, once the model's text has ended."""
+    held = state.links.flush()
+    if held:
+        await publish_text(bus, request, state, held)
 
 
 def terminal_event(
@@ -67,7 +88,7 @@ async def publish_event(bus: Bus, event: MessageEventData) -> None:
     for channel in (message_channel(event.message_id), session_channel(event.session_id)):
         try:
             await bus.publish(channel, payload)
-        except Exception:
+        except Exception as error:
             # Subscribers recover from the row (a gap in seq, or their liveness
             # re-read); the answer itself must not fail because a broadcast hiccupped.
-            logger.warning("turn %s: publish failed", event.message_id, exc_info=True)
+            _publish_failures.warn(f"turn {event.message_id}: publish failed", error)

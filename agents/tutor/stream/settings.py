@@ -1,8 +1,9 @@
 """What a turn is given: the process's timings, and the request read from its rows."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tutor.agent import MAX_TURNS
+from tutor.links import LinkPolicy
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,17 @@ class GenerationSettings:
     flush_interval: float = 1.0
     max_turns: int = MAX_TURNS
     turn_timeout_seconds: float = 300.0
-    model_call_timeout_seconds: float | None = 120.0
+    # The longest wait for a model call's first text (or tool call), and then between
+    # its chunks (None: the same as the first). Neither bounds a steady stream.
+    model_call_timeout_seconds: float = 120.0
+    stream_idle_timeout_seconds: float | None = None
+    # Models to try in order when the chosen one fails before its first event (after
+    # its retries), as checked `provider:model` names.
+    model_fallbacks: tuple[str, ...] = ()
+    # An answer's text stops at this many bytes (FAILED, ANSWER_TOO_LONG, text kept).
+    max_answer_bytes: int = 256 * 1024
+    # Hosts that links and images in answers and quotes may point to (none by default).
+    link_policy: LinkPolicy = field(default_factory=LinkPolicy)
     # Provider failures are retried only before the first event, never mid-answer.
     retry_attempts: int = 2
     retry_backoff_seconds: float = 0.5

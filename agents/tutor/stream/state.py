@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from agents.result import RunResultStreaming
 
 from db.chat.tool_calls import ToolCall
+from tutor.links import LinkGuard, LinkPolicy
 
 
 @dataclass
@@ -14,6 +15,11 @@ class TurnState:
 
     seq: int = 0
     parts: list[str] = field(default_factory=list)
+    # UTF-8 bytes of the text so far (the answer's size limit counts these).
+    text_bytes: int = 0
+    # The model's text passes through this before it is published or stored: links to
+    # hosts off the allowlist are neutralised (one split across deltas is held back).
+    links: LinkGuard = field(default_factory=lambda: LinkGuard(LinkPolicy()))
     tool_calls: list[ToolCall] = field(default_factory=list)
     flushed_seq: int = 0
     # Another process ended this turn (our lease lapsed): publish nothing more, since

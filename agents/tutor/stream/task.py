@@ -6,9 +6,12 @@ from typing import TYPE_CHECKING
 
 from db.chat.states import MessageStatus
 from tutor.failures import INTERRUPTED, classify_failure
-from tutor.stream.drain import TurnOutcome, drive, usage_of
+from tutor.links import LinkGuard
+from tutor.stream.attempts import drive
+from tutor.stream.drain import TurnOutcome, usage_of
 from tutor.stream.finish import finish
 from tutor.stream.flush import flush_forever
+from tutor.stream.publish import release_held_text
 from tutor.stream.settings import TurnRequest
 from tutor.stream.state import RunHandle, TurnState
 
@@ -18,7 +21,7 @@ if TYPE_CHECKING:
 
 async def run_turn(generations: "Generations", request: TurnRequest, run: RunHandle) -> None:
     """Run the turn to its end; its end is stored even if the task is cancelled."""
-    state = TurnState()
+    state = TurnState(links=LinkGuard(generations.settings.link_policy))
     flusher = asyncio.create_task(flush_forever(generations, request, state))
     cancelled = False
     try:
@@ -37,6 +40,9 @@ async def run_turn(generations: "Generations", request: TurnRequest, run: RunHan
         # What the model reported before a stop or failure still counts.
         outcome = replace(outcome, usage=usage_of(run.result))
     run.finishing = True
+    if not cancelled:
+        # What the link guard still holds (a construct left open) is part of the answer.
+        await release_held_text(generations.bus, request, state)
     try:
         # Shielded: the terminal state is written even if the task is cancelled now.
         await asyncio.shield(finish(generations, request, state, outcome))

@@ -4,9 +4,9 @@ import json
 
 from db.chat.states import MessageStatus
 from db.chat.tool_calls import ToolCall
+from tutor.stream.byte_bounds import TOOL_ARGUMENTS_EVENT_BYTES, TOOL_OUTPUT_EVENT_BYTES
 from tutor.stream.codec import (
     TERMINAL_TYPE_BY_STATUS,
-    TOOL_OUTPUT_EVENT_CHARS,
     EventType,
     MessageEventData,
     decode_cancel_request,
@@ -24,13 +24,30 @@ def test_an_event_survives_the_wire():
     assert MessageEventData.decode(payload) == event
 
 
-def test_a_long_tool_output_travels_as_a_preview():
-    call = ToolCall(call_id="c1", name="search_material", arguments={}).returned("x" * 5000)
+def test_a_long_tool_output_travels_as_a_preview_bounded_in_bytes():
+    # 3 bytes a character: a character count would let three times the bytes through.
+    call = ToolCall(call_id="c1", name="search_material", arguments={}).returned("€" * 5000)
     event = MessageEventData(
         type=EventType.TOOL_CALL, message_id=7, session_id=3, seq=2, tool_call=call
     )
     decoded = MessageEventData.decode(event.encode())
-    assert decoded.tool_call.output == "x" * TOOL_OUTPUT_EVENT_CHARS + "…"
+    output = decoded.tool_call.output
+    assert output.startswith("€" * 100) and output.endswith("…")
+    assert len(output.encode()) <= TOOL_OUTPUT_EVENT_BYTES
+
+
+def test_long_tool_arguments_travel_as_a_bounded_preview():
+    arguments = {"query": "ü" * 9000}
+    call = ToolCall(call_id="c1", name="search_material", arguments=arguments)
+    event = MessageEventData(
+        type=EventType.TOOL_CALL, message_id=7, session_id=3, seq=2, tool_call=call
+    )
+    payload = event.encode()
+    assert len(payload.encode()) < 8000
+    sent = MessageEventData.decode(payload).tool_call.arguments
+    assert sent["truncated"] is True
+    assert sent["preview"].startswith('{"query": "üü')
+    assert len(json.dumps(sent, ensure_ascii=False).encode()) <= TOOL_ARGUMENTS_EVENT_BYTES
 
 
 def test_terminal_events_carry_their_code_and_only_they_end_a_stream():

@@ -5,7 +5,7 @@ import logging
 
 from schema.relay import to_global_id
 from tests.chat.helpers import learner_with_session, pace, send, wait_for_status
-from tutor.stream import drain
+from tutor.stream import attempts, drain
 from tutor.stream.drain import is_cancellation
 
 STOP = "mutation($id: ID!) { stopGeneration(messageId: $id) { status } }"
@@ -37,26 +37,26 @@ async def _start(harness):
 async def test_an_unexpected_error_during_a_stop_is_logged(harness, monkeypatch, caplog):
     real = drain._on_stream_event
 
-    async def stop_then_fail(generations, request, state, event):
-        await real(generations, request, state, event)
+    async def stop_then_fail(generations, request, state, event, context):
+        await real(generations, request, state, event, context)
         if state.parts:  # some text out: the learner stops, and something else breaks
             generations.stop_here(request.message_id)
             raise LookupError("a bug that the stop must not hide")
 
     monkeypatch.setattr(drain, "_on_stream_event", stop_then_fail)
     user_id, answer_id = await _start(harness)
-    with caplog.at_level(logging.ERROR, logger=drain.__name__):
+    with caplog.at_level(logging.ERROR, logger=attempts.__name__):
         ended = await wait_for_status(harness, user_id, answer_id, {"CANCELLED", "FAILED"})
     assert ended["status"] == "CANCELLED"  # as before: the stop wins
-    [record] = [r for r in caplog.records if r.name == drain.__name__]
+    [record] = [r for r in caplog.records if r.name == attempts.__name__]
     assert record.levelno == logging.ERROR and "while stopping" in record.getMessage()
     assert isinstance(record.exc_info[1], LookupError)
 
 
 async def test_a_plain_stop_logs_no_error(harness, caplog):
     user_id, answer_id = await _start(harness)
-    with caplog.at_level(logging.ERROR, logger=drain.__name__):
+    with caplog.at_level(logging.ERROR):
         await wait_for_status(harness, user_id, answer_id, {"STREAMING"})
         stopped = await harness.data(STOP, {"id": answer_id}, user_id=user_id)
         assert stopped["stopGeneration"]["status"] == "CANCELLED"
-    assert [r for r in caplog.records if r.name == drain.__name__] == []
+    assert [r for r in caplog.records if r.name in (drain.__name__, attempts.__name__)] == []
