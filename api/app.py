@@ -12,6 +12,8 @@ from starlette.routing import Route, WebSocketRoute
 from api.body_limit import BodySizeLimit
 from api.graphql_view import StudygraphGraphQL
 from api.health import healthz, readyz
+from api.observability import metrics_route, outer_middleware
+from api.observers import OperationMetrics, observe_errors, observe_pool, retire_process_gauges
 from api.runtime import tune_garbage_collector
 from api.services import context_values, start_services
 from api.settings import Settings
@@ -28,7 +30,11 @@ def create_app(settings: Settings, *, tune_runtime: bool = False) -> Starlette:
     the server's own process (`create_app_from_env`), not for a test's.
     """
     graphql_app = StudygraphGraphQL(
-        build_schema(mask_unexpected_errors=settings.is_production),
+        build_schema(
+            mask_unexpected_errors=settings.is_production,
+            observers=[OperationMetrics],
+            on_errors=observe_errors,
+        ),
         graphql_ide=None if settings.is_production else "graphiql",
         allowed_origins=settings.allowed_origins,
         # Uploads: BodySizeLimit enforces the size limit and the CSRF preflight header.
@@ -43,6 +49,7 @@ def create_app(settings: Settings, *, tune_runtime: bool = False) -> Starlette:
         app.state.bus = services.bus
         app.state.extraction = services.extraction
         app.state.context_values = context_values(settings, services)
+        observe_pool(services.engine)
         if tune_runtime:
             tune_garbage_collector()
         logger.info(
@@ -55,6 +62,7 @@ def create_app(settings: Settings, *, tune_runtime: bool = False) -> Starlette:
             yield
         finally:
             await services.close()
+            retire_process_gauges()
 
     return Starlette(
         routes=[
@@ -62,6 +70,7 @@ def create_app(settings: Settings, *, tune_runtime: bool = False) -> Starlette:
             WebSocketRoute("/graphql", graphql_app),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            metrics_route(settings),
         ],
         middleware=_middleware(settings),
         lifespan=lifespan,
@@ -71,6 +80,7 @@ def create_app(settings: Settings, *, tune_runtime: bool = False) -> Starlette:
 def _middleware(settings: Settings) -> list[Middleware]:
     """CORS for the allowed origins, then the request and upload size limits."""
     return [
+        *outer_middleware(),
         Middleware(
             CORSMiddleware,
             allow_origins=settings.allowed_origins,

@@ -69,6 +69,7 @@ async def drive(
                     )
                 break
             failure = classify_failure(exc)
+            generations.observer.failed_attempt(request, failure)
             if not (failure.retryable and state.seq == 0 and attempt < settings.retry_attempts):
                 failed = MessageStatus.FAILED
                 return TurnOutcome(failed, failure, usage_of(result), context.citations)
@@ -167,6 +168,7 @@ async def _on_stream_event(
     if event.type == "raw_response_event":
         data = event.data
         if getattr(data, "type", None) == "response.output_text.delta" and data.delta:
+            generations.observer.text_delta(request)
             state.parts.append(data.delta)
             await publish_next(bus, request, state, EventType.DELTA, delta=data.delta)
         return

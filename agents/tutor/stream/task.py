@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 async def run_turn(generations: "Generations", request: TurnRequest, run: RunHandle) -> None:
     """Run the turn to its end; its end is stored even if the task is cancelled."""
+    generations.observer.started(request)
     state = TurnState()
     flusher = asyncio.create_task(flush_forever(generations, request, state))
     cancelled = False
@@ -36,6 +37,7 @@ async def run_turn(generations: "Generations", request: TurnRequest, run: RunHan
     if outcome.usage == (None, None) and run.result is not None:
         # What the model reported before a stop or failure still counts.
         outcome = replace(outcome, usage=usage_of(run.result))
+    generations.observer.ended(request, outcome)
     run.finishing = True
     try:
         # Shielded: the terminal state is written even if the task is cancelled now.
