@@ -12,7 +12,11 @@ through `BoundedLabels`, so a client inventing names cannot grow the series with
 import re
 import threading
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
+
+# No `_created` series: the workers' shared files do not have them either, so one
+# process and many expose the same names.
+disable_created_metrics()
 
 # Seconds; from a cached query to a slow dashboard, an upload, a long answer.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)

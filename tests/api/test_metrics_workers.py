@@ -83,5 +83,6 @@ def test_a_private_directory_is_made_and_orphans_of_dead_runs_removed(tmp_path, 
         assert not orphan.exists() and alive.exists()
     finally:
         metrics_directory.remove_metrics_directory(directory, made_here=made_here)
-        monkeypatch.delenv(metrics_directory.VARIABLE)
+        # Set by the function itself, not through monkeypatch: removed here.
+        os.environ.pop(metrics_directory.VARIABLE, None)
     assert not directory.exists()
