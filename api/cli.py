@@ -91,6 +91,9 @@ def _run_uvicorn(args, settings: Settings, workers: int, log_config: dict) -> No
         ws_per_message_deflate=settings.websocket_compression,
         # The same cap as HTTP bodies, for each websocket message (uvicorn allows 16 MiB).
         ws_max_size=settings.max_request_bytes,
+        # A worker answers the supervisor's health check only once it has imported the
+        # app, which takes longer than uvicorn's 5 s on a busy machine.
+        timeout_worker_healthcheck=60,
     )
 
 
