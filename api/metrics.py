@@ -97,18 +97,20 @@ class BoundedLabels:
     def __init__(self, limit: int = 200, max_length: int = 80) -> None:
         self.limit = limit
         self.max_length = max_length
-        self._seen: set[str] = set()
+        # Raw value -> label, for the values admitted (a hit costs one dict lookup).
+        self._admitted: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def __call__(self, value: str) -> str:
-        value = _UNSAFE.sub("_", value)[: self.max_length] or OTHER
-        if value in self._seen:
-            return value
+        label = self._admitted.get(value)
+        if label is not None:
+            return label
+        label = _UNSAFE.sub("_", value)[: self.max_length] or OTHER
         with self._lock:
-            if len(self._seen) >= self.limit:
+            if len(self._admitted) >= self.limit and label not in self._admitted.values():
                 return OTHER
-            self._seen.add(value)
-        return value
+            self._admitted[value] = label
+        return label
 
 
 operation_label = BoundedLabels()
