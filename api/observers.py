@@ -24,11 +24,11 @@ from api import metrics
 from api.request_id import current_request_id
 from db.materials.extraction_pool import ExtractionPool
 from schema.subscription_quota import SubscriptionQuota
-from tutor.failures import TurnFailure
-from tutor.stream.settings import TurnRequest
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the tutor's modules load the Agents SDK: not at import
+    from tutor.failures import TurnFailure
     from tutor.stream.drain import TurnOutcome
+    from tutor.stream.settings import TurnRequest
 
 logger = logging.getLogger(__name__)
 
@@ -116,21 +116,21 @@ class TurnMetrics:
     def __init__(self) -> None:
         self._started: dict[int, float] = {}
 
-    def started(self, request: TurnRequest) -> None:
+    def started(self, request: "TurnRequest") -> None:
         self._started[request.message_id] = time.perf_counter()
         metrics.RUNNING_ANSWERS.inc()
 
-    def text_delta(self, request: TurnRequest) -> None:
+    def text_delta(self, request: "TurnRequest") -> None:
         started = self._started.pop(request.message_id, None)
         if started is not None:  # only the first delta of the answer
             labels = metrics.provider_and_model(request.model)
             metrics.FIRST_TOKEN.labels(*labels).observe(time.perf_counter() - started)
 
-    def failed_attempt(self, request: TurnRequest, failure: TurnFailure) -> None:
+    def failed_attempt(self, request: "TurnRequest", failure: "TurnFailure") -> None:
         provider, _ = metrics.provider_and_model(request.model)
         metrics.PROVIDER_FAILURES.labels(provider, failure.code).inc()
 
-    def ended(self, request: TurnRequest, outcome: "TurnOutcome") -> None:
+    def ended(self, request: "TurnRequest", outcome: "TurnOutcome") -> None:
         self._started.pop(request.message_id, None)
         metrics.RUNNING_ANSWERS.dec()
         provider, model = metrics.provider_and_model(request.model)
