@@ -14,6 +14,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from api.body_limit import BodySizeLimit, capped_form_adapter
 from api.graphql_view import StudygraphGraphQL
 from api.health import healthz, readyz
+from api.observability import metrics_route, outer_middleware
+from api.observers import OperationMetrics, observe_errors, observe_pool, retire_process_gauges
 from api.runtime import tune_garbage_collector
 from api.services import context_values, start_services
 from api.settings import Settings
@@ -33,7 +35,10 @@ def create_app(settings: Settings, *, tune_runtime: bool = False) -> Starlette:
     """
     graphql_app = StudygraphGraphQL(
         build_schema(
-            mask_unexpected_errors=settings.is_production, limits=document_limits(settings)
+            mask_unexpected_errors=settings.is_production,
+            limits=document_limits(settings),
+            observers=[OperationMetrics],
+            on_errors=observe_errors,
         ),
         graphql_ide=None if settings.is_production else "graphiql",
         allowed_origins=settings.allowed_origins,
@@ -51,6 +56,7 @@ def create_app(settings: Settings, *, tune_runtime: bool = False) -> Starlette:
         app.state.bus = services.bus
         app.state.extraction = services.extraction
         app.state.context_values = context_values(settings, services)
+        observe_pool(services.engine)
         if tune_runtime:
             tune_garbage_collector()
         logger.info(
@@ -63,6 +69,7 @@ def create_app(settings: Settings, *, tune_runtime: bool = False) -> Starlette:
             yield
         finally:
             await services.close()
+            retire_process_gauges()
 
     return Starlette(
         routes=[
@@ -70,6 +77,7 @@ def create_app(settings: Settings, *, tune_runtime: bool = False) -> Starlette:
             WebSocketRoute("/graphql", graphql_app),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            metrics_route(settings),
         ],
         middleware=_middleware(settings),
         lifespan=lifespan,
@@ -81,6 +89,7 @@ def _middleware(settings: Settings) -> list[Middleware]:
     websocket caps, then the request and upload size limits."""
     return [
         *_forwarded_addresses(settings),
+        *outer_middleware(),
         Middleware(
             CORSMiddleware,
             allow_origins=settings.allowed_origins,

@@ -3,12 +3,15 @@
 import argparse
 import asyncio
 import logging
+import logging.config
 import os
 import sys
 from pathlib import Path
 
 import uvicorn
 
+from api.logging_setup import logging_config
+from api.metrics_directory import prepare_metrics_directory, remove_metrics_directory
 from api.settings import Settings
 from db.engine import connection_limit, connections_per_process, normalize_database_url
 from db.migrate import upgrade_database
@@ -49,10 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    log_config = logging_config(level=settings.log_level, json_format=settings.log_format == "json")
+    logging.config.dictConfig(log_config)
     if args.command == "serve":
         try:
             workers = serve_workers(args.workers, settings.broadcast_url)
@@ -64,6 +65,16 @@ def main(argv: list[str] | None = None) -> int:
     warning = asyncio.run(connection_budget_warning(settings, workers))
     if warning:
         logger.warning(warning)
+    # Before any worker imports prometheus_client: all of them write their metrics there.
+    metrics_directory, made_here = prepare_metrics_directory()
+    try:
+        _run_uvicorn(args, settings, workers, log_config)
+    finally:
+        remove_metrics_directory(metrics_directory, made_here=made_here)
+    return 0
+
+
+def _run_uvicorn(args, settings: Settings, workers: int, log_config: dict) -> None:
     uvicorn.run(
         "api.app:create_app_from_env",
         factory=True,
@@ -74,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         # X-Forwarded-For is read by the app, from STUDYGRAPH_TRUSTED_PROXIES only
         # (api/app.py); uvicorn's own default would trust any client on 127.0.0.1.
         proxy_headers=False,
+        log_config=log_config,
         # Named, not "auto", so a missing extra fails loudly instead of silently
         # falling back to asyncio's loop and the pure-Python HTTP parser.
         loop="uvloop",
@@ -81,8 +93,10 @@ def main(argv: list[str] | None = None) -> int:
         ws_per_message_deflate=settings.websocket_compression,
         # The same cap as HTTP bodies, for each websocket message (uvicorn allows 16 MiB).
         ws_max_size=settings.max_request_bytes,
+        # A worker answers the supervisor's health check only once it has imported the
+        # app, which takes longer than uvicorn's 5 s on a busy machine.
+        timeout_worker_healthcheck=60,
     )
-    return 0
 
 
 async def connection_budget_warning(settings: Settings, workers: int) -> str | None:

@@ -17,6 +17,7 @@ from agents import set_tracing_disabled
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.observers import ObservedExtractionPool, ObservedSubscriptionQuota, TurnMetrics
 from api.settings import Settings
 from db.accounts.login_throttle import LoginLimits
 from db.accounts.tokens import TokenPolicy
@@ -35,7 +36,6 @@ from db.pubsub import Bus
 from db.types import utcnow
 from schema.background import BackgroundTasks
 from schema.context import ServerFacts
-from schema.subscription_quota import SubscriptionQuota
 from tutor.links import LinkPolicy
 from tutor.providers import ModelCatalog, ProviderSettings, configured_providers
 from tutor.stream.generations import Generations
@@ -78,7 +78,7 @@ async def start_services(settings: Settings) -> Services:
     bus = Bus(settings.broadcast_url, namespace=broadcast_namespace(database_url))
     await bus.connect()
     tasks = BackgroundTasks()
-    extraction = ExtractionPool(
+    extraction = ObservedExtractionPool(
         max_workers=settings.material_workers,
         limits=ExtractionLimits(seconds=settings.material_processing_seconds),
     )
@@ -97,6 +97,7 @@ async def start_services(settings: Settings) -> Services:
         catalog=catalog,
         clock=utcnow,
         settings=generation_settings(settings, catalog),
+        observer=TurnMetrics(),
     )
     await generations.start()
     return Services(
@@ -115,7 +116,7 @@ def context_values(settings: Settings, services: Services) -> dict[str, Any]:
         "max_running_answers": settings.max_running_answers_per_user,
         "max_processing_uploads": settings.max_processing_uploads_per_user,
         "upload_backlog": UploadBacklog(settings.max_upload_backlog_bytes),
-        "subscription_quota": SubscriptionQuota(settings.max_subscriptions_per_user),
+        "subscription_quota": ObservedSubscriptionQuota(settings.max_subscriptions_per_user),
         "login_limits": LoginLimits(
             per_client=settings.login_attempts_per_client,
             per_account=settings.login_attempts_per_account,

@@ -1,5 +1,6 @@
 """Settings: the only place that reads the environment (prefix STUDYGRAPH_)."""
 
+import ipaddress
 import logging
 import os
 import re
@@ -9,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from api.secret_strength import GENERATE_HINT, weak_secret_reason
@@ -61,6 +62,12 @@ class Settings(BaseSettings):
     max_processing_uploads_per_user: int = Field(default=8, gt=0, le=1000)
     max_upload_backlog_bytes: int = Field(default=256 * 1_048_576, gt=0)
     log_level: str = "INFO"
+    # "json": one JSON object per log line (with the request id), for log collectors.
+    log_format: Literal["text", "json"] = "text"
+    # Who may read /metrics in production (development: anyone): client addresses or
+    # networks (comma separated), and/or a scraper sending this bearer token.
+    metrics_allowed_clients: Annotated[list[str], NoDecode] = []
+    metrics_token: str | None = Field(default=None, repr=False)
     # Sign-in throttling (db/accounts/login_throttle.py), counted in the database so that every
     # process shares it: attempts per email from one client address, and per email from
     # anywhere, within a window that restarts once it lapses.
@@ -159,6 +166,16 @@ class Settings(BaseSettings):
             if isinstance(listed, str):
                 values[name] = [item.strip() for item in listed.split(",") if item.strip()]
         return values
+
+    @field_validator("metrics_allowed_clients", mode="before")
+    @classmethod
+    def _metrics_networks(cls, value: object) -> object:
+        """Comma separated; each an address or a network (refused at start-up if not)."""
+        listed = [item.strip() for item in value.split(",")] if isinstance(value, str) else value
+        listed = [item for item in listed or [] if item]
+        for item in listed:
+            ipaddress.ip_network(item, strict=False)  # ValueError names the bad entry
+        return listed
 
     @model_validator(mode="after")
     def _check_production(self) -> "Settings":

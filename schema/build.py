@@ -1,11 +1,14 @@
 """The Strawberry schema: the roots assembled from each domain, and its extensions."""
 
+from collections.abc import Callable, Sequence
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
     QueryDepthLimiter,
+    SchemaExtension,
 )
 from strawberry.types.execution import ExecutionContext
 from strawberry.types.graphql import OperationType
@@ -73,14 +76,23 @@ class Subscription(MaterialSubscriptions, ChatSubscriptions):
 class StudygraphSchema(strawberry.Schema):
     """Strawberry's schema with our error policy in place of "log every error"."""
 
-    def __init__(self, *args, mask_unexpected_errors: bool, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        mask_unexpected_errors: bool,
+        on_errors: Callable[[list[GraphQLError]], None] | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.mask_unexpected_errors = mask_unexpected_errors
+        self.on_errors = on_errors
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        apply_error_codes(errors, mask_unexpected=self.mask_unexpected_errors)
+        classified = apply_error_codes(errors, mask_unexpected=self.mask_unexpected_errors)
+        if classified and self.on_errors is not None:
+            self.on_errors(classified)
 
     async def execute(self, query, *args, allowed_operation_types=None, **kwargs):
         # A subscription needs a stream (graphql-transport-ws); executed once it has no
@@ -110,9 +122,17 @@ def limit_rules() -> list:
 
 
 def build_schema(
-    *, mask_unexpected_errors: bool = True, limits: DocumentLimits | None = None
+    *,
+    mask_unexpected_errors: bool = True,
+    limits: DocumentLimits | None = None,
+    observers: Sequence[type[SchemaExtension]] = (),
+    on_errors: Callable[[list[GraphQLError]], None] | None = None,
 ) -> strawberry.Schema:
-    """The schema with its limits and caches (extensions as factories, per Strawberry)."""
+    """The schema with its limits and caches (extensions as factories, per Strawberry).
+
+    `observers` (extensions) and `on_errors` (called with each batch of errors once
+    they have their code) let the API watch operations without the schema knowing how.
+    """
     rules = limit_rules()
     limits = limits or DocumentLimits()
     limit_validation_work(limits.validation_complexity)
@@ -124,6 +144,7 @@ def build_schema(
         # Reached only through the MessageEvent interface, so listed explicitly.
         types=MESSAGE_EVENT_TYPES,
         mask_unexpected_errors=mask_unexpected_errors,
+        on_errors=on_errors,
         # Plain parts of answers and subscription events as compiled projections
         # instead of graphql-core's per-field execution (schema/execution/projection.py).
         execution_context_class=ProjectingExecutor,
@@ -137,5 +158,6 @@ def build_schema(
             # and validated off the event loop (schema/document_work.py).
             lambda: DocumentWork(parsed, validated),
             QueryCostLimit,
+            *observers,
         ],
     )

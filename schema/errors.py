@@ -43,11 +43,17 @@ def is_unexpected(error: GraphQLError) -> bool:
     return error.path is not None and not isinstance(error.original_error, DomainError)
 
 
-def apply_error_codes(errors: list[GraphQLError], *, mask_unexpected: bool) -> None:
-    """Give every error its code, log and (if asked) mask the unexpected ones, in place."""
+def apply_error_codes(errors: list[GraphQLError], *, mask_unexpected: bool) -> list[GraphQLError]:
+    """Give every error its code, log and (if asked) mask the unexpected ones, in place.
+
+    Returns the errors classified now (process_errors may see an error twice), so that
+    each is counted once.
+    """
+    classified = []
     for error in errors:
         if (error.extensions or {}).get("code"):
-            continue  # already classified (process_errors may see an error twice)
+            continue  # already classified
+        classified.append(error)
         original = error.original_error
         if mask_unexpected:
             error.message = _SUGGESTION.sub("", error.message)
@@ -68,6 +74,7 @@ def apply_error_codes(errors: list[GraphQLError], *, mask_unexpected: bool) -> N
             if mask_unexpected:
                 error.message = MASKED_MESSAGE
             error.extensions = {"code": DomainError.code}
+    return classified
 
 
 async def refusals_as_results(

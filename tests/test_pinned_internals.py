@@ -327,3 +327,37 @@ def test_markdown_it_link_parsers():
     assert (destination.ok, destination.str) == (True, "http://x/(a)")
     title = parseLinkTitle('"open title', 0, 11)
     assert (title.ok, title.can_continue) == (False, True)
+
+
+# --- prometheus_client (api/metrics_route.py) -------------------------------------------
+
+
+def test_prometheus_live_gauge_files_are_named_by_pid(tmp_path):
+    """api/metrics_route.py finds the live gauges of dead workers by their file names,
+    `gauge_live<mode>_<pid>.db`, which prometheus_client does not document; it then calls
+    `multiprocess.mark_process_dead`, which must delete them."""
+    import os
+    import subprocess
+    import sys
+
+    from api.metrics_route import _LIVE_GAUGE_FILE
+
+    script = (
+        "import os\n"
+        "from prometheus_client import Gauge\n"
+        "Gauge('probe_open', 'probe', multiprocess_mode='livesum').inc()\n"
+        "print(os.getpid())\n"
+    )
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    pid = int(done.stdout)
+    names = [path.name for path in tmp_path.glob("gauge_live*.db")]
+    assert names == [f"gauge_livesum_{pid}.db"]
+    assert int(_LIVE_GAUGE_FILE.match(names[0]).group(1)) == pid
+
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(pid, str(tmp_path))
+    assert not list(tmp_path.glob("gauge_live*.db"))

@@ -110,6 +110,7 @@ async def _try_model(
                     )
                 break
             failure = _turn_failure(exc, loop.time() >= deadline)
+            generations.observer.failed_attempt(request, failure)
             pause = settings.retry_backoff_seconds * 2**attempt
             may_retry = failure.retryable and state.seq == 0 and attempt < settings.retry_attempts
             if not may_retry or loop.time() + pause >= deadline:

@@ -182,6 +182,7 @@ async def _append_text(
 ) -> None:
     """Publish the model's text, links neutralised; past the answer's size limit, what
     fits and then stop."""
+    generations.observer.text_delta(request)
     delta = state.links.feed(delta)
     if not delta:
         return

@@ -14,6 +14,7 @@ from db.models import Message
 from db.pubsub import Bus
 from tutor.providers import ModelCatalog
 from tutor.stream import reaper, stop
+from tutor.stream.observer import NoTurnObserver, TurnObserver
 from tutor.stream.settings import GenerationSettings, TurnRequest
 from tutor.stream.state import RunHandle
 from tutor.stream.task import run_turn
@@ -30,12 +31,15 @@ class Generations:
         catalog: ModelCatalog,
         clock: Callable[[], datetime],
         settings: GenerationSettings | None = None,
+        observer: TurnObserver | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.bus = bus
         self.catalog = catalog
         self.clock = clock
         self.settings = settings or GenerationSettings()
+        # Told when turns start, stream, fail and end (the API's metrics).
+        self.observer = observer or NoTurnObserver()
         self._runs: dict[int, RunHandle] = {}
         self._watchers: list[asyncio.Task] = []
         self._closing = False

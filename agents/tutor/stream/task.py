@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 async def run_turn(generations: "Generations", request: TurnRequest, run: RunHandle) -> None:
     """Run the turn to its end; its end is stored even if the task is cancelled."""
+    generations.observer.started(request)
     state = TurnState(links=LinkGuard(generations.settings.link_policy))
     flusher = asyncio.create_task(flush_forever(generations, request, state))
     cancelled = False
@@ -39,6 +40,7 @@ async def run_turn(generations: "Generations", request: TurnRequest, run: RunHan
     if outcome.usage == (None, None) and run.result is not None:
         # What the model reported before a stop or failure still counts.
         outcome = replace(outcome, usage=usage_of(run.result))
+    generations.observer.ended(request, outcome)
     run.finishing = True
     if not cancelled:
         # What the link guard still holds (a construct left open) is part of the answer.
