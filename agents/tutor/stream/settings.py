@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass
 
-from tutor.agent import MAX_TURNS
+# Model calls per turn (each tool round trip is one): enough for overview, search,
+# quiz card and answer, small enough that a looping model fails fast with MAX_TURNS.
+MAX_TURNS = 6
 
 
 @dataclass(frozen=True)

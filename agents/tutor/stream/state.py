@@ -1,11 +1,15 @@
 """What one running turn has produced so far, and the handles to stop it."""
 
+from __future__ import annotations
+
 import asyncio
 from dataclasses import dataclass, field
-
-from agents.result import RunResultStreaming
+from typing import TYPE_CHECKING
 
 from db.chat.tool_calls import ToolCall
+
+if TYPE_CHECKING:
+    from agents.result import RunResultStreaming
 
 
 @dataclass
