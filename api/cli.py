@@ -72,11 +72,11 @@ def main(argv: list[str] | None = None) -> int:
         from api.demo.command import run_demo
 
         return run_demo(settings)
-    serve(settings, host=args.host, port=args.port, workers=workers)
+    run_server(settings, host=args.host, port=args.port, workers=workers)
     return 0
 
 
-def serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
+def run_server(settings: Settings, *, host: str, port: int, workers: int) -> None:
     """Run the API under uvicorn (migrations already applied)."""
     import uvicorn
 

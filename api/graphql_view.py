@@ -4,10 +4,13 @@ from typing import Any
 
 import orjson
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
+from api.graphiql import graphiql_page
+from api.origins import OriginPolicy
 from db.accounts.tokens import bearer_token, decode_access_token
 from db.errors import DomainError
 from schema.context import Context
@@ -19,6 +22,22 @@ class StudygraphGraphQL(GraphQL):
     The lifespan puts the engine, bus and settings-derived values in
     `app.state.context_values`; each request's context is built from them.
     """
+
+    # Which browser origins may open a websocket (api/origins.py); set by create_app.
+    origin_policy: OriginPolicy | None = None
+
+    def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
+        # Called for cross-origin handshakes only (Strawberry's documented hook).
+        if self.origin_policy is None:
+            return super().is_websocket_origin_allowed(request, origin)
+        if self.origin_policy.allows(origin):
+            return True
+        self.origin_policy.log_refusal(origin, "a websocket")
+        return False
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Our GraphiQL page: its bundles come from this server, not a CDN (api/graphiql).
+        return graphiql_page(request.url.path)
 
     def encode_json(self, data: object) -> str:
         # orjson instead of json.dumps: about 5x less CPU per answer and per websocket

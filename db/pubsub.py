@@ -116,6 +116,16 @@ class _RedisBackend(RedisBackend):
             raise BackendConnectionLost("redis pub/sub connection lost")
         return event
 
+    async def disconnect(self) -> None:
+        # The listener stops before its connection closes: closed under it, it read a
+        # "lost" connection and logged a traceback at every shutdown.
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
+        await self._pubsub.aclose()
+        await self._conn.aclose()
+
     async def reconnect(self, channels: set[str]) -> None:
         with _logged_failure("closing the lost redis connection"):
             await self.disconnect()
