@@ -39,9 +39,9 @@ _PAGE = """<!doctype html>
 
 _SCHEMA = '<li><a href="/schema.graphql">/schema.graphql</a>: the schema as SDL, for codegen</li>'
 _IDE = '<li><a href="/graphql">GraphiQL</a>: explore the API in the browser</li>'
-_DEMO = """<p>First time? Stop the server, run <code>uv run studygraph demo</code> to create a
-  demo learner with topics, material, flashcards and a goal, start the server again and
-  sign in on the GraphiQL page with the account it prints.</p>"""
+_DEMO = """<p>First time? In another terminal, run <code>uv run studygraph demo</code>: it
+  creates a demo learner with topics, material, flashcards and a goal, and prints the
+  account to sign in with on the GraphiQL page.</p>"""
 
 
 def landing_page(*, production: bool) -> str:
