@@ -45,10 +45,12 @@ def test_broadcaster_private_backend_modules():
 
 
 async def test_broadcaster_redis_backend_attributes_and_listener():
-    """_RedisBackend sets `_ready` after SUBSCRIBE (encode/broadcaster#133), wraps
+    """RedisBusBackend sets `_ready` after SUBSCRIBE (encode/broadcaster#133), wraps
     `_pubsub_listener` to report a lost connection on `_queue`, and re-runs `__init__(url)`
     to reconnect: it relies on those three attributes and that method."""
     from broadcaster._backends.redis import RedisBackend
+
+    from db.pubsub_redis import RedisBusBackend
 
     backend = RedisBackend("redis://127.0.0.1:6379/0")  # no connection is opened here
     try:
@@ -58,7 +60,7 @@ async def test_broadcaster_redis_backend_attributes_and_listener():
         assert inspect.iscoroutinefunction(RedisBackend._pubsub_listener)
         assert parameters(RedisBackend._pubsub_listener) == ["self"]
         assert parameters(RedisBackend.__init__) == ["self", "url"]
-        assert issubclass(pubsub._RedisBackend, RedisBackend)
+        assert issubclass(RedisBusBackend, RedisBackend)
     finally:
         await backend._conn.aclose()
 
@@ -249,7 +251,7 @@ def test_strawberry_websocket_refusal_line_is_the_one_we_filter():
 
 
 def test_broadcaster_redis_backend_keeps_its_listener_task():
-    """_RedisBackend.disconnect cancels `_listener` (set by `connect`) before closing the
+    """RedisBusBackend.disconnect cancels `_listener` (set by `connect`) before closing the
     connection under it, then closes `_pubsub` and `_conn` as the parent does."""
     from broadcaster._backends.redis import RedisBackend
 

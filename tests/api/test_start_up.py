@@ -14,7 +14,7 @@ import pytest
 
 from api.workers import WORKER_HEALTHCHECK_SECONDS, death_reason
 
-HEAVY = ("agents", "openai", "tutor.stream.task", "tutor.offline.model")
+HEAVY = ("agents", "openai", "tutor.stream.task", "tutor.offline.model", "redis")
 
 
 def modules_after(statement: str) -> set[str]:
