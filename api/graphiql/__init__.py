@@ -16,7 +16,8 @@ STATIC_DIR = Path(__file__).parent / "static"
 # Where the app mounts STATIC_DIR.
 STATIC_PATH = "/graphiql"
 
-DEFAULT_QUERY = """# Sign in above (`uv run studygraph demo` prints a demo account), then run:
+DEFAULT_QUERY = """# Sign in above (`uv run studygraph demo` prints a demo account),
+# then run this with the play button or Ctrl-Enter.
 query Dashboard {
   me { email displayName }
   topics(first: 5) { totalCount edges { node { title progress { mastery dueCardsCount } } } }
