@@ -7,15 +7,16 @@ from datetime import timedelta
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from api import graphiql, landing
 from api.body_limit import BodySizeLimit, capped_form_adapter
 from api.graphql_view import StudygraphGraphQL
 from api.health import healthz, readyz
 from api.observability import metrics_route, outer_middleware
 from api.observers import OperationMetrics, observe_errors, observe_pool, retire_process_gauges
+from api.origins import OriginPolicy, PolicyCORS, quiet_strawberry_refusals
 from api.runtime import tune_garbage_collector
 from api.services import context_values, start_services
 from api.settings import Settings
@@ -33,13 +34,16 @@ def create_app(settings: Settings, *, tune_runtime: bool = False) -> Starlette:
     `tune_runtime` tunes the garbage collector of the whole process once started: for
     the server's own process (`create_app_from_env`), not for a test's.
     """
+    origins = OriginPolicy.for_settings(settings.allowed_origins, production=settings.is_production)
+    quiet_strawberry_refusals()
+    schema = build_schema(
+        mask_unexpected_errors=settings.is_production,
+        limits=document_limits(settings),
+        observers=[OperationMetrics],
+        on_errors=observe_errors,
+    )
     graphql_app = StudygraphGraphQL(
-        build_schema(
-            mask_unexpected_errors=settings.is_production,
-            limits=document_limits(settings),
-            observers=[OperationMetrics],
-            on_errors=observe_errors,
-        ),
+        schema,
         graphql_ide=None if settings.is_production else "graphiql",
         allowed_origins=settings.allowed_origins,
         # Uploads: BodySizeLimit enforces the size limit and the CSRF preflight header.
@@ -47,6 +51,7 @@ def create_app(settings: Settings, *, tune_runtime: bool = False) -> Starlette:
         connection_init_wait_timeout=timedelta(seconds=settings.websocket_init_timeout_seconds),
     )
     graphql_app.request_adapter_class = capped_form_adapter(settings.max_multipart_parts)
+    graphql_app.origin_policy = origins
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -78,21 +83,36 @@ def create_app(settings: Settings, *, tune_runtime: bool = False) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             metrics_route(settings),
+            *_start_here_routes(settings, schema.as_str() + "\n"),
         ],
-        middleware=_middleware(settings),
+        middleware=_middleware(settings, origins),
         lifespan=lifespan,
     )
 
 
-def _middleware(settings: Settings) -> list[Middleware]:
+def _start_here_routes(settings: Settings, sdl: str) -> list[Route | Mount]:
+    """The landing page and README; in development the schema and GraphiQL's bundles."""
+    routes: list[Route | Mount] = [
+        Route("/", landing.landing_route(production=settings.is_production)),
+        Route("/README.md", landing.readme),
+    ]
+    if not settings.is_production:
+        routes += [
+            Route("/schema.graphql", landing.schema_route(sdl)),
+            Mount(graphiql.STATIC_PATH, graphiql.static_files(), name="graphiql"),
+        ]
+    return routes
+
+
+def _middleware(settings: Settings, origins: OriginPolicy) -> list[Middleware]:
     """Forwarded addresses from trusted proxies only, CORS for the allowed origins, the
     websocket caps, then the request and upload size limits."""
     return [
         *_forwarded_addresses(settings),
         *outer_middleware(),
         Middleware(
-            CORSMiddleware,
-            allow_origins=settings.allowed_origins,
+            PolicyCORS,
+            policy=origins,
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=[
                 "authorization",

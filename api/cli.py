@@ -1,4 +1,9 @@
-"""`studygraph serve | migrate | export-schema`."""
+"""`studygraph serve | migrate | export-schema | demo`.
+
+This module imports little at the top: each uvicorn worker is a fresh interpreter that
+imports it first, and answers the supervisor's health checks only afterwards (see
+api/workers.py). The database, schema and app are imported where a command needs them.
+"""
 
 import argparse
 import asyncio
@@ -8,21 +13,17 @@ import os
 import sys
 from pathlib import Path
 
-import uvicorn
-
 from api.logging_setup import logging_config
 from api.metrics_directory import prepare_metrics_directory, remove_metrics_directory
 from api.settings import Settings
-from db.engine import connection_limit, connections_per_process, normalize_database_url
-from db.migrate import upgrade_database
-from db.pubsub import BroadcastKind, broadcast_kind
-from schema.build import build_schema
 
 logger = logging.getLogger("studygraph.serve")
 
 
 def export_schema_sdl() -> str:
     """The schema as SDL, as committed in schema.graphql."""
+    from schema.build import build_schema
+
     return build_schema().as_str() + "\n"
 
 
@@ -39,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
         help="processes; default one per core with a shared broadcast backend, else 1",
     )
     commands.add_parser("migrate", help="apply database migrations and exit")
+    commands.add_parser(
+        "demo", help="create (or refresh) a demo learner with material, cards and a goal"
+    )
     export = commands.add_parser("export-schema", help="print or write the GraphQL SDL")
     export.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     args = parser.parse_args(argv)
@@ -59,27 +63,45 @@ def main(argv: list[str] | None = None) -> int:
             workers = serve_workers(args.workers, settings.broadcast_url)
         except ValueError as error:
             parser.error(str(error))
+    from db.engine import normalize_database_url
+    from db.migrate import upgrade_database
+
     asyncio.run(upgrade_database(normalize_database_url(settings.database_url)))
     if args.command == "migrate":
         return 0
+    if args.command == "demo":
+        from api.demo.command import run_demo
+
+        return run_demo(settings)
+    run_server(settings, host=args.host, port=args.port, workers=workers, log_config=log_config)
+    return 0
+
+
+def run_server(settings: Settings, *, host: str, port: int, workers: int, log_config: dict) -> None:
+    """Run the API under uvicorn (migrations already applied)."""
     warning = asyncio.run(connection_budget_warning(settings, workers))
     if warning:
         logger.warning(warning)
     # Before any worker imports prometheus_client: all of them write their metrics there.
     metrics_directory, made_here = prepare_metrics_directory()
     try:
-        _run_uvicorn(args, settings, workers, log_config)
+        _run_uvicorn(settings, host=host, port=port, workers=workers, log_config=log_config)
     finally:
         remove_metrics_directory(metrics_directory, made_here=made_here)
-    return 0
 
 
-def _run_uvicorn(args, settings: Settings, workers: int, log_config: dict) -> None:
-    uvicorn.run(
+def _run_uvicorn(
+    settings: Settings, *, host: str, port: int, workers: int, log_config: dict
+) -> None:
+    import uvicorn
+
+    from api import workers as worker_supervision
+
+    config = uvicorn.Config(
         "api.app:create_app_from_env",
         factory=True,
-        host=args.host,
-        port=args.port,
+        host=host,
+        port=port,
         workers=workers,
         log_level=settings.log_level.lower(),
         # X-Forwarded-For is read by the app, from STUDYGRAPH_TRUSTED_PROXIES only
@@ -93,10 +115,9 @@ def _run_uvicorn(args, settings: Settings, workers: int, log_config: dict) -> No
         ws_per_message_deflate=settings.websocket_compression,
         # The same cap as HTTP bodies, for each websocket message (uvicorn allows 16 MiB).
         ws_max_size=settings.max_request_bytes,
-        # A worker answers the supervisor's health check only once it has imported the
-        # app, which takes longer than uvicorn's 5 s on a busy machine.
-        timeout_worker_healthcheck=60,
+        timeout_worker_healthcheck=worker_supervision.WORKER_HEALTHCHECK_SECONDS,
     )
+    worker_supervision.run(config)
 
 
 async def connection_budget_warning(settings: Settings, workers: int) -> str | None:
@@ -105,6 +126,8 @@ async def connection_budget_warning(settings: Settings, workers: int) -> str | N
     Pools open connections only as load needs them, so a budget over the limit serves
     fine until a busy moment, then fails with "too many clients": say so at start-up.
     """
+    from db.engine import connection_limit, connections_per_process
+
     limit = await connection_limit(settings.database_url)
     if limit is None:
         return None
@@ -125,6 +148,8 @@ def serve_workers(requested: int | None, broadcast_url: str) -> int:
     Each process runs its own answers, and a subscriber may sit on any process, so
     `memory://` (events stay inside one process) allows only one.
     """
+    from db.pubsub import BroadcastKind, broadcast_kind
+
     shared = broadcast_kind(broadcast_url) != BroadcastKind.MEMORY
     if requested is None:
         return (os.cpu_count() or 1) if shared else 1

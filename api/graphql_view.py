@@ -4,10 +4,13 @@ from typing import Any
 
 import orjson
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
+from api.graphiql import graphiql_page
+from api.origins import OriginPolicy
 from api.websocket_limits import SLOT_KEY
 from api.websocket_protocols import LegacyWSHandler, TransportWSHandler
 from db.accounts.tokens import bearer_token, decode_access_token
@@ -25,6 +28,22 @@ class StudygraphGraphQL(GraphQL):
     # Both protocols refuse malformed messages with 4400 (api/websocket_protocols.py).
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
+
+    # Which browser origins may open a websocket (api/origins.py); set by create_app.
+    origin_policy: OriginPolicy | None = None
+
+    def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
+        # Called for cross-origin handshakes only (Strawberry's documented hook).
+        if self.origin_policy is None:
+            return super().is_websocket_origin_allowed(request, origin)
+        if self.origin_policy.allows(origin):
+            return True
+        self.origin_policy.log_refusal(origin, "a websocket")
+        return False
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Our GraphiQL page: its bundles come from this server, not a CDN (api/graphiql).
+        return graphiql_page(request.url.path)
 
     def encode_json(self, data: object) -> str:
         # orjson instead of json.dumps: about 5x less CPU per answer and per websocket

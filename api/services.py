@@ -7,13 +7,13 @@ through the GraphQL context (`context_values`).
 """
 
 import hashlib
+import importlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from importlib.metadata import version
 from typing import Any
 
-from agents import set_tracing_disabled
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -91,6 +91,7 @@ async def start_services(settings: Settings) -> Services:
     await sweeper.sweep_once()
     sweeper.start()
     catalog = build_model_catalog(settings)
+    preload_turn_runner()
     generations = Generations(
         session_factory=session_factory,
         bus=bus,
@@ -144,8 +145,21 @@ def broadcast_namespace(database_url: str) -> str:
     return "sg" + hashlib.sha256(identity.encode()).hexdigest()[:10]
 
 
+def preload_turn_runner() -> None:
+    """Import the tutor's turn runner and the Agents SDK under it (~2-3 s of CPU).
+
+    Not at module import: `import api.app` stays fast, and a worker answers uvicorn's
+    health check while this runs. Here, at start-up rather than at the first answer,
+    so that no learner waits for it and the garbage collector's freeze (run right after
+    start-up) covers the SDK's modules too.
+    """
+    importlib.import_module("tutor.stream.task")
+
+
 def build_model_catalog(settings: Settings) -> ModelCatalog:
     """The models this server offers: the offline tutor and the configured providers."""
+    from agents import set_tracing_disabled  # see preload_turn_runner
+
     # The SDK exports traces to OpenAI unless told not to; that is opt-in here.
     set_tracing_disabled(not settings.agents_tracing)
     explicit = {

@@ -1,4 +1,5 @@
-"""The event bus between API processes: the only module that imports broadcaster.
+"""The event bus between API processes: the only module that imports broadcaster (with
+db/pubsub_redis.py, its Redis backend, imported only for a Redis bus).
 
 `memory://` serves one process; `postgres://` (LISTEN/NOTIFY) and `redis://` let a
 subscriber on one process see what another process publishes.
@@ -25,7 +26,6 @@ import asyncpg
 from broadcaster._backends.base import BroadcastBackend
 from broadcaster._backends.memory import MemoryBackend
 from broadcaster._backends.postgres import PostgresBackend
-from broadcaster._backends.redis import RedisBackend
 from broadcaster._base import Event
 
 from db.channels import HEALTH_CHANNEL
@@ -97,47 +97,6 @@ def _logged_failure(action: str) -> Iterator[None]:
         logger.warning("%s failed: %s: %s", action, type(error).__name__, error)
 
 
-class _RedisBackend(RedisBackend):
-    """broadcaster 0.3.1's Redis backend, fixed in two ways.
-
-    It woke its listener before SUBSCRIBE was sent; redis-py's `listen()` returns at
-    once while nothing is subscribed, so the listener went back to sleep for good
-    (encode/broadcaster#133). And a dropped connection killed the listener silently;
-    here it surfaces as BackendConnectionLost so the bus can reconnect.
-    """
-
-    async def subscribe(self, channel: str) -> None:
-        await self._pubsub.subscribe(channel)
-        self._ready.set()
-
-    async def _pubsub_listener(self) -> None:
-        try:
-            await super()._pubsub_listener()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.warning("redis pub/sub connection lost", exc_info=True)
-            self._queue.put_nowait(_LOST)
-
-    async def next_published(self) -> Event:
-        event = await self._queue.get()
-        if event is _LOST:
-            raise BackendConnectionLost("redis pub/sub connection lost")
-        return event
-
-    async def reconnect(self, channels: set[str]) -> None:
-        with _logged_failure("closing the lost redis connection"):
-            await self.disconnect()
-        self.__init__(self._url)
-        await self.connect()
-        for channel in channels:
-            await self.subscribe(channel)
-
-    def __init__(self, url: str) -> None:
-        self._url = url
-        super().__init__(url)
-
-
 class _PostgresBackend(PostgresBackend):
     """LISTEN on one connection, NOTIFY through a small pool.
 
@@ -187,7 +146,10 @@ class _MemoryBackend(MemoryBackend):
 def _make_backend(url: str) -> BroadcastBackend:
     kind = broadcast_kind(url)
     if kind == BroadcastKind.REDIS:
-        return _RedisBackend(url)
+        # Imported only for a Redis bus: redis-py takes a third of a second to import.
+        from db.pubsub_redis import RedisBusBackend
+
+        return RedisBusBackend(url)
     if kind == BroadcastKind.POSTGRES:
         return _PostgresBackend(_driver_free(url))
     return _MemoryBackend(url)

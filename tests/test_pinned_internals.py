@@ -45,10 +45,12 @@ def test_broadcaster_private_backend_modules():
 
 
 async def test_broadcaster_redis_backend_attributes_and_listener():
-    """_RedisBackend sets `_ready` after SUBSCRIBE (encode/broadcaster#133), wraps
+    """RedisBusBackend sets `_ready` after SUBSCRIBE (encode/broadcaster#133), wraps
     `_pubsub_listener` to report a lost connection on `_queue`, and re-runs `__init__(url)`
     to reconnect: it relies on those three attributes and that method."""
     from broadcaster._backends.redis import RedisBackend
+
+    from db.pubsub_redis import RedisBusBackend
 
     backend = RedisBackend("redis://127.0.0.1:6379/0")  # no connection is opened here
     try:
@@ -58,7 +60,7 @@ async def test_broadcaster_redis_backend_attributes_and_listener():
         assert inspect.iscoroutinefunction(RedisBackend._pubsub_listener)
         assert parameters(RedisBackend._pubsub_listener) == ["self"]
         assert parameters(RedisBackend.__init__) == ["self", "url"]
-        assert issubclass(pubsub._RedisBackend, RedisBackend)
+        assert issubclass(RedisBusBackend, RedisBackend)
     finally:
         await backend._conn.aclose()
 
@@ -361,3 +363,53 @@ def test_prometheus_live_gauge_files_are_named_by_pid(tmp_path):
 
     multiprocess.mark_process_dead(pid, str(tmp_path))
     assert not list(tmp_path.glob("gauge_live*.db"))
+
+
+# --- strawberry's websocket refusal line (api/origins.py) -------------------------------
+
+
+def test_strawberry_websocket_refusal_line_is_the_one_we_filter():
+    """api/origins.py drops Strawberry's "Rejected WebSocket connection from origin ..."
+    warning (it names Strawberry's `allowed_origins` argument, not our setting) by its
+    opening words, on the `strawberry.ws` logger."""
+    from strawberry.http import async_base_view
+
+    source = inspect.getsource(async_base_view.AsyncBaseHTTPView._check_websocket_origin)
+    assert '"Rejected WebSocket connection from origin' in source
+    assert async_base_view.logger.name == "strawberry.ws"
+
+
+# --- broadcaster's Redis listener task (db/pubsub.py) ----------------------------------
+
+
+def test_broadcaster_redis_backend_keeps_its_listener_task():
+    """RedisBusBackend.disconnect cancels `_listener` (set by `connect`) before closing the
+    connection under it, then closes `_pubsub` and `_conn` as the parent does."""
+    from broadcaster._backends.redis import RedisBackend
+
+    assert "self._listener = asyncio.create_task" in inspect.getsource(RedisBackend.connect)
+    parent = inspect.getsource(RedisBackend.disconnect)
+    assert "self._pubsub.aclose()" in parent and "self._conn.aclose()" in parent
+
+
+# --- uvicorn's worker supervisor (api/workers.py) -----------------------------------------
+
+
+def test_uvicorn_multiprocess_supervisor_internals():
+    """ReportingMultiprocess overrides `Multiprocess.keep_subprocess_alive` and uses
+    `processes`, `should_exit`, `sockets`, `config.timeout_worker_healthcheck` and
+    `Process(config, sockets)` with `is_alive(timeout)`, `kill`, `join`, `exitcode`, `pid`."""
+    from uvicorn.config import STARTUP_FAILURE, Config
+    from uvicorn.supervisors.multiprocess import Multiprocess, Process
+
+    assert STARTUP_FAILURE == 3
+    assert parameters(Multiprocess.keep_subprocess_alive) == ["self"]
+    assert parameters(Multiprocess.__init__) == ["self", "config", "sockets"]
+    assert parameters(Process.__init__) == ["self", "config", "sockets"]
+    assert parameters(Process.is_alive) == ["self", "timeout"]
+    for name in ("kill", "join", "start", "exitcode", "pid"):
+        assert hasattr(Process, name), name
+    source = inspect.getsource(Multiprocess.keep_subprocess_alive)
+    for used in ("self.processes", "self.should_exit", "timeout_worker_healthcheck"):
+        assert used in source, used
+    assert "timeout_worker_healthcheck" in parameters(Config.__init__)

@@ -4,11 +4,10 @@ from agents import Agent, Model, ModelSettings
 
 from db.study.modes import TutorMode
 from tutor.context import MODES, TutorContext
+from tutor.stream.settings import MAX_TURNS
 from tutor.tools import TUTOR_TOOLS
 
-# Model calls per turn (each tool round trip is one): enough for overview, search,
-# quiz card and answer, small enough that a looping model fails fast with MAX_TURNS.
-MAX_TURNS = 6
+__all__ = ["MAX_TURNS", "build_tutor_agent", "instructions_for"]
 
 _COMMON = """You are studygraph's study tutor. You help one learner study their own topics
 and material.

@@ -1,17 +1,20 @@
 """Model providers: `<provider>:<model>` names, the offline tutor and OpenAI-compatible APIs."""
 
+from __future__ import annotations
+
 import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-
-from agents import Model, OpenAIChatCompletionsModel
-from openai import AsyncOpenAI
+from typing import TYPE_CHECKING
 
 from db.errors import BadUserInput
-from tutor.offline import LOCAL_MODEL_DESCRIPTION, LocalTutorModel
-from tutor.stream_client import StreamingClient
+from tutor.offline.wording import LOCAL_MODEL_DESCRIPTION
+
+if TYPE_CHECKING:  # the Agents SDK and openai load when a model is built, not at import
+    from agents import Model
+    from openai import AsyncOpenAI
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +125,11 @@ class ModelCatalog:
 
     def model_for(self, name: str) -> Model:
         """An Agents SDK model for a (checked) name."""
+        # Imported here: the SDK takes seconds to import, and the API serves without it.
+        from agents import OpenAIChatCompletionsModel
+
+        from tutor.offline.model import LocalTutorModel
+
         provider, model = split_model_name(self.check(name))
         if provider == LOCAL_PROVIDER:
             return LocalTutorModel()
@@ -131,6 +139,8 @@ class ModelCatalog:
     def _client(self, provider: str) -> AsyncOpenAI:
         client = self._clients.get(provider)
         if client is None:
+            from tutor.stream_client import StreamingClient  # openai, loaded when first used
+
             settings = self.providers[provider]
             client = StreamingClient(
                 base_url=settings.base_url,

@@ -16,7 +16,6 @@ One job per module: `model` (the SDK adapter), `reading` (what a call knows),
 `selection` (which sentences to quote), `wording` (fixed phrases), `stream` (SDK events).
 """
 
-from tutor.offline.model import LocalTutorModel
 from tutor.offline.wording import (
     CARD_QUESTION,
     CLOZE_QUESTION,
@@ -31,3 +30,13 @@ __all__ = [
     "LOCAL_MODEL_ID",
     "LocalTutorModel",
 ]
+
+
+def __getattr__(name: str):
+    # The model subclasses the Agents SDK's Model, which takes seconds to import:
+    # loaded when first asked for, so importing the wording alone stays cheap.
+    if name == "LocalTutorModel":
+        from tutor.offline.model import LocalTutorModel
+
+        return LocalTutorModel
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

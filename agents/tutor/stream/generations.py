@@ -17,7 +17,6 @@ from tutor.stream import reaper, stop
 from tutor.stream.observer import NoTurnObserver, TurnObserver
 from tutor.stream.settings import GenerationSettings, TurnRequest
 from tutor.stream.state import RunHandle
-from tutor.stream.task import run_turn
 
 
 class Generations:
@@ -85,6 +84,10 @@ class Generations:
         """Start the turn in the background; the registry holds the task until it ends."""
         if self._closing:
             raise RuntimeError("the server is shutting down")
+        # The turn runner needs the Agents SDK: imported with the first turn (the app
+        # preloads it at start-up, see `preload_turn_runner`), not with the schema.
+        from tutor.stream.task import run_turn
+
         run = RunHandle()
         self._runs[request.message_id] = run
         run.task = asyncio.create_task(

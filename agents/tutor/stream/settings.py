@@ -2,8 +2,11 @@
 
 from dataclasses import dataclass, field
 
-from tutor.agent import MAX_TURNS
 from tutor.links import LinkPolicy
+
+# Model calls per turn (each tool round trip is one): enough for overview, search,
+# quiz card and answer, small enough that a looping model fails fast with MAX_TURNS.
+MAX_TURNS = 6
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,16 @@
 """What one running turn has produced so far, and the handles to stop it."""
 
+from __future__ import annotations
+
 import asyncio
 from dataclasses import dataclass, field
-
-from agents.result import RunResultStreaming
+from typing import TYPE_CHECKING
 
 from db.chat.tool_calls import ToolCall
 from tutor.links import LinkGuard, LinkPolicy
+
+if TYPE_CHECKING:
+    from agents.result import RunResultStreaming
 
 
 @dataclass
