@@ -16,7 +16,7 @@ from db.learning.progress import (
     get_owner_progress,
     list_topic_progress,
 )
-from db.learning.scheduling import as_utc, row_retrievability
+from db.learning.scheduling import as_utc, card_mastery, to_fsrs
 from db.models import Card, Topic, User
 from db.study.modes import TutorMode
 
@@ -211,7 +211,7 @@ async def list_improvement_areas(
         lapse_rate = min(1.0, lapses / len(topic_cards))
         wrong = 1 - (fact.correct_rate or 0.0)
         weakness = (1 - fact.mastery) + wrong + lapse_rate
-        recall = {card.id: row_retrievability(card, now) for card in topic_cards}
+        recall = {card.id: card_mastery(to_fsrs(card), now) for card in topic_cards}
         weak = sorted(topic_cards, key=lambda card: (-card.lapses, recall[card.id], card.id))
         weak = weak[:WEAK_CARDS]
         if fact.mastery < 0.5:

@@ -8,7 +8,7 @@ from sqlalchemy import Integer, bindparam, case, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.learning.scheduling import CORRECT_RATINGS, as_utc, retrievability, row_retrievability
+from db.learning.scheduling import CORRECT_RATINGS, as_utc, card_mastery, to_fsrs
 from db.models import Card, CardReview, StudySession, Topic
 from db.study.topics import get_topic
 
@@ -25,7 +25,7 @@ WEEK = timedelta(days=7)
 @dataclass(frozen=True)
 class TopicProgressFacts:
     topic_id: int
-    mastery: float  # mean retrievability of the topic's cards now, 0 with no cards
+    mastery: float  # mean card_mastery() of the topic's cards now, 0 with no cards
     cards_count: int
     due_cards_count: int
     reviews_count: int
@@ -52,7 +52,7 @@ class OwnerProgress:
 
 @dataclass(frozen=True)
 class _Recall:
-    """What retrievability() reads of a card, without building an ORM row or fsrs card."""
+    """What card_mastery() reads of a card, without building an ORM row or fsrs card."""
 
     stability: float | None
     last_review: datetime | None
@@ -64,11 +64,11 @@ def session_seconds(started_at: datetime, ended_at: datetime | None, now: dateti
     return max(0.0, min((end - started_at).total_seconds(), SESSION_CAP.total_seconds()))
 
 
-def mean_retrievability(cards: Sequence[Card], at: datetime) -> float:
-    """Mean predicted recall of the cards at `at`; 0 for no cards."""
+def mean_mastery(cards: Sequence[Card], at: datetime) -> float:
+    """Mean card_mastery() of the cards at `at`; 0 for no cards."""
     if not cards:
         return 0.0
-    return sum(row_retrievability(card, at) for card in cards) / len(cards)
+    return sum(card_mastery(to_fsrs(card), at) for card in cards) / len(cards)
 
 
 async def get_topic_progress(
@@ -166,11 +166,11 @@ async def _progress(
 
 
 def _mastery(cards: list[tuple], now: datetime) -> float:
-    """mean_retrievability() over (due, stability, last_reviewed_at) tuples."""
+    """mean_mastery() over (due, stability, last_reviewed_at) tuples."""
     if not cards:
         return 0.0
     recall = [
-        retrievability(_Recall(stability, as_utc(last) if last else None), now)
+        card_mastery(_Recall(stability, as_utc(last) if last else None), now)
         for _due, stability, last in cards
     ]
     return sum(recall) / len(cards)
