@@ -30,6 +30,7 @@ from db.pagination import (
     partitioned_page_statement,
     to_page,
 )
+from db.study.study_sessions import record_session_activity
 from db.study.topics import get_topic
 from db.validation import clean_text
 
@@ -161,6 +162,8 @@ async def review_card(
             state_after=row.state,
         )
     )
+    # Reviewing is studying: the learner's active session stays active.
+    await record_session_activity(session, owner_id=owner_id, now=as_utc(now))
     await session.flush()
     return row
 

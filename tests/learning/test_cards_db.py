@@ -126,6 +126,8 @@ async def test_progress_mastery_counts_and_capped_minutes(harness):
             StudySession(
                 owner_id=me.id, topic_id=topic.id, title="s", mode="QUIZ", model="local:tutor",
                 started_at=T0 + timedelta(hours=1), ended_at=None,
+                # Kept active (a very long idle length) to show the four-hour cap.
+                last_activity_at=T0 + timedelta(hours=1), idle_deadline=T0 + timedelta(days=9),
             )
         )  # fmt: skip
     now = T0 + timedelta(days=3)
