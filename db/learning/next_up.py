@@ -166,7 +166,8 @@ def _recommend(
         _score_goal(score, view, fact, today=today)
     if fact.cards_count or views:
         last = fact.last_studied_at
-        idle = min(30, (now - (last or topic.created_at)).days)
+        # Never negative: a topic stamped by another clock may look made in the future.
+        idle = max(0, min(30, (now - (last or topic.created_at)).days))
         if idle >= 2 or last is None:
             reason = "never studied" if last is None else f"not studied for {idle} days"
             score.add(NEGLECT_WEIGHT * idle, reason)
