@@ -203,7 +203,7 @@ def _cloze(sentence: str, source: dict[str, Any] | None, counts: Counter) -> Car
     for position, match in enumerate(_WORD.finditer(sentence)):
         term = match.group(0)
         key = _term_key(term)
-        if not _is_key_term(term, position) or _said_twice(key, sentence):
+        if not _is_key_term(term, position) or _said_twice(key, sentence, not key.isalpha()):
             continue
         # Code and proper names are the material's vocabulary; then what it repeats.
         weight = (term.startswith("`") or term[0].isupper(), counts[key], len(key))
@@ -218,12 +218,15 @@ def _cloze(sentence: str, source: dict[str, Any] | None, counts: Counter) -> Car
     return CardDraft(front=f"Fill in the blank: {blanked}", back=term.strip("`"), source=source)
 
 
-def _said_twice(key: str, sentence: str) -> bool:
-    """The term (or a word made from it: "exception" in "exceptions") is in the sentence
-    more than once, so blanking one would leave the answer in the question."""
-    stem = re.escape(key.rstrip("()*").rstrip("s") or key)
+def _said_twice(key: str, sentence: str, symbolic: bool) -> bool:
+    """The term is in the sentence more than once, so blanking one would leave the answer
+    in the question: code with symbols exactly (`set()` is not in "sets"), a word also
+    as a word made from it ("exception" in "exceptions", `else` ... `else`)."""
     plain = sentence.replace("`", "").lower()
-    return len(re.findall(rf"(?<![\w]){stem}", plain)) > 1
+    if symbolic:
+        return len(re.findall(rf"(?<!\w){re.escape(key)}(?!\w)", plain)) > 1
+    stem = re.escape(key.rstrip("()*").rstrip("s") or key)
+    return len(re.findall(rf"(?<!\w){stem}", plain)) > 1
 
 
 def _is_key_term(term: str, position: int) -> bool:
