@@ -33,6 +33,7 @@ from db.materials.extraction_pool import ExtractionPool
 from db.materials.sweeper import StaleMaterialSweeper
 from db.materials.upload_backlog import UploadBacklog
 from db.pubsub import Bus
+from db.study.session_sweeper import IdleSessionSweeper
 from db.types import utcnow
 from schema.background import BackgroundTasks
 from schema.context import ServerFacts
@@ -57,12 +58,15 @@ class Services:
     sweeper: StaleMaterialSweeper
     catalog: ModelCatalog
     generations: Generations
+    session_sweeper: IdleSessionSweeper | None = None
 
     async def close(self) -> None:
         """Stop the work in flight first, then its bus and database."""
         # Running turns and uploads end (or are cancelled) before their bus and
         # database go away underneath them.
         await self.sweeper.close()
+        if self.session_sweeper is not None:
+            await self.session_sweeper.close()
         await self.generations.close()
         await self.tasks.close()
         self.extraction.close()
@@ -90,6 +94,12 @@ async def start_services(settings: Settings) -> Services:
     )
     await sweeper.sweep_once()
     sweeper.start()
+    # Idle sessions already read as ended everywhere; the sweep writes their end down.
+    session_sweeper = IdleSessionSweeper(
+        session_factory, interval_seconds=settings.material_sweep_interval_seconds
+    )
+    await session_sweeper.sweep_once()
+    session_sweeper.start()
     catalog = build_model_catalog(settings)
     preload_turn_runner()
     generations = Generations(
@@ -102,8 +112,9 @@ async def start_services(settings: Settings) -> Services:
     )
     await generations.start()
     return Services(
-        database_url, engine, session_factory, bus, tasks, extraction, sweeper, catalog, generations
-    )
+        database_url, engine, session_factory, bus, tasks, extraction, sweeper, catalog,
+        generations, session_sweeper,
+    )  # fmt: skip
 
 
 def context_values(settings: Settings, services: Services) -> dict[str, Any]:
@@ -118,6 +129,7 @@ def context_values(settings: Settings, services: Services) -> dict[str, Any]:
         "max_processing_uploads": settings.max_processing_uploads_per_user,
         "upload_backlog": UploadBacklog(settings.max_upload_backlog_bytes),
         "subscription_quota": ObservedSubscriptionQuota(settings.max_subscriptions_per_user),
+        "session_idle_minutes": settings.session_idle_minutes,
         "login_limits": LoginLimits(
             per_client=settings.login_attempts_per_client,
             per_account=settings.login_attempts_per_account,

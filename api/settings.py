@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     material_processing_seconds: float = Field(default=60.0, gt=0)
     # How often each process looks for uploads a dead process left PROCESSING.
     material_sweep_interval_seconds: float = Field(default=60.0, gt=0)
+    # A study session with no message, review or answer for this long ends (at its last
+    # activity plus a short grace); only active time counts as study.
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     # An upload's bytes stay in memory until it is extracted: at most this many uploads
     # per user PROCESSING at once (counted in the database, across processes), and at
     # most this many bytes held by one process (a burst beyond is RATE_LIMITED).

@@ -98,6 +98,8 @@ class StudySession(SQLModel, table=True):
     __table_args__ = (
         Index("ix_study_sessions_owner_id_id", "owner_id", "id"),
         Index("ix_study_sessions_topic_id_id", "topic_id", "id"),
+        # The sweeper's scan for sessions left open past their idle deadline.
+        Index("ix_study_sessions_ended_at_idle_deadline", "ended_at", "idle_deadline"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -109,6 +111,10 @@ class StudySession(SQLModel, table=True):
     model: str = Field(max_length=200)
     started_at: datetime = _timestamp()
     ended_at: datetime | None = _timestamp(nullable=True)
+    # The learner's latest message, review or quiz answer in the session, and when the
+    # session ends if nothing follows it (db/study/session_clock.py).
+    last_activity_at: datetime | None = _timestamp(nullable=True)
+    idle_deadline: datetime | None = _timestamp(nullable=True)
 
 
 class Message(SQLModel, table=True):

@@ -103,6 +103,8 @@ class Context:
     subscription_quota: SubscriptionQuota | None = None
     # Sign-in throttling (db/accounts/login_throttle.py).
     login_limits: LoginLimits = field(default_factory=LoginLimits)
+    # Minutes without activity after which a study session ends (db/study/session_clock.py).
+    session_idle_minutes: int = 30
     # Set by Strawberry from the graphql-transport-ws connection_init payload.
     connection_params: dict[str, Any] | None = None
 

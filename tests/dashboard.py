@@ -85,6 +85,8 @@ async def seed_dashboard_topics(
             mode="QUIZ",
             model="local:tutor",
             now=now - CURRENT_SESSION,
+            # Never idle within a day, so that it shows the four-hour cap of a session.
+            idle_minutes=24 * 60,
         )
         await goals.create_study_goal(
             session,
@@ -127,6 +129,7 @@ async def _seed_topic(session, owner_id: int, title: str, now: datetime) -> int:
         mode="EXPLAIN",
         model="local:tutor",
         now=now - PAST_SESSION,
+        idle_minutes=24 * 60,  # a 45-minute session without a pause to go idle in
     )
     await study_sessions.end_study_session(
         session, owner_id=owner_id, session_id=past.id, now=now - PAST_SESSION + PAST_SESSION_LENGTH

@@ -1,6 +1,7 @@
 """Plain async factory functions for tests."""
 
 import itertools
+from datetime import timedelta
 
 from db.accounts import users
 from db.chat.states import MessageRole, MessageStatus
@@ -47,6 +48,19 @@ async def make_session(
             model=kwargs.get("model", "local:tutor"),
             now=kwargs.get("now"),
         )
+
+
+async def make_open_session(harness, *, owner_id: int, minutes: int = 60) -> StudySession:
+    """An active session stored as is, leaving the owner's other sessions open too."""
+    now = harness.clock()
+    async with unit_of_work(harness.session_factory) as session:
+        row = StudySession(
+            owner_id=owner_id, title="Open", mode="EXPLAIN", model="local:tutor",
+            started_at=now, last_activity_at=now, idle_deadline=now + timedelta(minutes=minutes),
+        )  # fmt: skip
+        session.add(row)
+        await session.flush()
+        return row
 
 
 async def make_card(

@@ -32,7 +32,10 @@ then explain in your own words, connecting to the topic's context.""",
 the learner's flashcards (next_quiz_card) or, without cards, from their material. When
 the learner answers a question you asked, record it with record_quiz_answer (it grades
 the answer and updates their schedule), tell them the rating and the correct answer,
-then ask the next question. Never reveal an answer before they have tried.""",
+then ask the next question. Never reveal an answer before they have tried. Pass their
+words as they are, "skip", "I don't know" and "stop" included: the tool's output says
+whether it was graded, skipped (ask another question) or stopped (ask nothing more). A
+fill-in-the-blank question from the material is recorded with record_cloze_answer.""",
     TutorMode.SOCRATIC: """Mode SOCRATIC: guide the learner to find the answer themselves. Give
 hints and ask guiding questions that point to the relevant passage ("Look at [1]: what
 does it say happens when..."); never state the direct answer, and never quote the

@@ -61,16 +61,61 @@ _STOPWORDS = {
 }  # fmt: skip
 
 
+# Sentences a card cannot stand on: their subject is in the sentence before ("This
+# includes ..."), or they send the learner elsewhere instead of teaching.
+_DANGLING_STARTS = {
+    "this", "that", "these", "those", "it", "its", "they", "them", "their", "he", "she",
+    "such", "here", "both", "either", "neither", "instead", "otherwise", "also", "then",
+    "thus", "so", "but", "and", "or", "however", "likewise", "similarly", "again",
+}  # fmt: skip
+_CROSS_REFERENCE = re.compile(
+    r"\b(see|covered in|described in|explained in|discussed in|documented in|refer to|"
+    r"more detail|for details|more information|(next|previous|following|preceding|"
+    r"earlier|later|this) (section|chapter|example|paragraph|snippet)|below|above|"
+    r"as follows|shown here|here)\b",
+    re.IGNORECASE,
+)
+# A fill-in-the-blank needs a sentence that carries a fact, not a phrase.
+MIN_CLOZE_WORDS = 8
+
+
+def _studiable(sentence: str) -> bool:
+    """A sentence a card can stand on: it names its own subject, teaches rather than
+    points elsewhere, and keeps its code and markup whole."""
+    first = sentence.lstrip("\"'`*_(").split(" ", 1)[0].lower().strip(",;:")
+    if first in _DANGLING_STARTS or _CROSS_REFERENCE.search(sentence):
+        return False
+    if sentence.count("`") % 2 or sentence.count("**") % 2:
+        return False
+    for opening, closing in ("()", "[]", "{}"):
+        depth = 0
+        for char in sentence:
+            depth += (char == opening) - (char == closing)
+            if depth < 0:
+                return False
+        if depth:
+            return False
+    return True
+
+
+def _fact_weight(sentence: str) -> int:
+    """How much a sentence looks like it states a fact: code, numbers, a defining verb."""
+    weight = ("`" in sentence) + bool(re.search(r"\d", sentence))
+    weight += bool(re.search(r"\b(is|are|returns?|means|must|raises?|creates?)\b", sentence))
+    return weight
+
+
 def write_cards(passages: Sequence[str | tuple[str, dict]], *, count: int) -> list[CardDraft]:
     """Up to `count` cards from the passages; each keeps its passage's citation (or None)."""
     items = [(p, None) if isinstance(p, str) else (p[0], p[1]) for p in passages]
-    sentences = [[s for s in _sentences(text)] for text, _ in items]
+    sentences = [[s for s in _sentences(text) if _studiable(s)] for text, _ in items]
     counts = _term_counts(" ".join(" ".join(group) for group in sentences))
     definitions: list[list[CardDraft]] = []
     clozes: list[list[CardDraft]] = []
     for (_, source), group in zip(items, sentences, strict=True):
         passage_definitions, passage_clozes = [], []
-        for sentence in group:
+        # Within a passage, the sentences that carry facts first.
+        for sentence in sorted(group, key=lambda s: -_fact_weight(s)):
             card = _definition(sentence, source)
             if card:
                 passage_definitions.append(card)
@@ -139,6 +184,8 @@ def _definition(sentence: str, source: dict[str, Any] | None) -> CardDraft | Non
         or any(word in ("a", "an", "the") for word in lowered[1:])
     ):
         return None
+    if len(match.group("rest").split()) < 4:
+        return None  # "X is Y." says too little to learn
     verb = match.group("verb").lower()
     if verb in ("means", "refers to"):
         front = f"What does {subject} mean?"
@@ -150,11 +197,13 @@ def _definition(sentence: str, source: dict[str, Any] | None) -> CardDraft | Non
 
 
 def _cloze(sentence: str, source: dict[str, Any] | None, counts: Counter) -> CardDraft | None:
+    if len(sentence.split()) < MIN_CLOZE_WORDS:
+        return None
     candidates = []
     for position, match in enumerate(_WORD.finditer(sentence)):
         term = match.group(0)
         key = _term_key(term)
-        if not _is_key_term(term, position):
+        if not _is_key_term(term, position) or _said_twice(key, sentence, not key.isalpha()):
             continue
         # Code and proper names are the material's vocabulary; then what it repeats.
         weight = (term.startswith("`") or term[0].isupper(), counts[key], len(key))
@@ -164,8 +213,20 @@ def _cloze(sentence: str, source: dict[str, Any] | None, counts: Counter) -> Car
     _, _, term = max(candidates, key=lambda item: (item[0], -item[1]))
     if counts[_term_key(term)] < 2 and not term.startswith("`"):
         return None  # a word said once is rarely what the passage teaches
-    blanked = sentence.replace(term, BLANK, 1)
+    # The whole word only: "class" must not blank the middle of "subclasses".
+    blanked = re.sub(rf"(?<!\w){re.escape(term)}(?!\w)", BLANK, sentence, count=1)
     return CardDraft(front=f"Fill in the blank: {blanked}", back=term.strip("`"), source=source)
+
+
+def _said_twice(key: str, sentence: str, symbolic: bool) -> bool:
+    """The term is in the sentence more than once, so blanking one would leave the answer
+    in the question: code with symbols exactly (`set()` is not in "sets"), a word also
+    as a word made from it ("exception" in "exceptions", `else` ... `else`)."""
+    plain = sentence.replace("`", "").lower()
+    if symbolic:
+        return len(re.findall(rf"(?<!\w){re.escape(key)}(?!\w)", plain)) > 1
+    stem = re.escape(key.rstrip("()*").rstrip("s") or key)
+    return len(re.findall(rf"(?<!\w){stem}", plain)) > 1
 
 
 def _is_key_term(term: str, position: int) -> bool:

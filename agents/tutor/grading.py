@@ -8,6 +8,7 @@ all of their words; long definitional answers need the gist, not a recitation.
 
 import re
 from difflib import SequenceMatcher
+from enum import StrEnum
 
 from db.learning.scheduling import ReviewRating
 
@@ -27,13 +28,67 @@ MAX_GIVEN_WORDS = 150
 # ratio it cannot reach the 0.85 a typo needs, so the comparison is skipped exactly.
 _TYPO_RATIO = 0.85
 _TYPO_LENGTHS = _TYPO_RATIO / (2 - _TYPO_RATIO)
-_GIVE_UPS = {"", "idk", "i don't know", "i dont know", "no idea", "dunno", "pass", "?", "skip"}
+_GIVE_UPS = {
+    "", "idk", "i don't know", "i dont know", "i do not know", "no idea", "dunno", "?",
+    "not sure", "i'm not sure", "i am not sure", "no clue", "i give up", "give up",
+    "i forgot", "forgot", "i dunno", "i can't remember", "i cant remember", "don't know",
+    "dont know", "tell me", "show me the answer", "what is it", "i have no idea",
+}  # fmt: skip
+# Plain words for "ask me another one" and "end the quiz". A whole reply must be one of
+# these (after "please", "ok", punctuation): "next" inside an answer is an answer.
+_SKIPS = {
+    "skip", "next", "pass", "skip it", "skip this", "skip this one", "next one",
+    "next question", "another", "another one", "another question", "move on",
+    "let's move on", "lets move on", "something else", "different question",
+}  # fmt: skip
+_STOPS = {
+    "stop", "quit", "exit", "end", "done", "enough", "i'm done", "im done", "i am done",
+    "that's enough", "thats enough", "stop the quiz", "end the quiz", "stop quizzing",
+    "no more", "let's stop", "lets stop", "finish", "stop now", "i want to stop",
+}  # fmt: skip
+_POLITE = re.compile(r"\b(please|pls|ok|okay|thanks|thank you|now|then|just|so)\b")
+
+
+class QuizIntent(StrEnum):
+    """What a reply to a quiz question means: an answer, or a wish about the quiz."""
+
+    ANSWER = "ANSWER"
+    SKIP = "SKIP"  # not graded; the next question
+    DONT_KNOW = "DONT_KNOW"  # graded AGAIN, the answer shown
+    STOP = "STOP"  # not graded; no further question
+
+
+def quiz_intent(reply: str, expected: str | None = None) -> QuizIntent:
+    """What the learner means by `reply` to a question whose answer is `expected`.
+
+    A reply that matches the expected answer is an answer even when it reads like a
+    command ("next" for "which built-in gives an iterator's next item?").
+    """
+    if expected is not None and _words(expected) and grade_answer(expected, reply) in (
+        ReviewRating.GOOD, ReviewRating.EASY,
+    ):  # fmt: skip
+        return QuizIntent.ANSWER
+    plain = _plain(reply)
+    if plain in _GIVE_UPS:
+        return QuizIntent.DONT_KNOW
+    if plain in _SKIPS or plain.endswith(" please skip"):
+        return QuizIntent.SKIP
+    if plain in _STOPS:
+        return QuizIntent.STOP
+    return QuizIntent.ANSWER
+
+
+def _plain(reply: str) -> str:
+    """The reply lower-cased, without punctuation, courtesy words or extra spaces."""
+    text = reply.lower().replace("\u2019", "'")
+    text = re.sub(r"[^\w\s']", " ", text)
+    text = _POLITE.sub(" ", text)
+    return " ".join(text.split())
 
 
 def grade_answer(expected: str, given: str) -> ReviewRating:
     """AGAIN, HARD, GOOD or EASY for `given` as an answer whose correct form is `expected`."""
-    given_clean = " ".join(given.lower().split()).strip(" .!?")
-    if given_clean in _GIVE_UPS:
+    if _plain(given) in _GIVE_UPS:
         return ReviewRating.AGAIN
     expected_words = _words(expected)[:MAX_EXPECTED_WORDS]
     given_words = _words(given)[:MAX_GIVEN_WORDS]

@@ -18,15 +18,14 @@ from typing import Any
 from agents import FunctionTool, RunContextWrapper, function_tool
 
 from db.engine import unit_of_work
-from db.errors import DomainError, NotFound
+from db.errors import DomainError
 from db.learning import cards as cards_db
-from db.learning import progress, quiz_state
-from db.learning.scheduling import RATINGS
+from db.learning import progress
 from db.materials import search
 from db.study.topics import get_topic
-from tutor import grading
 from tutor.card_writer import write_cards
 from tutor.context import TutorContext
+from tutor.quiz_tools import next_quiz_card, record_cloze_answer, record_quiz_answer
 from tutor.tool_failures import report_tool_failure
 
 logger = logging.getLogger(__name__)
@@ -113,106 +112,6 @@ def _citation_number(tutor: TutorContext, chunk_id: int) -> int:
 
 
 @function_tool(failure_error_function=report_tool_failure)
-async def next_quiz_card(ctx: Ctx) -> str:
-    """The next flashcard to quiz the learner on (due first): its id and question, no answer."""
-    tutor = ctx.context
-    if tutor.topic_id is None:
-        return _json({"card_id": None, "note": "this study session has no topic, so no cards"})
-    async with unit_of_work(tutor.session_factory) as session:
-        try:
-            cards = await cards_db.list_quiz_cards(
-                session, owner_id=tutor.user_id, topic_id=tutor.topic_id, now=tutor.clock(), limit=1
-            )
-        except DomainError:  # the topic was deleted since the session started
-            return _json({"card_id": None, "note": "the session's topic no longer exists"})
-        if cards:
-            # Kept on this answer: the next turn's record_quiz_answer grades this card.
-            await quiz_state.set_asked_quiz_card(
-                session, owner_id=tutor.user_id, message_id=tutor.message_id, card_id=cards[0].id
-            )
-    if not cards:
-        return _json({"card_id": None, "note": "the topic has no flashcards yet"})
-    card = cards[0]
-    # The back stays out: the model (and the learner reading tool events) must not see it.
-    return _json({"card_id": card.id, "front": card.front, "topic_id": card.topic_id})
-
-
-@function_tool(failure_error_function=report_tool_failure)
-async def record_quiz_answer(
-    ctx: Ctx, answer: str, card_id: int | None = None, rating: str | None = None
-) -> str:
-    """Grade the learner's answer to the quiz card asked last and record the review.
-
-    Args:
-        answer: The learner's answer, verbatim.
-        card_id: The card asked; only the card most recently asked in this session
-            (next_quiz_card in an earlier answer) can be recorded, and it is the default.
-        rating: Optional: AGAIN, HARD, GOOD or EASY if you judge the answer worse than the
-            automatic grade; it can lower the grade, never raise it. Other values are
-            ignored.
-    """
-    tutor = ctx.context
-    # One learner answer, one review: a model calling this twice in a turn (or twice in
-    # one response, run concurrently) must not log several reviews. Checked and claimed
-    # before the first await; given back when nothing was recorded.
-    if tutor.quiz_answer_recorded:
-        return _json({"error": "this answer has already been recorded in this turn"})
-    tutor.quiz_answer_recorded = True
-    outcome = await _record_answer(tutor, answer, card_id, rating)
-    if "error" in outcome:
-        tutor.quiz_answer_recorded = False
-    return _json(outcome)
-
-
-async def _record_answer(
-    tutor: TutorContext, answer: str, card_id: int | None, rating: str | None
-) -> dict[str, Any]:
-    async with unit_of_work(tutor.session_factory) as session:
-        asked = await quiz_state.get_last_asked_quiz_card_id(
-            session,
-            owner_id=tutor.user_id,
-            session_id=tutor.session_id,
-            before_message_id=tutor.message_id,
-        )
-        if asked is None:
-            return {"error": "no quiz question was asked in this session yet"}
-        if card_id is not None and card_id != asked:
-            # The model may not pick which card gets a review: only the one the learner
-            # was asked. (Another user's card id ends here too, and looks like any other.)
-            return {"error": "only the card asked last in this session can be recorded"}
-        try:
-            card = await cards_db.get_card(session, owner_id=tutor.user_id, card_id=asked)
-        except NotFound:
-            return {"error": "card not found"}
-        chosen = _grade(card.back, answer[:ANSWER_MAX], rating)
-        try:
-            reviewed = await cards_db.review_card(
-                session, owner_id=tutor.user_id, card_id=card.id, rating=chosen, now=tutor.clock()
-            )
-        except DomainError as error:
-            return {"error": error.message}
-        facts = await progress.get_topic_progress(
-            session, owner_id=tutor.user_id, topic_id=reviewed.topic_id, now=tutor.clock()
-        )
-    return {
-        "card_id": reviewed.id,
-        "rating": chosen,
-        "correct_answer": reviewed.back,
-        "mastery": facts.mastery,
-        "next_review_at": reviewed.due,
-    }
-
-
-def _grade(expected: str, answer: str, model_rating: str | None) -> str:
-    """grade_answer's rating; a valid rating from the model may only lower it."""
-    graded = grading.grade_answer(expected, answer)
-    suggested = model_rating.strip().upper() if isinstance(model_rating, str) else None
-    if suggested in RATINGS and RATINGS.index(suggested) < RATINGS.index(graded):
-        return suggested
-    return graded
-
-
-@function_tool(failure_error_function=report_tool_failure)
 async def create_flashcards(ctx: Ctx, count: int = 5) -> str:
     """Turn the passages this turn has cited (from search_material) into flashcards of the
     session's topic: definitions and fill-in-the-blank cards, each keeping its citation.
@@ -260,5 +159,6 @@ TUTOR_TOOLS: list[FunctionTool] = [
     search_material,
     next_quiz_card,
     record_quiz_answer,
+    record_cloze_answer,
     create_flashcards,
 ]

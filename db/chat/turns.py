@@ -18,6 +18,7 @@ from db.chat.messages import get_message
 from db.chat.states import RUNNING_STATUSES, MessageRole, MessageStatus
 from db.errors import BadUserInput, Conflict, RateLimited
 from db.models import Message, StudySession
+from db.study import session_clock
 from db.validation import clean_text
 
 CONTENT_MAX = 20_000
@@ -122,8 +123,10 @@ async def _has_running_generation(session: AsyncSession, *, session_id: int) -> 
     return running.first() is not None
 
 
-def _check_open(study_session: StudySession) -> None:
-    if study_session.ended_at is not None:
+def _check_open(study_session: StudySession, now: datetime) -> None:
+    # A session past its idle deadline has ended too (db/study/session_clock.py); a
+    # message in an open one is activity that keeps it open.
+    if not session_clock.touch(study_session, now):
         raise Conflict("this study session has ended; start a new one", field="sessionId")
 
 
@@ -207,7 +210,7 @@ async def _check_may_start(
     """Refuse a new answer in this session now, unless the one running is this very
     request's first attempt (committed since its lookup, found by `earlier_turn`): then
     that attempt's turn."""
-    _check_open(study_session)
+    _check_open(study_session, now)
     await check_token_budget(
         session, owner_id=study_session.owner_id, budget=daily_token_budget, now=now
     )

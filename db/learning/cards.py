@@ -30,6 +30,7 @@ from db.pagination import (
     partitioned_page_statement,
     to_page,
 )
+from db.study.study_sessions import record_session_activity
 from db.study.topics import get_topic
 from db.validation import clean_text
 
@@ -161,17 +162,37 @@ async def review_card(
             state_after=row.state,
         )
     )
+    # Reviewing is studying: the learner's active session stays active.
+    await record_session_activity(session, owner_id=owner_id, now=as_utc(now))
     await session.flush()
     return row
 
 
 async def list_quiz_cards(
-    session: AsyncSession, *, owner_id: int, topic_id: int, now: datetime, limit: int = 5
+    session: AsyncSession,
+    *,
+    owner_id: int,
+    topic_id: int,
+    now: datetime,
+    limit: int = 5,
+    exclude_card_id: int | None = None,
 ) -> list[Card]:
-    """Cards to quiz on: due ones, most overdue first, then the least stable."""
+    """Cards to quiz on: due ones, most overdue first, then the least stable.
+
+    `exclude_card_id` (the card just asked) comes only when the topic has no other card:
+    the quiz moves on instead of asking the same card again.
+    """
     await get_topic(session, owner_id=owner_id, topic_id=topic_id)
     limit = max(1, min(limit, 50))
     base = select(Card).where(Card.owner_id == owner_id, Card.topic_id == topic_id)
+    if exclude_card_id is not None:
+        others = await list_quiz_cards(
+            session, owner_id=owner_id, topic_id=topic_id, now=now, limit=limit + 1
+        )
+        others = [card for card in others if card.id != exclude_card_id]
+        if others:
+            return others[:limit]
+        # Only the excluded card (or none): fall through.
     due = list(
         await session.exec(
             base.where(Card.due <= as_utc(now)).order_by(col(Card.due), col(Card.id)).limit(limit)

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from db.accounts.timezones import user_zone
 from db.errors import BadUserInput
 from db.learning.progress import (
-    SESSION_CAP,
+    SESSION_COLUMNS,
     WEEK,
     TopicProgressFacts,
     list_topic_progress,
@@ -20,6 +20,7 @@ from db.learning.scheduling import as_utc
 from db.learning.states import GoalStatus
 from db.models import StudyGoal, StudySession, User
 from db.ownership import get_owned
+from db.study.session_clock import SESSION_CAP
 from db.study.topics import get_topic
 from db.validation import UNCHANGED, clean_text
 
@@ -273,7 +274,7 @@ async def minutes_last_week(
     now = as_utc(now)
     since = now - WEEK
     rows = await session.exec(
-        select(StudySession.topic_id, StudySession.started_at, StudySession.ended_at).where(
+        select(*SESSION_COLUMNS).where(
             StudySession.owner_id == owner_id,
             StudySession.started_at >= since - SESSION_CAP,
             StudySession.started_at <= now,

@@ -11,9 +11,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from db.accounts.timezones import user_zone
 from db.chat.states import MessageRole
 from db.errors import BadUserInput
-from db.learning.progress import TopicProgressFacts, list_topic_progress, session_seconds
+from db.learning.progress import (
+    SESSION_COLUMNS,
+    TopicProgressFacts,
+    list_topic_progress,
+    session_times,
+)
 from db.learning.scheduling import CORRECT_RATINGS, as_utc
 from db.models import CardReview, Message, StudySession, User
+from db.study.session_clock import counted_seconds
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -119,18 +125,20 @@ async def _tally_sessions(
     now: datetime,
 ) -> None:
     """Sessions started within the bounds: study days, sessions, minutes, topics."""
-    for topic_id, started_at, ended_at in await session.exec(
-        select(StudySession.topic_id, StudySession.started_at, StudySession.ended_at).where(
+    rows = await session.exec(
+        select(*SESSION_COLUMNS).where(
             StudySession.owner_id == owner_id,
             StudySession.started_at >= lower,
             StudySession.started_at < upper,
         )
-    ):
-        # A session's minutes belong to the day it started, in the learner's zone.
-        day = tally.study_day(started_at)
+    )
+    for topic_id, times in map(session_times, rows):
+        # A session's minutes (its active time) belong to the day it started, in the
+        # learner's zone.
+        day = tally.study_day(times.started_at)
         if day is not None:
             tally.sessions_in_range += 1
-            seconds = session_seconds(started_at, ended_at, now)
+            seconds = counted_seconds(times, now)
             tally.seconds[day] = tally.seconds.get(day, 0.0) + seconds
             if topic_id is not None:
                 tally.topic_ids.add(topic_id)

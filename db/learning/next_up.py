@@ -1,7 +1,8 @@
 """What to study next and where to improve, from FSRS state, goals and activity."""
 
+import math
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,7 +17,7 @@ from db.learning.progress import (
     get_owner_progress,
     list_topic_progress,
 )
-from db.learning.scheduling import as_utc, row_retrievability
+from db.learning.scheduling import as_utc, card_mastery, to_fsrs
 from db.models import Card, Topic, User
 from db.study.modes import TutorMode
 
@@ -25,6 +26,9 @@ WEAK_CARDS = 3
 OVERDUE_DAY_WEIGHT = 0.1
 GOAL_GAP_WEIGHT = 10.0
 NEGLECT_WEIGHT = 0.1
+# A card coming due soon is worth up to half a due one, less the longer the wait.
+SOON_WEIGHT = 0.5
+WEAKNESS_WEIGHT = 1.0
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 50
 
@@ -88,13 +92,16 @@ async def list_next_up_topics(
     progress: OwnerProgress | None = None,
     owner: User | None = None,
 ) -> list[Recommendation]:
-    """Topics ranked by due cards, goal urgency and neglect, each with its reasons.
+    """Every topic with cards or active goals, ranked, each with its reasons.
 
+    Topics with cards due now come first; within each group, by score:
     Score = due cards (+0.1 per day each is overdue, up to 30 days)
+          + 0.5 per card coming due next / (1 + hours until it is due), when none is due
+          + (1 - mastery), for topics with cards (the weakest first)
           + 10 x the mastery gap of each active goal, x 7/days-left when it has a date
           + the share of the weekly minutes still missing
-          + 0.1 per day since the topic was last studied (up to 30 days), for topics
-            that have cards or goals (an empty topic has nothing to come back to).
+          + 0.1 per day since the topic was last studied (up to 30 days).
+    An empty topic without goals has nothing to come back to and is left out.
 
     `limit`: 1 to MAX_LIMIT, else BAD_USER_INPUT. `progress` and `owner` (the learner's
     row, whose time zone says which day today is) are read here unless the caller
@@ -121,7 +128,7 @@ async def list_next_up_topics(
         recommendation = _recommend(topic, facts[topic.id], topic_views, now=now, today=today)
         if recommendation is not None:
             recommendations.append(recommendation)
-    recommendations.sort(key=lambda item: (-item.score, -item.topic_id))
+    recommendations.sort(key=lambda item: (item.due_cards_count == 0, -item.score, -item.topic_id))
     return recommendations[: max(0, limit)]
 
 
@@ -146,16 +153,21 @@ def _recommend(
     if due:
         overdue_days = [min(30, (now - card_due).days) for card_due in due]
         late = sum(1 for days in overdue_days if days >= 1)
-        text = f"{len(due)} card{'s' if len(due) != 1 else ''} due for review"
+        text = f"{_cards(len(due))} due for review now"
         score.add(
             len(due) + OVERDUE_DAY_WEIGHT * sum(overdue_days),
             text + (f", {late} overdue by a day or more" if late else ""),
         )
+    elif fact.card_dues:
+        _score_soonest(score, fact.card_dues, now)
+    if fact.cards_count:
+        score.add(WEAKNESS_WEIGHT * (1 - fact.mastery), f"mastery {fact.mastery:.0%}")
     for view in views:
         _score_goal(score, view, fact, today=today)
     if fact.cards_count or views:
         last = fact.last_studied_at
-        idle = min(30, (now - (last or topic.created_at)).days)
+        # Never negative: a topic stamped by another clock may look made in the future.
+        idle = max(0, min(30, (now - (last or topic.created_at)).days))
         if idle >= 2 or last is None:
             reason = "never studied" if last is None else f"not studied for {idle} days"
             score.add(NEGLECT_WEIGHT * idle, reason)
@@ -165,6 +177,36 @@ def _recommend(
     return Recommendation(
         topic.id, round(score.points, 3), reason[0].upper() + reason[1:], len(due)
     )
+
+
+def _score_soonest(score: _Score, dues: tuple[datetime, ...], now: datetime) -> None:
+    """The cards coming due next (those within a quarter of the wait of the first)."""
+    soonest = min(dues)
+    wait = soonest - now
+    window = soonest + max(timedelta(minutes=1), wait / 4)
+    coming = sum(1 for due in dues if due <= window)
+    verb = "comes" if coming == 1 else "come"
+    score.add(
+        SOON_WEIGHT * coming / (1 + wait.total_seconds() / 3600),
+        f"{_cards(coming)} {verb} due in {_wait(wait)}",
+    )
+
+
+def _cards(count: int) -> str:
+    return f"{count} card{'s' if count != 1 else ''}"
+
+
+def _wait(wait: timedelta) -> str:
+    """A wait as a learner says it: "1 minute", "3 hours", "2 days"."""
+    seconds = wait.total_seconds()
+    minutes = math.ceil(seconds / 60)
+    if minutes < 60:
+        count, unit = minutes, "minute"
+    elif seconds < 48 * 3600:
+        count, unit = round(seconds / 3600), "hour"
+    else:
+        count, unit = round(seconds / 86400), "day"
+    return f"{count} {unit}{'s' if count != 1 else ''}"
 
 
 def _score_goal(score: _Score, view: GoalView, fact: TopicProgressFacts, *, today: date) -> None:
@@ -211,7 +253,7 @@ async def list_improvement_areas(
         lapse_rate = min(1.0, lapses / len(topic_cards))
         wrong = 1 - (fact.correct_rate or 0.0)
         weakness = (1 - fact.mastery) + wrong + lapse_rate
-        recall = {card.id: row_retrievability(card, now) for card in topic_cards}
+        recall = {card.id: card_mastery(to_fsrs(card), now) for card in topic_cards}
         weak = sorted(topic_cards, key=lambda card: (-card.lapses, recall[card.id], card.id))
         weak = weak[:WEAK_CARDS]
         if fact.mastery < 0.5:

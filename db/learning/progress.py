@@ -8,24 +8,28 @@ from sqlalchemy import Integer, bindparam, case, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.learning.scheduling import CORRECT_RATINGS, as_utc, retrievability, row_retrievability
+from db.learning.scheduling import CORRECT_RATINGS, as_utc, card_mastery, to_fsrs
 from db.models import Card, CardReview, StudySession, Topic
+from db.study.session_clock import SESSION_CAP, SessionTimes, counted_seconds, last_studied
 from db.study.topics import get_topic
 
 # The newest topics an owner-wide read (nextUpTopics, improvementAreas) looks at.
 MAX_TOPICS = 500
-
-# A session nobody ended (a closed tab, a lost phone) would otherwise count every hour
-# until it is ended, and could add days of "study". Each session counts at most this
-# long; an active one counts up to now within the same cap.
-SESSION_CAP = timedelta(hours=4)
 WEEK = timedelta(days=7)
+# The columns every reader of study time selects of a session, in this order.
+SESSION_COLUMNS = (
+    StudySession.topic_id,
+    StudySession.started_at,
+    StudySession.ended_at,
+    StudySession.last_activity_at,
+    StudySession.idle_deadline,
+)
 
 
 @dataclass(frozen=True)
 class TopicProgressFacts:
     topic_id: int
-    mastery: float  # mean retrievability of the topic's cards now, 0 with no cards
+    mastery: float  # mean card_mastery() of the topic's cards now, 0 with no cards
     cards_count: int
     due_cards_count: int
     reviews_count: int
@@ -52,23 +56,22 @@ class OwnerProgress:
 
 @dataclass(frozen=True)
 class _Recall:
-    """What retrievability() reads of a card, without building an ORM row or fsrs card."""
+    """What card_mastery() reads of a card, without building an ORM row or fsrs card."""
 
     stability: float | None
     last_review: datetime | None
 
 
-def session_seconds(started_at: datetime, ended_at: datetime | None, now: datetime) -> float:
-    """Seconds a session counts for: to its end (or now while active), capped."""
-    end = ended_at or now
-    return max(0.0, min((end - started_at).total_seconds(), SESSION_CAP.total_seconds()))
+def session_times(row: tuple) -> tuple[int | None, SessionTimes]:
+    """(topic_id, times) of a row of SESSION_COLUMNS."""
+    return row[0], SessionTimes(*row[1:])
 
 
-def mean_retrievability(cards: Sequence[Card], at: datetime) -> float:
-    """Mean predicted recall of the cards at `at`; 0 for no cards."""
+def mean_mastery(cards: Sequence[Card], at: datetime) -> float:
+    """Mean card_mastery() of the cards at `at`; 0 for no cards."""
     if not cards:
         return 0.0
-    return sum(row_retrievability(card, at) for card in cards) / len(cards)
+    return sum(card_mastery(to_fsrs(card), at) for card in cards) / len(cards)
 
 
 async def get_topic_progress(
@@ -91,7 +94,7 @@ async def list_topic_progress(
     if not ids:
         return {}
     sessions = await session.exec(
-        select(StudySession.topic_id, StudySession.started_at, StudySession.ended_at).where(
+        select(*SESSION_COLUMNS).where(
             StudySession.owner_id == owner_id, col(StudySession.topic_id).in_(ids)
         )
     )
@@ -133,11 +136,11 @@ async def _progress(
     cards_statement,
     reviews_statement,
     params: dict,
-    session_rows: list[tuple[int | None, datetime, datetime | None]],
+    session_rows: list[tuple],
     now: datetime,
 ) -> dict[int, TopicProgressFacts]:
     """Progress of the topics `ids` from their cards and reviews (the two statements,
-    run with `params`) and the owner's (topic_id, started_at, ended_at) sessions."""
+    run with `params`) and the owner's sessions (rows of SESSION_COLUMNS)."""
     cards_by_topic: dict[int, list[tuple]] = {topic_id: [] for topic_id in ids}
     for topic_id, due, stability, last_reviewed_at in await session.exec(
         cards_statement, params=params
@@ -148,10 +151,10 @@ async def _progress(
     review_rows = await session.exec(reviews_statement, params=params)
     reviews = {row[0]: row[1:] for row in review_rows}
 
-    sessions_by_topic: dict[int, list[tuple[datetime, datetime | None]]] = {i: [] for i in ids}
-    for topic_id, started_at, ended_at in session_rows:
+    sessions_by_topic: dict[int, list[SessionTimes]] = {i: [] for i in ids}
+    for topic_id, times in map(session_times, session_rows):
         if topic_id in sessions_by_topic:
-            sessions_by_topic[topic_id].append((started_at, ended_at))
+            sessions_by_topic[topic_id].append(times)
 
     return {
         topic_id: _facts(
@@ -166,11 +169,11 @@ async def _progress(
 
 
 def _mastery(cards: list[tuple], now: datetime) -> float:
-    """mean_retrievability() over (due, stability, last_reviewed_at) tuples."""
+    """mean_mastery() over (due, stability, last_reviewed_at) tuples."""
     if not cards:
         return 0.0
     recall = [
-        retrievability(_Recall(stability, as_utc(last) if last else None), now)
+        card_mastery(_Recall(stability, as_utc(last) if last else None), now)
         for _due, stability, last in cards
     ]
     return sum(recall) / len(cards)
@@ -179,8 +182,8 @@ def _mastery(cards: list[tuple], now: datetime) -> float:
 def _facts(topic_id, cards, review_stats, sessions, now: datetime) -> TopicProgressFacts:
     reviews_count, correct_count, last_review_at = review_stats or (0, 0, None)
     dues = tuple(due for due, _stability, _last in cards)
-    seconds = sum(session_seconds(start, end, now) for start, end in sessions)
-    session_moments = [min(end or now, start + SESSION_CAP) for start, end in sessions]
+    seconds = sum(counted_seconds(times, now) for times in sessions)
+    session_moments = [last_studied(times, now) for times in sessions]
     moments = [moment for moment in [last_review_at, *session_moments] if moment is not None]
     return TopicProgressFacts(
         topic_id=topic_id,
@@ -211,7 +214,7 @@ def _owner_statements():
     newest_ids = select(newest.with_only_columns(Topic.id).subquery().c.id)
     # All the owner's sessions: those of the topics and those of the last week (any
     # topic or none) in one statement.
-    sessions = select(StudySession.topic_id, StudySession.started_at, StudySession.ended_at)
+    sessions = select(*SESSION_COLUMNS)
     return (
         newest,
         sessions.where(StudySession.owner_id == owner),
@@ -239,20 +242,16 @@ async def get_owner_progress(
     return OwnerProgress(now, topics, facts, week_minutes(sessions, now))
 
 
-def week_minutes(
-    sessions: Iterable[tuple[int | None, datetime, datetime | None]], now: datetime
-) -> dict[int | None, float]:
+def week_minutes(sessions: Iterable[tuple], now: datetime) -> dict[int | None, float]:
     """Minutes studied in the seven days before `now` per topic (None: no topic), of
-    (topic_id, started_at, ended_at) sessions."""
+    sessions as rows of SESSION_COLUMNS (only the active part of each counts)."""
     now = as_utc(now)
     since = now - WEEK
     earliest = since - SESSION_CAP
     minutes: dict[int | None, float] = {}
-    for topic_id, started_at, ended_at in sessions:
-        if not earliest <= started_at <= now:
+    for topic_id, times in map(session_times, sessions):
+        if not earliest <= times.started_at <= now:
             continue
-        counted = session_seconds(max(started_at, since), ended_at, now) / 60
-        if ended_at is not None and ended_at < since:
-            counted = 0.0
+        counted = counted_seconds(times, now, since=since) / 60
         minutes[topic_id] = minutes.get(topic_id, 0.0) + counted
     return minutes

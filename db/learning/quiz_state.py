@@ -14,6 +14,9 @@ from db.models import Message
 # How many of the latest answers a pending question is looked for in: a card asked
 # longer ago than that no longer counts as the question being answered.
 RECENT_ANSWERS = 20
+# Stored on an answer that dealt with the pending question (graded, skipped, stopped)
+# and asked no new card: nothing is pending after it, so it is never graded twice.
+ANSWERED = 0
 
 
 async def set_asked_quiz_card(
@@ -42,4 +45,43 @@ async def get_last_asked_quiz_card_id(
         .order_by(col(Message.id).desc())
         .limit(RECENT_ANSWERS)
     )
-    return next((card for card in await session.exec(query) if card is not None), None)
+    card = next((card for card in await session.exec(query) if card is not None), None)
+    return None if card == ANSWERED else card
+
+
+async def mark_quiz_question_answered(
+    session: AsyncSession, *, owner_id: int, message_id: int
+) -> None:
+    """The pending question was dealt with in the owner's answer `message_id`.
+
+    Unless that answer asked a new card meanwhile (set_asked_quiz_card runs in the same
+    turn, in either order), nothing is pending after it.
+    """
+    await session.exec(
+        update(Message)
+        .where(
+            col(Message.id) == message_id,
+            col(Message.owner_id) == owner_id,
+            col(Message.quiz_card_id).is_(None),
+        )
+        .values(quiz_card_id=ANSWERED)
+    )
+
+
+async def get_previous_answer(
+    session: AsyncSession, *, owner_id: int, session_id: int, before_message_id: int
+) -> Message | None:
+    """The owner's latest answer in the session before `before_message_id` (the question
+    the learner is replying to is in it)."""
+    query = (
+        select(Message)
+        .where(
+            Message.owner_id == owner_id,
+            Message.session_id == session_id,
+            Message.role == MessageRole.ASSISTANT,
+            col(Message.id) < before_message_id,
+        )
+        .order_by(col(Message.id).desc())
+        .limit(1)
+    )
+    return (await session.exec(query)).first()

@@ -4,7 +4,7 @@ The `fsrs` package works on its own Card objects; this module is the one place t
 converts between those and our `cards` rows, so nobody else touches fsrs directly.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from fsrs import Card as FsrsCard
@@ -131,3 +131,23 @@ def retrievability(card: FsrsCard, at: datetime) -> float:
 def row_retrievability(row: Card, at: datetime) -> float:
     """retrievability() straight from a row."""
     return retrievability(to_fsrs(row), at)
+
+
+# Mastery looks a week ahead. Predicted recall *now* is ~1.0 for any card just
+# reviewed, whatever the rating, so "mastery now" read 100% right after an AGAIN; recall
+# a week later is what the learner keeps, and it falls with a lapse (FSRS cuts the
+# stability to a few days, and a week is long enough for that to show; a one-day
+# horizon read a lapsed card as better known than the day before). One definition for
+# every reader: progress, goals, plan, next up,
+# improvement areas and the tutor's messages all go through card_mastery().
+MASTERY_HORIZON = timedelta(days=7)
+
+
+def card_mastery(card, at: datetime) -> float:
+    """How well a card is mastered at `at`: its predicted recall MASTERY_HORIZON later.
+
+    mastery(card, t) = (1 + F * d / S) ** C, with d = whole days from the last review to
+    t + 7 days, S the FSRS stability, F and C the FSRS-6 curve constants; 0 before the
+    first review. `card` is an fsrs card or anything with stability and last_review.
+    """
+    return retrievability(card, at + MASTERY_HORIZON)

@@ -5,8 +5,9 @@ each planned review is answered GOOD at the same time of day as now:
 
 1. cards due by the end of the day, most overdue first (exam topics ahead of others);
 2. exam preparation: for each active goal with a date and a target mastery, the cards
-   with the lowest predicted recall at the exam are reviewed, on the days before it,
-   until the topic's predicted mastery at the start of the exam day meets the target;
+   with the lowest mastery at the exam are reviewed, on the days before it, until the
+   topic's predicted mastery (scheduling.card_mastery) at the start of the exam day
+   meets the target;
 3. weekly-minutes goals get their daily share (a seventh of the week) of what is left.
 
 Each planned review costs REVIEW_SECONDS; a day never exceeds its minutes budget, and
@@ -31,8 +32,8 @@ from db.learning.scheduling import (
     ReviewRating,
     apply_rating,
     as_utc,
+    card_mastery,
     fsrs_card,
-    retrievability,
 )
 from db.models import Card, StudyGoal, User
 from db.study.modes import TutorMode
@@ -137,9 +138,9 @@ class _PlanCards:
     by_topic: dict[int, list[int]]
 
     def mastery(self, topic_id: int, at: datetime) -> float:
-        """The topic's mean predicted recall at `at`, over the cards the plan holds."""
+        """The topic's mastery (mean card_mastery) at `at`, over the cards the plan holds."""
         ids = self.by_topic.get(topic_id, [])
-        return sum(retrievability(self.sim[i], at) for i in ids) / len(ids) if ids else 0.0
+        return sum(card_mastery(self.sim[i], at) for i in ids) / len(ids) if ids else 0.0
 
 
 async def _load_plan_cards(session: AsyncSession, *, owner_id: int) -> _PlanCards:
@@ -263,7 +264,7 @@ def _prepare_exam(
     if not card_ids:
         return
     sim = planner.sim
-    recall = {i: retrievability(sim[i], moment) for i in card_ids}
+    recall = {i: card_mastery(sim[i], moment) for i in card_ids}
     total = sum(recall.values())
     goal_total = goal.target_mastery * len(card_ids)
     heap = [(recall[i], i) for i in card_ids if i not in planner.reviewed]
@@ -275,7 +276,7 @@ def _prepare_exam(
             weakest, (goal.topic_id, f"exam{goal.id}"), TutorMode.QUIZ, reason
         ):
             break
-        total += retrievability(sim[weakest], moment) - recall[weakest]
+        total += card_mastery(sim[weakest], moment) - recall[weakest]
 
 
 class _Work:

@@ -1,7 +1,7 @@
 """Study sessions: a stretch of study, optionally on one topic, with a tutor mode and model."""
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, type_coerce
 from sqlmodel import col, select
@@ -20,8 +20,16 @@ from db.pagination import (
     to_page,
 )
 from db.study.modes import TutorMode
+from db.study.session_clock import (
+    DEFAULT_IDLE_MINUTES,
+    SessionTimes,
+    idle_end,
+    session_end,
+    touch,
+)
 from db.study.topics import get_topic
 from db.types import UTCDateTime, utcnow
+from db.user_lock import take_turns_per_user
 from db.validation import clean_optional_text, clean_text
 
 TITLE_MAX = 200
@@ -39,8 +47,13 @@ async def start_study_session(
     now: datetime | None = None,
     default_model: str | None = None,
     check_model: Callable[[str], str] | None = None,
+    idle_minutes: int = DEFAULT_IDLE_MINUTES,
 ) -> StudySession:
     """Open a session; title, mode and model default to the topic's, EXPLAIN and default_model.
+
+    One session is active per learner: the learner's other open sessions end now (or
+    when they went idle, if earlier). The new one ends after `idle_minutes` without
+    activity (db/study/session_clock.py).
 
     `check_model` (the server's model catalogue) normalises the model or refuses one the
     server cannot run (BAD_USER_INPUT); db/ cannot know the configured providers itself.
@@ -52,13 +65,19 @@ async def start_study_session(
         model = check_model(model)
     topic = await get_topic(session, owner_id=owner_id, topic_id=topic_id) if topic_id else None
     chosen_title = clean_optional_text(title, field="title", max_length=TITLE_MAX)
+    now = now or utcnow()
+    # Two starts at once must not both leave their session open.
+    await take_turns_per_user(session, owner_id)
+    await _end_open_sessions(session, owner_id=owner_id, now=now)
     study_session = StudySession(
         owner_id=owner_id,
         topic_id=topic.id if topic else None,
         title=chosen_title or (topic.title if topic else DEFAULT_TITLE),
         mode=mode or TutorMode.EXPLAIN,
         model=check_model_name(model),
-        started_at=now or utcnow(),
+        started_at=now,
+        last_activity_at=now,
+        idle_deadline=now + timedelta(minutes=idle_minutes),
     )
     session.add(study_session)
     await session.flush()
@@ -68,13 +87,70 @@ async def start_study_session(
 async def end_study_session(
     session: AsyncSession, *, owner_id: int, session_id: int, now: datetime | None = None
 ) -> StudySession:
-    """Close a session; ending an ended session changes nothing."""
+    """Close a session; ending an ended (or idle) session changes nothing."""
     study_session = await get_study_session(session, owner_id=owner_id, session_id=session_id)
-    if study_session.ended_at is None:
-        study_session.ended_at = max(now or utcnow(), study_session.started_at)
-        session.add(study_session)
-        await session.flush()
+    _close(study_session, now or utcnow())
+    await session.flush()
     return study_session
+
+
+def _close(row: StudySession, now: datetime) -> None:
+    """Write down the end a reader sees at `now`: now while active, else when it went idle."""
+    if row.ended_at is None:
+        row.ended_at = max(session_end(SessionTimes.of(row), now) or now, row.started_at)
+
+
+async def _end_open_sessions(session: AsyncSession, *, owner_id: int, now: datetime) -> None:
+    open_rows = await session.exec(
+        select(StudySession).where(
+            StudySession.owner_id == owner_id, col(StudySession.ended_at).is_(None)
+        )
+    )
+    for row in open_rows:
+        _close(row, now)
+        session.add(row)
+
+
+async def record_session_activity(
+    session: AsyncSession, *, owner_id: int, now: datetime, session_id: int | None = None
+) -> bool:
+    """The learner did something (a review, an answer): their active session (or the one
+    named) stays active. False when there is no such active session."""
+    query = _owner_sessions(owner_id, None, True, now)
+    if session_id is not None:
+        query = query.where(StudySession.id == session_id)
+    rows = list(await session.exec(query))
+    touched = False
+    for row in rows:
+        touched = touch(row, now) or touched
+        session.add(row)
+    return touched
+
+
+async def end_idle_sessions(session: AsyncSession, *, now: datetime, limit: int = 500) -> int:
+    """Write down the end of sessions past their idle deadline (any learner's); how many.
+
+    Readers already treat such a session as ended (session_clock); this keeps the
+    stored `ended_at` in step, so nothing that filters on it is misled.
+    """
+    rows = list(
+        await session.exec(
+            select(StudySession)
+            .where(
+                col(StudySession.ended_at).is_(None),
+                (col(StudySession.idle_deadline).is_(None))
+                | (col(StudySession.idle_deadline) < now),
+            )
+            .order_by(col(StudySession.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for row in rows:
+        row.ended_at = idle_end(SessionTimes.of(row))
+        session.add(row)
+    await session.flush()
+    return len(rows)
 
 
 async def get_study_session(
@@ -103,17 +179,25 @@ async def list_study_sessions_for_owner(
     page: PageRequest,
     topic_id: int | None = None,
     active: bool | None = None,
+    now: datetime | None = None,
 ) -> Page[StudySession]:
-    """The owner's sessions, newest first, optionally of one topic or by activity."""
-    query = apply_keyset(_owner_sessions(owner_id, topic_id, active), StudySession.id, page)
+    """The owner's sessions, newest first, optionally of one topic or by activity at `now`."""
+    query = _owner_sessions(owner_id, topic_id, active, now or utcnow())
+    query = apply_keyset(query, StudySession.id, page)
     return to_page(list(await session.exec(query)), page)
 
 
 async def count_study_sessions_for_owner(
-    session: AsyncSession, *, owner_id: int, topic_id: int | None = None, active: bool | None = None
+    session: AsyncSession,
+    *,
+    owner_id: int,
+    topic_id: int | None = None,
+    active: bool | None = None,
+    now: datetime | None = None,
 ) -> int:
     """How many sessions list_study_sessions_for_owner would page through."""
-    query = _owner_sessions(owner_id, topic_id, active).with_only_columns(func.count())
+    query = _owner_sessions(owner_id, topic_id, active, now or utcnow())
+    query = query.with_only_columns(func.count())
     return (await session.exec(query)).one()
 
 
@@ -124,6 +208,7 @@ async def list_study_sessions_page_for_owner(
     page: PageRequest,
     topic_id: int | None = None,
     active: bool | None = None,
+    now: datetime | None = None,
 ) -> tuple[Page[StudySession], Callable[[], Awaitable[int]]]:
     """A page of list_study_sessions_for_owner, and its total count to await only when asked."""
     return await page_and_later_count(
@@ -134,6 +219,7 @@ async def list_study_sessions_page_for_owner(
         owner_id=owner_id,
         topic_id=topic_id,
         active=active,
+        now=now or utcnow(),
     )
 
 
@@ -167,13 +253,19 @@ async def count_study_sessions_for_topics(
     return {topic_id: counts.get(topic_id, 0) for topic_id in topic_ids}
 
 
-async def get_current_session(session: AsyncSession, *, owner_id: int) -> StudySession | None:
-    """The newest session that has not ended."""
-    query = _owner_sessions(owner_id, None, True).order_by(col(StudySession.id).desc()).limit(1)
+async def get_current_session(
+    session: AsyncSession, *, owner_id: int, now: datetime | None = None
+) -> StudySession | None:
+    """The active session (the newest, should two ever be open), None when all ended or
+    went idle."""
+    query = _owner_sessions(owner_id, None, True, now or utcnow())
+    query = query.order_by(col(StudySession.id).desc()).limit(1)
     return (await session.exec(query)).first()
 
 
-async def get_current_topic(session: AsyncSession, *, owner_id: int) -> Topic | None:
+async def get_current_topic(
+    session: AsyncSession, *, owner_id: int, now: datetime | None = None
+) -> Topic | None:
     """The topic of the newest active session with a topic, else the topic studied last.
 
     "Studied last" weighs sessions (by their end, or start while active) against card
@@ -185,7 +277,7 @@ async def get_current_topic(session: AsyncSession, *, owner_id: int) -> Topic | 
         .where(
             StudySession.owner_id == owner_id,
             Topic.owner_id == owner_id,
-            col(StudySession.ended_at).is_(None),
+            _active(now or utcnow()),
         )
         .order_by(col(StudySession.started_at).desc(), col(StudySession.id).desc())
         .limit(1)
@@ -195,7 +287,10 @@ async def get_current_topic(session: AsyncSession, *, owner_id: int) -> Topic | 
         return topic
     # Typed, so that both databases hand back an aware UTC datetime.
     studied_at = type_coerce(
-        func.coalesce(StudySession.ended_at, StudySession.started_at), UTCDateTime()
+        func.coalesce(
+            StudySession.ended_at, StudySession.last_activity_at, StudySession.started_at
+        ),
+        UTCDateTime(),
     )
     last_session = (
         await session.exec(
@@ -231,12 +326,21 @@ def check_model_name(model: str) -> str:
     return f"{provider}:{name}"
 
 
-def _owner_sessions(owner_id: int, topic_id: int | None, active: bool | None):
+def _active(now: datetime):
+    """Not ended, and not past its idle deadline at `now` (session_clock's rule in SQL)."""
+    return (
+        col(StudySession.ended_at).is_(None)
+        & col(StudySession.idle_deadline).is_not(None)
+        & (col(StudySession.idle_deadline) >= now)
+    )
+
+
+def _owner_sessions(owner_id: int, topic_id: int | None, active: bool | None, now: datetime):
     query = select(StudySession).where(StudySession.owner_id == owner_id)
     if topic_id is not None:
         query = query.where(StudySession.topic_id == topic_id)
     if active is True:
-        query = query.where(col(StudySession.ended_at).is_(None))
+        query = query.where(_active(now))
     elif active is False:
-        query = query.where(col(StudySession.ended_at).is_not(None))
+        query = query.where(~_active(now))
     return query

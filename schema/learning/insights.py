@@ -97,7 +97,9 @@ class TopicRecommendation:
 
 @strawberry.type(description="A weak topic, its most-forgotten cards and how to work on it.")
 class ImprovementArea:
-    mastery: float = strawberry.field(description="0..1 predicted recall of the topic now.")
+    mastery: float = strawberry.field(
+        description="0..1 the topic's mastery now (see TopicProgress.mastery)."
+    )
     reason: str = strawberry.field(description="What makes it weak, and the advice.")
     suggested_mode: StudyMode = strawberry.field(description="The tutor mode that helps most.")
     weak_card_ids: strawberry.Private[list[int]]

@@ -118,7 +118,9 @@ class Card(Node):
 @strawberry.type(description="How a topic's learning stands now.")
 class TopicProgress:
     mastery: float = strawberry.field(
-        description="0..1: the share of the topic's cards the learner is predicted to recall now."
+        description="0..1: the mean of the topic's cards' predicted recall one day from now "
+        "(FSRS; a card never reviewed counts 0). It falls after a lapse and is never 100% "
+        "right after an AGAIN."
     )
     cards_count: int = strawberry.field(description="Cards in the topic.")
     due_cards_count: int = strawberry.field(description="Cards due for review now.")

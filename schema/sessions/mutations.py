@@ -11,7 +11,10 @@ from schema.sessions.types import StartStudySessionInput, StudySession
 
 @strawberry.type
 class SessionMutations:
-    @strawberry.mutation(description="Start a study session, on a topic or free.")
+    @strawberry.mutation(
+        description="Start a study session, on a topic or free. One session is active "
+        "at a time: the learner's other active sessions end now."
+    )
     async def start_study_session(self, info: Info, input: StartStudySessionInput) -> StudySession:
         context = info.context
         async with unit_of_work(context.session_factory) as session:
@@ -26,6 +29,7 @@ class SessionMutations:
                 default_model=context.server.default_model,
                 # Only a model this server can run: a configured provider.
                 check_model=context.models.check if context.models is not None else None,
+                idle_minutes=context.session_idle_minutes,
             )
         return StudySession.from_row(row)
 

@@ -34,6 +34,7 @@ class SessionQueries:
             topic_id=optional_row_id(topic_id, "Topic", field="topicId"),
             page=page_request(first, after),
             active=active,
+            now=context.clock(),
         )
         return connection_from_page(page, StudySession.from_row, count)
 
@@ -43,11 +44,14 @@ class SessionQueries:
         row_id = row_id_of(id, "StudySession")
         return StudySession.from_row(await load_or_not_found(loader, row_id, "StudySession"))
 
-    @strawberry.field(description="The newest active session.")
+    @strawberry.field(
+        description="The active session; null once it ended or went idle "
+        "(STUDYGRAPH_SESSION_IDLE_MINUTES without a message, review or answer)."
+    )
     async def current_session(self, info: Info) -> StudySession | None:
         context = info.context
         async with read_only(context.session_factory) as session:
             row = await study_sessions.get_current_session(
-                session, owner_id=context.require_user_id()
+                session, owner_id=context.require_user_id(), now=context.clock()
             )
         return StudySession.from_row(row) if row else None

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from db.models import StudySession as StudySessionRow
-from db.types import utcnow
+from db.study.session_clock import SessionTimes, counted_seconds, session_end
 from schema.chat.queries import session_messages
 from schema.context import Info
 from schema.relay import Connection, Node, to_global_id
@@ -26,9 +26,13 @@ class StudySession(Node):
     mode: StudyMode = strawberry.field(description="The tutor's default mode in this session.")
     model: str = strawberry.field(description="The tutor's model, as `provider:model`.")
     started_at: datetime = strawberry.field(description="When the session began.")
-    ended_at: datetime | None = strawberry.field(description="When it ended; null while active.")
+    last_activity_at: datetime | None = strawberry.field(
+        description="The learner's latest message, review or quiz answer in the session "
+        "(its start until then)."
+    )
     row_id: strawberry.Private[int]
     topic_row_id: strawberry.Private[int | None]
+    times: strawberry.Private[SessionTimes]
 
     @classmethod
     def from_row(cls, row: StudySessionRow) -> "StudySession":
@@ -40,17 +44,35 @@ class StudySession(Node):
             mode=StudyMode(row.mode),
             model=row.model,
             started_at=row.started_at,
-            ended_at=row.ended_at,
+            last_activity_at=row.last_activity_at or row.started_at,
+            times=SessionTimes.of(row),
         )
 
-    @strawberry.field(description="True until the session is ended.")
-    def active(self) -> bool:
-        return self.ended_at is None
+    @strawberry.field(
+        description="When it ended: ended by hand, by starting another session, or after "
+        "going idle (at its last activity plus a short grace); null while active."
+    )
+    def ended_at(self, info: Info) -> datetime | None:
+        return session_end(self.times, info.context.clock())
 
-    @strawberry.field(description="Seconds from start to end, or to now while active.")
-    def duration_seconds(self) -> int:
-        end = self.ended_at or utcnow()
-        return max(0, int((end - self.started_at).total_seconds()))
+    @strawberry.field(description="True until the session ends or goes idle.")
+    def active(self, info: Info) -> bool:
+        return session_end(self.times, info.context.clock()) is None
+
+    @strawberry.field(
+        description="Seconds of study the session counts: from start to end, or to now "
+        "while active (at most 4 hours)."
+    )
+    def duration_seconds(self, info: Info) -> int:
+        return int(counted_seconds(self.times, info.context.clock()))
+
+    @strawberry.field(
+        description="When the session ends if nothing else happens in it; null once ended."
+    )
+    def idle_ends_at(self, info: Info) -> datetime | None:
+        if session_end(self.times, info.context.clock()) is not None:
+            return None
+        return self.times.idle_deadline
 
     @strawberry.field(
         description="The session's messages in chronological order; `last` "

@@ -46,6 +46,6 @@ class TopicQueries:
         context = info.context
         async with unit_of_work(context.session_factory) as session:
             row = await study_sessions.get_current_topic(
-                session, owner_id=context.require_user_id()
+                session, owner_id=context.require_user_id(), now=context.clock()
             )
         return Topic.from_row(row) if row else None

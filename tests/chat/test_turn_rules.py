@@ -19,7 +19,7 @@ from tests.chat.helpers import (
     until,
     wait_for_status,
 )
-from tests.factories import make_card, make_session, make_user
+from tests.factories import make_card, make_open_session, make_user
 from tests.materials.helpers import DATA
 from tests.tutor.helpers import make_learner, upload
 
@@ -87,11 +87,12 @@ async def test_one_running_answer_per_session(harness):
     )
     assert busy.errors[0].extensions["code"] == "CONFLICT"
     # Two concurrent sends on another session: exactly one wins (the database decides).
-    other = await make_session(harness, owner_id=user_id)
+    # (Another learner's: starting a second session of one's own ends the first.)
+    other_user, other = await learner_with_session(harness)
     results = await asyncio.gather(
         *(
             harness.execute(
-                SEND, {"input": {"sessionId": _sid(other), "content": f"Q{i}"}}, user_id=user_id
+                SEND, {"input": {"sessionId": _sid(other), "content": f"Q{i}"}}, user_id=other_user
             )
             for i in range(3)
         )
@@ -101,7 +102,7 @@ async def test_one_running_answer_per_session(harness):
     count = await harness.data(
         "query($id: ID!) { studySession(id: $id) { messages { totalCount } } }",
         {"id": _sid(other)},
-        user_id=user_id,
+        user_id=other_user,
     )
     assert count["studySession"]["messages"]["totalCount"] == 2
     stopped = await harness.data(STOP, {"id": first["assistantMessage"]["id"]}, user_id=user_id)
@@ -116,7 +117,9 @@ async def test_a_user_has_at_most_a_few_answers_running_across_sessions(harness)
     harness.max_running_answers = 2
     pace(harness, 0.2)  # answers outlive the burst and the checks; one is stopped
     me = await make_user(harness)
-    sessions = [await make_session(harness, owner_id=me.user.id) for _ in range(6)]
+    # Sessions left open side by side (one active per learner is the rule now, but an
+    # answer keeps running in a session that has ended).
+    sessions = [await make_open_session(harness, owner_id=me.user.id) for _ in range(6)]
     results = await asyncio.gather(
         *(
             harness.execute(

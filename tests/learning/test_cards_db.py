@@ -126,6 +126,8 @@ async def test_progress_mastery_counts_and_capped_minutes(harness):
             StudySession(
                 owner_id=me.id, topic_id=topic.id, title="s", mode="QUIZ", model="local:tutor",
                 started_at=T0 + timedelta(hours=1), ended_at=None,
+                # Kept active (a very long idle length) to show the four-hour cap.
+                last_activity_at=T0 + timedelta(hours=1), idle_deadline=T0 + timedelta(days=9),
             )
         )  # fmt: skip
     now = T0 + timedelta(days=3)
@@ -147,11 +149,11 @@ async def test_progress_mastery_counts_and_capped_minutes(harness):
     assert mine.due_cards_count == 1
     assert mine.next_review_at == T0 + timedelta(minutes=1)  # the first learning step
     assert mine.last_studied_at == T0 + timedelta(hours=5)
-    from db.learning.scheduling import row_retrievability
+    from db.learning.scheduling import MASTERY_HORIZON, row_retrievability
 
     async with harness.session_factory() as session:
         rows = await cards.get_cards_by_ids(session, owner_id=me.id, card_ids=[a.id, b.id])
-    expected = sum(row_retrievability(row, now) for row in rows.values()) / 2
+    expected = sum(row_retrievability(row, now + MASTERY_HORIZON) for row in rows.values()) / 2
     assert 0 < mine.mastery == pytest.approx(expected)
     assert facts[empty.id].mastery == 0 and facts[empty.id].cards_count == 0
     assert facts[empty.id].correct_rate is None and facts[empty.id].last_studied_at is None

@@ -8,7 +8,7 @@ from fsrs import State
 
 import db.learning.study_plan
 from db.engine import unit_of_work
-from db.learning.scheduling import SCHEDULER, retrievability
+from db.learning.scheduling import SCHEDULER, card_mastery, retrievability
 from db.models import Card, StudyGoal
 from schema.relay import to_global_id
 from tests.factories import make_topic, make_user
@@ -60,7 +60,7 @@ async def test_a_sixty_day_plan_over_2000_cards_is_bounded_work(
 
     def counted_recall(card, at):
         calls["recall"] += 1
-        return retrievability(card, at)
+        return card_mastery(card, at)
 
     original_apply = db.learning.study_plan.apply_rating
 
@@ -68,7 +68,7 @@ async def test_a_sixty_day_plan_over_2000_cards_is_bounded_work(
         calls["reviews"] += 1
         return original_apply(*args, **kwargs)
 
-    monkeypatch.setattr(db.learning.study_plan, "retrievability", counted_recall)
+    monkeypatch.setattr(db.learning.study_plan, "card_mastery", counted_recall)
     monkeypatch.setattr(db.learning.study_plan, "apply_rating", counted_apply)
     plan = (await harness.data(PLAN, {"d": DAYS, "m": minutes_per_day}, user_id=me.id))["studyPlan"]
     assert calls["reviews"] <= db.learning.study_plan.MAX_SIMULATED_REVIEWS
@@ -130,9 +130,9 @@ async def test_a_hundred_exam_goals_cost_a_few_passes_a_day_not_a_hundred(harnes
 
     def counted_recall(card, at):
         calls["recall"] += 1
-        return retrievability(card, at)
+        return card_mastery(card, at)
 
-    monkeypatch.setattr(db.learning.study_plan, "retrievability", counted_recall)
+    monkeypatch.setattr(db.learning.study_plan, "card_mastery", counted_recall)
     plan = (await harness.data(PLAN, {"d": DAYS, "m": None}, user_id=me.id))["studyPlan"]
 
     # A few passes a day (due cards, the exams before the day is full, the items'

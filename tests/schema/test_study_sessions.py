@@ -96,8 +96,9 @@ async def test_list_filters_by_topic_and_activity(harness):
 
     assert await titles() == (3, ["History", "Algebra", "Algebra"])
     assert await titles(topicId=to_global_id("Topic", algebra.id)) == (2, ["Algebra", "Algebra"])
-    assert await titles(active=True) == (2, ["History", "Algebra"])
-    assert await titles(active=False) == (1, ["Algebra"])
+    # One session is active at a time: each start ended the one before.
+    assert await titles(active=True) == (1, ["History"])
+    assert await titles(active=False) == (2, ["Algebra", "Algebra"])
 
 
 async def test_current_session_and_current_topic(harness):

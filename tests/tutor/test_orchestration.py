@@ -186,8 +186,13 @@ async def test_record_quiz_answer_only_the_card_asked_last_once_a_turn_graded_by
     assert outputs["pick"] == {"error": "only the card asked last in this session can be recorded"}
     assert (outputs["inflate"]["card_id"], outputs["inflate"]["rating"]) == (asked.id, "AGAIN")
     assert outputs["twice"] == {"error": "this answer has already been recorded in this turn"}
+    # A card once graded is not graded again: the later turns ask it anew.
     # Next turns: an invalid rating is ignored; a valid lower one is taken.
     for rating, expected in (("PERFECT!", "EASY"), ("hard", "HARD")):
+        await add_message(
+            harness, learner, "ASSISTANT", "Question (flashcard): ...", mode="QUIZ",
+            quiz_card_id=asked.id,
+        )  # fmt: skip
         model = ScriptedModel(
             [record("r", answer="continue", rating=rating), [assistant_message("ok")]]
         )

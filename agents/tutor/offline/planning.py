@@ -3,7 +3,7 @@
 from typing import Any
 
 from db.study.modes import TutorMode
-from tutor.offline.quiz import asked_card_question, pending_cloze
+from tutor.offline.quiz import asked_card_question, pending_cloze, quiz_tool_calls
 from tutor.offline.reading import TurnInput, json_object, topic_title
 from tutor.offline.wording import BLANK
 from tutor.text import terms
@@ -13,6 +13,8 @@ ToolCallPlan = tuple[str, dict[str, Any]]
 
 def next_tool_calls(turn: TurnInput) -> list[ToolCallPlan]:
     """The tools a careful tutor calls next, or [] when it has what it needs to answer."""
+    if turn.mode == TutorMode.QUIZ:
+        return quiz_tool_calls(turn)
     calls: list[ToolCallPlan] = []
 
     def want(name: str, arguments: dict[str, Any] | None = None) -> None:
