@@ -14,6 +14,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from api.body_limit import BodySizeLimit, capped_form_adapter
 from api.graphql_view import StudygraphGraphQL
 from api.health import healthz, readyz
+from api.openai_compat.completions import OpenAICompat
 from api.runtime import tune_garbage_collector
 from api.services import context_values, start_services
 from api.settings import Settings
@@ -70,6 +71,11 @@ def create_app(settings: Settings, *, tune_runtime: bool = False) -> Starlette:
             WebSocketRoute("/graphql", graphql_app),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *OpenAICompat(
+                requests_per_minute=settings.api_key_requests_per_minute,
+                max_messages=settings.openai_max_messages,
+                model=settings.openai_model,
+            ).routes(),
         ],
         middleware=_middleware(settings),
         lifespan=lifespan,

@@ -10,6 +10,7 @@ from strawberry.extensions import (
 from strawberry.types.execution import ExecutionContext
 from strawberry.types.graphql import OperationType
 
+from schema.api_keys.resolvers import ApiKeyMutations, ApiKeyQueries
 from schema.chat.models import ModelQueries
 from schema.chat.mutations import ChatMutations
 from schema.chat.queries import ChatQueries
@@ -49,6 +50,7 @@ class Query(
     ChatQueries,
     ModelQueries,
     LearningQueries,
+    ApiKeyQueries,
 ):
     pass
 
@@ -61,6 +63,7 @@ class Mutation(
     MaterialMutations,
     ChatMutations,
     LearningMutations,
+    ApiKeyMutations,
 ):
     pass
 
