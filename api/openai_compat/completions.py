@@ -5,7 +5,7 @@ import uuid
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from api.openai_compat import catalog, sessions
@@ -13,7 +13,7 @@ from api.openai_compat.answer import Finished, follow_answer
 from api.openai_compat.errors import ApiError, from_domain_error
 from api.openai_compat.keys import KeyRateLimiter, authenticate
 from api.openai_compat.request import conversation_of, parse_request
-from api.openai_compat.sse import completion_chunks
+from api.openai_compat.sse import Chunks, StoppingStream
 from db.engine import unit_of_work
 from db.errors import DomainError
 from tutor.stream import start
@@ -82,18 +82,14 @@ class OpenAICompat:
             "model": chosen.name,
         }
         if body.stream:
-            chunks = completion_chunks(
+            chunks = Chunks(
                 generations,
                 owner_id=key.owner_id,
                 message_id=message_id,
                 header=header,
                 include_usage=body.include_usage,
             )
-            return StreamingResponse(
-                chunks,
-                media_type="text/event-stream",
-                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-            )
+            return StoppingStream(generations, message_id, chunks)
         return await _whole_answer(generations, key.owner_id, message_id, header)
 
 

@@ -31,7 +31,13 @@ from tests.e2e.openai_compat_setup import (
     session_messages,
 )
 from tests.e2e.servers import Server, execute, migrated_database, running_server
-from tests.fakes.openai_server import FakeOpenAI, start_fake_openai, stop_fake_openai, text
+from tests.fakes.openai_server import (
+    FakeOpenAI,
+    stall,
+    start_fake_openai,
+    stop_fake_openai,
+    text,
+)
 from tests.fakes.openai_server import tool_call as fake_tool_call
 
 ANSWER = "A list is a mutable sequence of items [1]."
@@ -232,6 +238,33 @@ async def test_closing_the_stream_stops_the_answer(server: Server, fake_llm) -> 
     assert answer["status"] == "CANCELLED"
     assert answer["content"].startswith("word0 word1 word2")
     assert "word299" not in answer["content"]
+
+
+async def test_leaving_while_the_answer_is_silent_stops_it(server: Server, fake_llm) -> None:
+    """The client leaves while the model is silent: no chunk is written to notice it by,
+    yet the answer ends CANCELLED at once (not FAILED when the model times out)."""
+    learner = await new_api_learner(server, with_material=False)
+    session_id = (
+        await execute(
+            server, START_SESSION, {"input": {"topicId": learner.topic_id}}, token=learner.token
+        )
+    )["startStudySession"]["id"]
+    fake_llm.script([stall(60, content="first second third", after_words=2)])
+    stream = await client(server, learner.key).chat.completions.create(
+        model="studygraph",
+        messages=[{"role": "user", "content": "Tell me everything."}],
+        stream=True,
+        extra_headers={"X-Studygraph-Session": session_id},
+    )
+    received = ""
+    async for chunk in stream:
+        received += chunk.choices[0].delta.content or ""
+        if "second" in received:
+            break
+    await stream.close()
+    answer = await _until_ended(server, learner.token, session_id)
+    assert answer["status"] == "CANCELLED"
+    assert answer["content"].startswith("first second")
 
 
 async def _until_ended(server: Server, token: str, session_id: str) -> dict:
