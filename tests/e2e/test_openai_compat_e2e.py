@@ -8,6 +8,7 @@ from the real tool over the learner's uploaded material.
 """
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ from pathlib import Path
 import httpx
 import openai
 import pytest
+from gql import GraphQLRequest
 
 from tests.e2e.openai_compat_setup import (
     API_KEYS,
@@ -30,7 +32,13 @@ from tests.e2e.openai_compat_setup import (
     new_api_learner,
     session_messages,
 )
-from tests.e2e.servers import Server, execute, migrated_database, running_server
+from tests.e2e.servers import (
+    Server,
+    execute,
+    migrated_database,
+    running_server,
+    websocket_client,
+)
 from tests.fakes.openai_server import (
     FakeOpenAI,
     stall,
@@ -265,6 +273,75 @@ async def test_leaving_while_the_answer_is_silent_stops_it(server: Server, fake_
     answer = await _until_ended(server, learner.token, session_id)
     assert answer["status"] == "CANCELLED"
     assert answer["content"].startswith("first second")
+
+
+SESSION_EVENTS = """
+subscription($id: ID!) { sessionEvents(sessionId: $id) {
+  __typename messageId
+  ... on MessageAdded { message { role content } }
+  ... on MessageCompleted { message { content status } }
+} }"""
+PRIMER_ATTEMPTS = 5
+
+
+async def test_turns_in_a_named_session_show_on_its_subscription(server: Server, fake_llm) -> None:
+    learner = await new_api_learner(server)
+    session_id = (
+        await execute(
+            server, START_SESSION, {"input": {"topicId": learner.topic_id}}, token=learner.token
+        )
+    )["startStudySession"]["id"]
+    api = client(server, learner.key)
+    headers = {"X-Studygraph-Session": session_id}
+    events: list[dict] = []
+    arrived = asyncio.Event()
+
+    async def listen() -> None:
+        ws = websocket_client(server, {"authorization": f"Bearer {learner.token}"})
+        async with ws as session:
+            request = GraphQLRequest(SESSION_EVENTS, variable_values={"id": session_id})
+            async with contextlib.aclosing(session.subscribe(request)) as stream:
+                async for data in stream:
+                    events.append(data["sessionEvents"])
+                    arrived.set()
+
+    def completed() -> list[str]:
+        return [e["message"]["content"] for e in events if e["__typename"] == "MessageCompleted"]
+
+    listener = asyncio.create_task(listen())
+    try:
+        # The subscription sees only messages newer than its start, which no event
+        # announces: ask (short answers) until one of them arrives on it.
+        for attempt in range(PRIMER_ATTEMPTS):
+            fake_llm.script([text(f"primer {attempt}")])
+            question = [{"role": "user", "content": "hello"}]
+            await api.chat.completions.create(
+                model="studygraph", messages=question, extra_headers=headers
+            )
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(3):
+                    while not completed():
+                        arrived.clear()
+                        await arrived.wait()
+            if completed():
+                break
+        events.clear()
+        grounded_script(fake_llm)
+        question = [{"role": "user", "content": "What is a list?"}]
+        await api.chat.completions.create(
+            model="studygraph", messages=question, extra_headers=headers
+        )
+        async with asyncio.timeout(WAIT_SECONDS):
+            while not completed():
+                arrived.clear()
+                await arrived.wait()
+    finally:
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener
+    added = [e["message"] for e in events if e["__typename"] == "MessageAdded"]
+    assert {"role": "USER", "content": "What is a list?"} in added
+    assert completed() == [ANSWER]
 
 
 async def _until_ended(server: Server, token: str, session_id: str) -> dict:
