@@ -1,14 +1,17 @@
 """/v1 through the real ASGI app (offline tutor), on both databases: limits, errors and
 where a turn is stored."""
 
+import httpx
 import pytest
 
+from api.app import create_app
 from tests.factories import PASSWORD, graphql, unique_email
 
 REGISTER = """
 mutation($input: RegisterInput!) { register(input: $input) { accessToken } }"""
 CREATE_KEY = """
 mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }"""
+USAGE = "{ me { usage { inputTokens outputTokens } } }"
 SESSIONS = "{ me { id } studySessions(first: 10) { edges { node { id title mode } } } }"
 SESSION_MESSAGES = """
 query($id: ID!) { node(id: $id) { ... on StudySession {
@@ -99,3 +102,22 @@ async def test_another_learners_session_cannot_be_named(client) -> None:
     assert response.status_code == 404
     messages = await graphql(client, SESSION_MESSAGES, {"id": session_id}, token=owner_token)
     assert messages["data"]["node"]["messages"]["edges"] == []
+
+
+async def test_a_spent_daily_budget_is_429_with_retry_after(settings) -> None:
+    spent_settings = settings.model_copy(update={"daily_token_budget": 1})
+    app = create_app(spent_settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            token, key = await _learner(http)
+            headers = {"authorization": f"Bearer {key}"}
+            first = await http.post("/v1/chat/completions", json=_ask(), headers=headers)
+            second = await http.post("/v1/chat/completions", json=_ask(), headers=headers)
+            usage = await graphql(http, USAGE, token=token)
+    assert first.status_code == 200, first.text
+    spent = usage["data"]["me"]["usage"]
+    assert spent["inputTokens"] + spent["outputTokens"] == first.json()["usage"]["total_tokens"]
+    assert second.status_code == 429
+    assert int(second.headers["retry-after"]) > 0
+    assert second.json()["error"]["code"] == "rate_limit_exceeded"
