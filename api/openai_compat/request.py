@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api.openai_compat.errors import invalid_request
+from db.chat.history import HISTORY_MAX_MESSAGES
 
 QUOTED_ROLES = {"system", "developer", "tool", "function"}
 # Each history message is cut to this many characters (the question itself is checked
@@ -76,14 +77,16 @@ def parse_request(body: bytes, *, max_messages: int) -> ChatCompletionRequest:
 
 
 def conversation_of(messages: list[ChatMessage]) -> Conversation:
-    """The last message (the learner's question) and the history before it."""
+    """The last message (the learner's question) and the history before it: its newest
+    HISTORY_MAX_MESSAGES, as much as a GraphQL turn sees of its own."""
     *earlier, last = messages
     question = text_of(last).strip()
     if last.role != "user" or not question:
         raise invalid_request(
             "the last message must be the learner's (role user), with text", param="messages"
         )
-    return Conversation(question, tuple(_history_item(message) for message in earlier))
+    recent = earlier[-HISTORY_MAX_MESSAGES:]
+    return Conversation(question, tuple(_history_item(message) for message in recent))
 
 
 def text_of(message: ChatMessage) -> str:

@@ -2,8 +2,8 @@
 
 With `X-Studygraph-Session: <StudySession id>` the turn goes into that session of the
 learner's (and shows in the GraphQL API and its subscriptions). Without it, each key has
-one session per model, found by its title ("API: <key name> · <model>") and started on
-first use; a new one is started when the learner ends it.
+one session per model, found by its title ("API: <key name> (<key prefix>) · <model>")
+and started on first use; a new one is started when the learner ends it.
 """
 
 from sqlmodel import col, select
@@ -42,7 +42,7 @@ async def key_session(
     catalog: ModelCatalog,
 ) -> int:
     """The key's open session for this model, started if there is none."""
-    title = f"API: {key.name} · {chosen.name}"[:TITLE_MAX]
+    title = f"API: {key.name} ({key.prefix}) · {chosen.name}"[:TITLE_MAX]
     existing = (
         await session.exec(
             select(StudySession.id)

@@ -76,7 +76,8 @@ async def test_without_a_session_header_turns_go_to_the_keys_own_session(client)
         assert response.status_code == 200, response.text
         assert response.json()["choices"][0]["message"]["content"]
     sessions = (await graphql(client, SESSIONS, token=token))["data"]["studySessions"]["edges"]
-    assert [edge["node"]["title"] for edge in sessions] == ["API: editor · studygraph"]
+    prefix = key[:10]
+    assert [edge["node"]["title"] for edge in sessions] == [f"API: editor ({prefix}) · studygraph"]
     stored = await graphql(client, SESSION_MESSAGES, {"id": sessions[0]["node"]["id"]}, token=token)
     edges = stored["data"]["node"]["messages"]["edges"]
     assert [e["node"]["content"] for e in edges if e["node"]["role"] == "USER"] == [

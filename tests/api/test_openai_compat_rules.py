@@ -6,6 +6,7 @@ from api.openai_compat.catalog import slugify
 from api.openai_compat.errors import ApiError, from_domain_error
 from api.openai_compat.keys import KeyRateLimiter
 from api.openai_compat.request import ChatMessage, conversation_of, parse_request
+from db.chat.history import HISTORY_MAX_MESSAGES
 from db.errors import Conflict, NotFound, RateLimited
 
 
@@ -91,3 +92,10 @@ def test_domain_refusals_map_to_openai_statuses() -> None:
     assert spent.response().headers["retry-after"] == str(spent.retry_after)
     assert from_domain_error(NotFound("StudySession")).code == "StudySession_not_found"
     assert from_domain_error(Conflict("busy")).status == 409
+
+
+def test_history_is_cut_to_what_a_graphql_turn_sees() -> None:
+    many = [("user", f"question {n}") for n in range(HISTORY_MAX_MESSAGES + 10)]
+    conversation = conversation_of(_messages(*many, ("user", "last")))
+    assert len(conversation.history) == HISTORY_MAX_MESSAGES
+    assert conversation.history[-1]["content"] == f"question {HISTORY_MAX_MESSAGES + 9}"
