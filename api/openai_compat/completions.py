@@ -1,5 +1,6 @@
 """The /v1 routes: GET /v1/models and POST /v1/chat/completions."""
 
+import logging
 import time
 import uuid
 from typing import Any
@@ -20,6 +21,8 @@ from db.errors import DomainError, RateLimited
 from db.types import utcnow
 from tutor.stream import start
 from tutor.stream.start import TurnLimits
+
+logger = logging.getLogger(__name__)
 
 
 class OpenAICompat:
@@ -44,6 +47,12 @@ class OpenAICompat:
                 return error.response()
             except DomainError as error:
                 return from_domain_error(error).response()
+            except Exception:
+                # Details go to the log only; the client gets OpenAI's shape, no internals.
+                logger.exception("/v1 request failed")
+                return ApiError(
+                    500, "internal server error", type="api_error", code="internal_error"
+                ).response()
 
         return endpoint
 
