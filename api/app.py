@@ -16,6 +16,7 @@ from api.graphql_view import StudygraphGraphQL
 from api.health import healthz, readyz
 from api.observability import metrics_route, outer_middleware
 from api.observers import OperationMetrics, observe_errors, observe_pool, retire_process_gauges
+from api.openai_compat.completions import OpenAICompat
 from api.origins import OriginPolicy, PolicyCORS, quiet_strawberry_refusals
 from api.runtime import tune_garbage_collector
 from api.services import context_values, start_services
@@ -84,6 +85,11 @@ def create_app(settings: Settings, *, tune_runtime: bool = False) -> Starlette:
             Route("/readyz", readyz),
             metrics_route(settings),
             *_start_here_routes(settings, schema.as_str() + "\n"),
+            *OpenAICompat(
+                requests_per_minute=settings.api_key_requests_per_minute,
+                max_messages=settings.openai_max_messages,
+                model=settings.openai_model,
+            ).routes(),
         ],
         middleware=_middleware(settings, origins),
         lifespan=lifespan,

@@ -123,6 +123,14 @@ class Settings(BaseSettings):
     # bytes that deflate barely shrinks. Turn it on for slow client links.
     websocket_compression: bool = False
 
+    # ---- the OpenAI-compatible API (/v1)
+    # Requests one personal API key may make per minute (per process).
+    api_key_requests_per_minute: int = Field(default=60, gt=0, le=100_000)
+    # Messages (the conversation so far) one chat-completions request may carry.
+    openai_max_messages: int = Field(default=100, gt=0, le=10_000)
+    # The provider model behind the studygraph* models; unset: the server's `model`.
+    openai_model: str | None = None
+
     # ---- the tutor
     # Tokens per user per day (input + output); unset means unlimited.
     daily_token_budget: int | None = Field(default=None, gt=0)

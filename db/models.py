@@ -81,6 +81,26 @@ class LoginFailure(SQLModel, table=True):
     last_attempt_at: datetime = _timestamp(index=True)
 
 
+class ApiKey(SQLModel, table=True):
+    """A learner's personal key for the OpenAI-compatible /v1 API; only its hash is kept."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (Index("ix_api_keys_owner_id_id", "owner_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = _fk("users.id", ondelete="CASCADE")
+    name: str = Field(max_length=100)
+    # The first characters of the secret, shown so the learner can tell keys apart.
+    prefix: str = Field(max_length=16)
+    # SHA-256 of the whole secret (hex): the secret is 256 random bits, so a fast hash
+    # is enough; no salt or slow hash is needed as for a password.
+    secret_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _timestamp()
+    last_used_at: datetime | None = _timestamp(nullable=True)
+    expires_at: datetime | None = _timestamp(nullable=True)
+    revoked_at: datetime | None = _timestamp(nullable=True)
+
+
 class Topic(SQLModel, table=True):
     __tablename__ = "topics"
     __table_args__ = (Index("ix_topics_owner_id_id", "owner_id", "id"),)

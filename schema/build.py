@@ -13,6 +13,7 @@ from strawberry.extensions import (
 from strawberry.types.execution import ExecutionContext
 from strawberry.types.graphql import OperationType
 
+from schema.api_keys.resolvers import ApiKeyMutations, ApiKeyQueries
 from schema.chat.models import ModelQueries
 from schema.chat.mutations import ChatMutations
 from schema.chat.queries import ChatQueries
@@ -52,6 +53,7 @@ class Query(
     ChatQueries,
     ModelQueries,
     LearningQueries,
+    ApiKeyQueries,
 ):
     pass
 
@@ -64,6 +66,7 @@ class Mutation(
     MaterialMutations,
     ChatMutations,
     LearningMutations,
+    ApiKeyMutations,
 ):
     pass
 

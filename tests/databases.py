@@ -23,6 +23,7 @@ TABLES = [
     "study_sessions",
     "topics",
     "refresh_tokens",
+    "api_keys",
     "users",
     "login_failures",
 ]

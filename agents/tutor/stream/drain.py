@@ -73,6 +73,9 @@ async def tutor_context(
     async with unit_of_work(generations.session_factory) as session:
         answer = await session.get(Message, request.message_id)
         conversation = await history.build_history(session, answer=answer)
+    if request.client_history is not None and conversation:
+        # The API client's messages are the history; ours supplies only this question.
+        conversation = [*request.client_history, conversation[-1]]
     context = TutorContext(
         user_id=request.user_id,
         session_id=request.session_id,

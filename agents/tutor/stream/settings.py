@@ -52,3 +52,6 @@ class TurnRequest:
     model: str
     # Messages to announce (MessageAdded, seq 0) on sessionEvents before the first event.
     announce: tuple[int, ...] = ()
+    # The conversation before this message as a client of the OpenAI-compatible API sent
+    # it ({"role", "content"} items, already made safe); None: built from our rows.
+    client_history: tuple[dict[str, str], ...] | None = None

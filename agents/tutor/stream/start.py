@@ -32,6 +32,7 @@ async def send_message(
     mode: str | None,
     model: str | None,
     limits: TurnLimits,
+    client_history: tuple[dict[str, str], ...] | None = None,
 ) -> Turn:
     """The learner's message and the tutor's answer, started (idempotent on the key)."""
     try:
@@ -63,7 +64,7 @@ async def send_message(
                 content=content,
             )
         topic_id = None
-    _launch(generations, turn, topic_id)
+    _launch(generations, turn, topic_id, client_history)
     return turn
 
 
@@ -97,7 +98,12 @@ async def follow_up(
     return turn
 
 
-def _launch(generations: Generations, turn: Turn, topic_id: int | None) -> None:
+def _launch(
+    generations: Generations,
+    turn: Turn,
+    topic_id: int | None,
+    client_history: tuple[dict[str, str], ...] | None = None,
+) -> None:
     """Start the turn's generation (after its rows are committed); a replay starts none."""
     if not turn.created:
         return
@@ -113,5 +119,6 @@ def _launch(generations: Generations, turn: Turn, topic_id: int | None) -> None:
             # The turn announces its messages on sessionEvents before its first event,
             # even if this request is cancelled right after launching it.
             announce=tuple(row.id for row in (turn.user_message, answer) if row is not None),
+            client_history=client_history,
         )
     )
