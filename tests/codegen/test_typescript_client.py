@@ -6,9 +6,7 @@ tests/codegen/node/node_modules (ignored by git) the first time, or when the loc
 Skipped only where Node.js is absent; STUDYGRAPH_REQUIRE_NODE=1 (CI) fails instead.
 """
 
-import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -17,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from tests.codegen.readme_blocks import SCHEMA, blocks, labelled
+from tests.node_packages import installed_packages, require_npm
 
 NODE_PROJECT = Path(__file__).parent / "node"
 TYPED_USAGE = Path(__file__).parent / "typed_usage.ts"
-INSTALL_TIMEOUT_SECONDS = 600
 TOOL_TIMEOUT_SECONDS = 300
 OPERATION = re.compile(r"^(query|mutation|subscription) (\w+)", re.MULTILINE)
 TSCONFIG = {
@@ -37,33 +35,6 @@ TSCONFIG = {
 }
 
 
-def require_node() -> str:
-    node = shutil.which("node")
-    npm = shutil.which("npm")
-    if node and npm:
-        return npm
-    reason = "Node.js and npm are not installed"
-    if os.environ.get("STUDYGRAPH_REQUIRE_NODE") == "1":
-        pytest.fail(f"STUDYGRAPH_REQUIRE_NODE=1 but {reason}")
-    pytest.skip(reason)
-
-
-def installed_tools(npm: str) -> Path:
-    """node_modules as the lock file pins it (installed again when the lock changes)."""
-    lock = (NODE_PROJECT / "package-lock.json").read_bytes()
-    marker = NODE_PROJECT / "node_modules" / ".studygraph-lock-sha256"
-    digest = hashlib.sha256(lock).hexdigest()
-    if not marker.exists() or marker.read_text() != digest:
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=NODE_PROJECT,
-            check=True,
-            timeout=INSTALL_TIMEOUT_SECONDS,
-        )
-        marker.write_text(digest)
-    return NODE_PROJECT / "node_modules"
-
-
 def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         command, cwd=cwd, capture_output=True, text=True, timeout=TOOL_TIMEOUT_SECONDS
@@ -73,7 +44,7 @@ def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     """A client project: the README's codegen.ts and operations, generated and ready."""
-    modules = installed_tools(require_node())
+    modules = installed_packages(NODE_PROJECT, require_npm())
     root = tmp_path_factory.mktemp("ts-client")
     (root / "node_modules").symlink_to(modules, target_is_directory=True)
     shutil.copy(SCHEMA, root / "schema.graphql")

@@ -47,6 +47,7 @@ from tests.fakes.openai_server import (
     text,
 )
 from tests.fakes.openai_server import tool_call as fake_tool_call
+from tests.node_packages import installed_packages, require_npm
 
 ANSWER = "A list is a mutable sequence of items [1]."
 REQUESTS_PER_MINUTE = 25
@@ -355,10 +356,8 @@ async def _until_ended(server: Server, token: str, session_id: str) -> dict:
 
 
 async def test_official_node_client(server: Server, fake_llm) -> None:
+    installed_packages(NODE_DIR, require_npm())
     node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed")
-    assert (NODE_DIR / "node_modules" / "openai").is_dir(), "run `npm ci` in tests/e2e/node"
     learner = await new_api_learner(server)
     revoked_id, revoked = await create_key(server, learner.token, name="old")
     await execute(server, REVOKE_KEY, {"id": revoked_id}, token=learner.token)
