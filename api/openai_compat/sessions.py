@@ -14,6 +14,7 @@ from api.openai_compat.errors import invalid_request
 from db.errors import DomainError
 from db.models import ApiKey, StudySession
 from db.study import study_sessions
+from db.types import utcnow
 from schema.relay import row_id_of
 from tutor.providers import ModelCatalog
 
@@ -49,7 +50,9 @@ async def key_session(
             .where(
                 StudySession.owner_id == key.owner_id,
                 StudySession.title == title,
-                col(StudySession.ended_at).is_(None),
+                # Open by the idle rule too: a session that went idle has ended even
+                # before a sweeper writes its end, and a turn sent there is refused.
+                study_sessions.active_clause(utcnow()),
             )
             .order_by(col(StudySession.id).desc())
             .limit(1)

@@ -277,7 +277,7 @@ async def get_current_topic(
         .where(
             StudySession.owner_id == owner_id,
             Topic.owner_id == owner_id,
-            _active(now or utcnow()),
+            active_clause(now or utcnow()),
         )
         .order_by(col(StudySession.started_at).desc(), col(StudySession.id).desc())
         .limit(1)
@@ -326,7 +326,7 @@ def check_model_name(model: str) -> str:
     return f"{provider}:{name}"
 
 
-def _active(now: datetime):
+def active_clause(now: datetime):
     """Not ended, and not past its idle deadline at `now` (session_clock's rule in SQL)."""
     return (
         col(StudySession.ended_at).is_(None)
@@ -340,7 +340,7 @@ def _owner_sessions(owner_id: int, topic_id: int | None, active: bool | None, no
     if topic_id is not None:
         query = query.where(StudySession.topic_id == topic_id)
     if active is True:
-        query = query.where(_active(now))
+        query = query.where(active_clause(now))
     elif active is False:
-        query = query.where(~_active(now))
+        query = query.where(~active_clause(now))
     return query

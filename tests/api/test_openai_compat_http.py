@@ -5,8 +5,12 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from sqlalchemy import update
+from sqlmodel import col
 
 from api.app import create_app
+from db.engine import create_engine
+from db.models import StudySession
 from tests.factories import PASSWORD, graphql, unique_email
 
 REGISTER = """
@@ -129,3 +133,30 @@ async def test_a_spent_daily_budget_is_429_with_retry_after(settings) -> None:
     off = abs(wait - (midnight - now).total_seconds()) % 86400  # a run across midnight
     assert min(off, 86400 - off) < 120
     assert second.json()["error"]["code"] == "rate_limit_exceeded"
+
+
+async def test_a_key_session_that_went_idle_is_replaced_not_refused(client, database_url) -> None:
+    """The key's own session follows the idle rule: once idle it has ended (even before a
+    sweeper writes it down), so the next request starts a new session instead of 409."""
+    token, key = await _learner(client)
+    headers = {"authorization": f"Bearer {key}"}
+    first = await client.post("/v1/chat/completions", json=_ask(), headers=headers)
+    assert first.status_code == 200, first.text
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            past = datetime.now(UTC) - timedelta(minutes=1)
+            await connection.execute(
+                update(StudySession)
+                .where(col(StudySession.ended_at).is_(None))
+                .values(
+                    idle_deadline=past,
+                    last_activity_at=past,
+                )
+            )
+    finally:
+        await engine.dispose()
+    again = await client.post("/v1/chat/completions", json=_ask("And a tuple?"), headers=headers)
+    assert again.status_code == 200, again.text
+    sessions = (await graphql(client, SESSIONS, token=token))["data"]["studySessions"]["edges"]
+    assert len(sessions) == 2
