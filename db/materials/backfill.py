@@ -19,7 +19,6 @@ from db.engine import SessionFactory, unit_of_work
 from db.materials.embeddings import EmbeddingModel, local_model
 from db.materials.extraction_pool import ExtractionPool
 from db.materials.library import MaterialStatus
-from db.materials.vectors import embed_chunks
 from db.models import MaterialChunk, StudyMaterial
 
 logger = logging.getLogger(__name__)
@@ -77,6 +76,8 @@ class EmbeddingBackfill:
         if not rows:
             return 0
         texts = [row.text for row in rows]
+        from db.materials.vectors import embed_chunks  # numpy: loaded on first use
+
         blobs = await self.pool.run(
             lambda deadline: embed_chunks(texts, model, deadline=deadline),
             seconds=SECONDS_PER_CHUNK * len(texts),

@@ -5,8 +5,10 @@ when they do not ("ordered from biggest to smallest" for `reverse=True`). Recipr
 rank fusion adds weight / (K + rank) from each ranking a passage appears in: it needs
 no calibration between bm25 and cosine scores, and a passage both rankings like wins.
 Plain RRF (equal weights, K=60) lost to the meaning ranking alone on paraphrased
-questions; the weights and K below were chosen on the `tune` half of the labelled
-questions (tests/data/retrieval) and checked on the `holdout` half (bench/retrieval.py).
+questions; the weights below were chosen by `bench/retrieval.py --sweep` on the `tune`
+half of the labelled questions (tests/data/retrieval; meaning weight 1-3, K 5-60,
+coverage 0-2: the best few differ by one question of 28) and are reported on both
+halves and on the keyword-close set, beside words alone.
 """
 
 import logging
@@ -23,8 +25,8 @@ from db.materials.vector_search import rank_by_meaning
 logger = logging.getLogger(__name__)
 
 LEXICAL_WEIGHT = 1.0
-MEANING_WEIGHT = 2.0
-RRF_K = 10
+MEANING_WEIGHT = 3.0
+RRF_K = 5
 # A passage holding every word of the question is a strong keyword match that the
 # meaning ranking may still place low (a list of method names): it earns up to this
 # much of a first rank on top (coverage squared).

@@ -16,7 +16,6 @@ from functools import partial
 from db.materials.embeddings import EmbeddingModel, local_model
 from db.materials.events import MaterialChange, publish_material_event
 from db.materials.extraction_pool import ExtractionPool
-from db.materials.vectors import embed_chunks
 from db.models import StudyMaterial
 from db.pubsub import Bus
 
@@ -67,6 +66,8 @@ async def embed_passages(
 
 
 def _embed(texts, model, progress, deadline: float) -> list[bytes]:
+    from db.materials.vectors import embed_chunks  # numpy: loaded on first use
+
     return embed_chunks(texts, model, deadline=deadline, progress=progress)
 
 

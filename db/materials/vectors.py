@@ -127,21 +127,31 @@ def unpack(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob[2:], dtype=np.float16).reshape(-1, width)
 
 
-def score_chunks(blobs: list[bytes], question: np.ndarray) -> np.ndarray:
-    """Each chunk's similarity to the question (unit vector): whole and best sentence."""
-    if not blobs:
-        return np.zeros(0, dtype=np.float32)
+def stack(blobs: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """Many chunks' stored matrices as one float16 matrix, and each chunk's first row."""
     matrices = [unpack(blob) for blob in blobs]
-    sizes = np.array([len(m) for m in matrices])
-    stacked = np.concatenate(matrices).astype(np.float32)
+    sizes = np.array([len(matrix) for matrix in matrices])
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+    return np.concatenate(matrices), starts
+
+
+def score_stacked(stacked: np.ndarray, starts: np.ndarray, question: np.ndarray) -> np.ndarray:
+    """Each chunk's similarity to the question (unit vector): whole and best sentence."""
     if stacked.shape[1] != question.shape[0]:
         raise ValueError("stored vectors and the question come from different models")
-    similarity = stacked @ question.astype(np.float32)
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    similarity = stacked.astype(np.float32) @ question.astype(np.float32)
+    ends = np.append(starts[1:], len(similarity))
     whole = similarity[starts]
     # Best sentence per chunk: rows after the first; a chunk without sentences uses its whole.
     sentence_part = similarity.copy()
     sentence_part[starts] = -np.inf
     best = np.maximum.reduceat(sentence_part, starts)
-    best = np.where(sizes > 1, best, whole)
+    best = np.where(ends - starts > 1, best, whole)
     return (1 - SENTENCE_WEIGHT) * whole + SENTENCE_WEIGHT * best
+
+
+def score_chunks(blobs: list[bytes], question: np.ndarray) -> np.ndarray:
+    """Each stored chunk's similarity to the question (see score_stacked)."""
+    if not blobs:
+        return np.zeros(0, dtype=np.float32)
+    return score_stacked(*stack(blobs), question)

@@ -11,13 +11,14 @@ the index embeds it.
 import asyncio
 import re
 from functools import cache
-from typing import Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Protocol
 
 from db.materials.embeddings.local import MODEL_NAME as LOCAL_MODEL_NAME
 from db.materials.embeddings.local import LocalMiniLM, ModelFileError
 from db.materials.embeddings.remote import RemoteEmbeddingModel
+
+if TYPE_CHECKING:  # numpy, onnxruntime and openai load on first use, not with the app
+    import numpy as np
 
 __all__ = [
     "LOCAL_MODEL_NAME",
@@ -36,7 +37,7 @@ class EmbeddingModel(Protocol):
 
     name: str
 
-    def embed(self, texts: list[str]) -> np.ndarray: ...
+    def embed(self, texts: list[str]) -> "np.ndarray": ...
 
 
 @cache
@@ -59,15 +60,17 @@ def model_from_spec(
     return RemoteEmbeddingModel(spec, base_url=base_url, api_key=api_key)
 
 
-def embed_texts_sync(texts: list[str], model: EmbeddingModel | None = None) -> np.ndarray:
+def embed_texts_sync(texts: list[str], model: EmbeddingModel | None = None) -> "np.ndarray":
     """(len(texts), d) float32, L2-normalised; blocks: call it off the event loop."""
     texts = [text if text.strip() else "." for text in texts]  # empty input has no tokens
     if not texts:
+        import numpy as np
+
         return np.zeros((0, 0), dtype=np.float32)
     return (model or local_model()).embed(texts)
 
 
-async def embed_texts(texts: list[str], model: EmbeddingModel | None = None) -> np.ndarray:
+async def embed_texts(texts: list[str], model: EmbeddingModel | None = None) -> "np.ndarray":
     """embed_texts_sync on a thread, so the event loop keeps serving."""
     return await asyncio.to_thread(embed_texts_sync, list(texts), model)
 

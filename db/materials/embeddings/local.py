@@ -11,8 +11,10 @@ L2-normalised, as sentence-transformers does for this model.
 import hashlib
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # loaded with the model, not with the app
+    import numpy as np
 
 MODEL_NAME = "local:all-MiniLM-L6-v2"
 DIMENSIONS = 384
@@ -91,8 +93,10 @@ class LocalMiniLM:
                 self._tokenizer = tokenizer
         return self._session, self._tokenizer
 
-    def embed(self, texts: list[str]) -> np.ndarray:
+    def embed(self, texts: list[str]) -> "np.ndarray":
         """(len(texts), 384) float32, each row of unit length."""
+        import numpy as np
+
         session, tokenizer = self._load()
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         # Sorting by length keeps padding (wasted work) small within a batch.
@@ -110,8 +114,10 @@ class LocalMiniLM:
         return normalise(out)
 
 
-def normalise(vectors: np.ndarray) -> np.ndarray:
+def normalise(vectors: "np.ndarray") -> "np.ndarray":
     """Rows scaled to unit length (zero rows stay zero)."""
+    import numpy as np
+
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12)

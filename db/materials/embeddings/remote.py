@@ -4,10 +4,12 @@ Synchronous on purpose: it runs on the extraction workers and the backfill's thr
 beside the local model, behind the same `embed(texts)` shape.
 """
 
-import numpy as np
-from openai import OpenAI
+from typing import TYPE_CHECKING
 
 from db.materials.embeddings.local import normalise
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Inputs per request: providers cap a request's inputs (OpenAI at 2,048).
 REQUEST_BATCH = 64
@@ -21,13 +23,17 @@ class RemoteEmbeddingModel:
     ) -> None:
         self.name = name  # e.g. "openai:text-embedding-3-small": what each vector records
         self.model = name.partition(":")[2]
+        from openai import OpenAI  # loaded when a remote model is configured
+
         # Local servers need no key, but the client insists on one.
         self._client = OpenAI(
             base_url=base_url, api_key=api_key or "unused", timeout=timeout_seconds, max_retries=2
         )
 
-    def embed(self, texts: list[str]) -> np.ndarray:
+    def embed(self, texts: list[str]) -> "np.ndarray":
         """(len(texts), d) float32, each row of unit length, in the order given."""
+        import numpy as np
+
         rows: list[list[float]] = []
         for start in range(0, len(texts), REQUEST_BATCH):
             batch = texts[start : start + REQUEST_BATCH]
