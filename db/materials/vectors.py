@@ -65,6 +65,18 @@ class _MatrixCache:
 _cache = _MatrixCache(CACHE_CHUNKS)
 
 
+def cached_matrices() -> dict[bytes, np.ndarray]:
+    """A copy of the cache (benches keep it between runs to embed only what changed)."""
+    with _cache._lock:
+        return dict(_cache._items)
+
+
+def remember_matrices(items: dict[bytes, np.ndarray]) -> None:
+    """Put matrices that cached_matrices() returned back into the cache."""
+    for key, matrix in items.items():
+        _cache.put(key, matrix)
+
+
 def clear_cache() -> None:
     """Forget every cached matrix (benches measure embedding from cold)."""
     _cache.clear()
