@@ -125,5 +125,6 @@ class _LearnerCache:
             self._items.popitem(last=False)
 
 
-# A learner with 5,000 chunks takes ~30 MB (float16); a few of them stay unpacked.
-_learners = _LearnerCache(max_bytes=128 * 1024 * 1024)
+# A learner with 5,000 chunks takes ~60-80 MB (float32, unpacked once so that no
+# question pays for a conversion); a few of them stay unpacked.
+_learners = _LearnerCache(max_bytes=256 * 1024 * 1024)

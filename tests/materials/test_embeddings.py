@@ -105,3 +105,19 @@ def test_sentences_split_at_sentence_and_paragraph_ends():
         "A heading ok.",  # fragments under 12 characters join the next piece
         "Then `code` follows.",
     ]
+
+
+def test_stacked_vectors_are_unpacked_to_float32_once_and_scoring_leaves_them_alone():
+    from db.materials.vectors import SENTENCE_WEIGHT, pack, score_stacked, stack
+
+    whole = np.array([[1.0, 0.0]])
+    first = np.vstack([whole, [[0.0, 1.0], [0.6, 0.8]]])  # whole, then two sentences
+    second = np.array([[0.0, 1.0]])  # no sentences: its whole stands for it
+    stacked, starts = stack([pack(first), pack(second)])
+    # Searches score the learner's matrix as kept: no per-question float16 conversion.
+    assert stacked.dtype == np.float32
+    before = stacked.copy()
+    scores = score_stacked(stacked, starts, np.array([0.0, 1.0], dtype=np.float32))
+    assert np.array_equal(stacked, before)
+    assert scores[0] == pytest.approx((1 - SENTENCE_WEIGHT) * 0.0 + SENTENCE_WEIGHT * 1.0)
+    assert scores[1] == pytest.approx(1.0)
