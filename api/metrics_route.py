@@ -85,7 +85,9 @@ def metrics_endpoint(access: MetricsAccess):
             logger.warning("refused /metrics to %s", request.client.host if request.client else "?")
             return PlainTextResponse("metrics are not open to this client\n", status_code=403)
         values = request.app.state.context_values
-        body = collect_all() + await scrape_time_gauges(values["session_factory"])
+        body = collect_all() + await scrape_time_gauges(
+            values["session_factory"], values["extraction"].embedding_model_name
+        )
         # The classic text format: our names need none of 1.0.0's escaping, and every
         # Prometheus version reads it.
         return Response(body, media_type=CONTENT_TYPE_PLAIN_0_0_4)
@@ -116,16 +118,18 @@ def forget_dead_workers(directory: Path) -> None:
             multiprocess.mark_process_dead(int(match.group(1)), str(directory))
 
 
-async def scrape_time_gauges(session_factory: SessionFactory) -> bytes:
+async def scrape_time_gauges(session_factory: SessionFactory, model_name: str) -> bytes:
     """Gauges read from the database when scraped (the same for every worker)."""
     backlog = GaugeMetricFamily(
         "studygraph_embedding_backlog",
-        "Study material waiting for background processing before it is searchable.",
+        "Passages not yet searchable by meaning (being processed, or waiting for the backfill).",
     )
     try:
         async with asyncio.timeout(SCRAPE_QUERY_TIMEOUT_SECONDS):
             async with session_factory() as session:
-                backlog.add_metric([], await count_embedding_backlog(session))
+                backlog.add_metric(
+                    [], await count_embedding_backlog(session, model_name=model_name)
+                )
     except Exception:  # a scrape must answer even when the database does not
         logger.warning("metrics: could not count the embedding backlog", exc_info=True)
         return b""

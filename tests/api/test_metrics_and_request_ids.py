@@ -9,8 +9,9 @@ from api.app import create_app
 from api.metrics import BoundedLabels
 from api.settings import Settings
 from db.engine import unit_of_work
+from db.materials.embeddings import LOCAL_MODEL_NAME
 from db.materials.library import MaterialStatus
-from db.models import StudyMaterial
+from db.models import MaterialChunk, StudyMaterial
 from tests.factories import graphql, make_topic, make_user
 from tests.harness import TEST_JWT_SECRET
 from tests.metrics_text import has_metric, value
@@ -116,23 +117,46 @@ async def test_production_refuses_metrics_unless_the_operator_allows(production)
     assert has_metric(right.text, "studygraph_graphql_requests_total")
 
 
-async def test_embedding_backlog_counts_material_awaiting_processing(client, harness):
+async def test_embedding_backlog_counts_passages_without_the_current_models_vectors(
+    client, harness
+):
+    """Passages of uploads in progress, and ready ones with no vectors or another model's
+    (the backfill's work); not those already embedded by the current model, nor failed."""
     learner = await make_user(harness)
     topic = await make_topic(harness, owner_id=learner.user.id)
+    vectors = {
+        MaterialStatus.PROCESSING: [None, None],
+        MaterialStatus.READY: [None, "openai:some-other-model", LOCAL_MODEL_NAME],
+        MaterialStatus.FAILED: [None],
+    }
     async with unit_of_work(harness.session_factory) as session:
-        for status in (MaterialStatus.PROCESSING, MaterialStatus.PROCESSING, MaterialStatus.READY):
-            session.add(
-                StudyMaterial(
-                    owner_id=learner.user.id,
-                    topic_id=topic.id,
-                    filename="notes.txt",
-                    content_type="text/plain",
-                    size_bytes=10,
-                    status=status,
-                )
+        for status, models in vectors.items():
+            material = StudyMaterial(
+                owner_id=learner.user.id,
+                topic_id=topic.id,
+                filename="notes.txt",
+                content_type="text/plain",
+                size_bytes=10,
+                status=status,
             )
+            session.add(material)
+            await session.flush()
+            for ordinal, model in enumerate(models):
+                session.add(
+                    MaterialChunk(
+                        owner_id=learner.user.id,
+                        material_id=material.id,
+                        topic_id=topic.id,
+                        ordinal=ordinal,
+                        start_offset=0,
+                        end_offset=4,
+                        text="text",
+                        embedding=b"\0" if model else None,
+                        embedding_model=model,
+                    )
+                )
     text = (await client.get("/metrics")).text
-    assert value(text, "studygraph_embedding_backlog") == 2
+    assert value(text, "studygraph_embedding_backlog") == 4
 
 
 async def test_request_id_is_echoed_and_in_error_extensions(client):

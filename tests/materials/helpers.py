@@ -92,8 +92,9 @@ class Learner:
         return await self.wait_processed(material["id"], expect="READY")
 
     async def wait_processed(self, material_id: str, *, expect: str | None = None) -> dict:
-        """Poll node(id) until the material leaves PROCESSING."""
-        for _ in range(600):
+        """Poll node(id) until the material leaves PROCESSING (embedding a 10-page PDF
+        from cold takes ~10 s, and over 40 s on a busy 2-core machine)."""
+        for _ in range(2400):
             body = await self.query(MATERIAL, {"id": material_id})
             node = body["data"]["node"]
             if node["status"] != "PROCESSING":

@@ -85,6 +85,7 @@ async def tutor_context(
         session_factory=generations.session_factory,
         bus=generations.bus,
         clock=generations.clock,
+        embedder=generations.embedder,
     )
     return context, conversation
 

@@ -1,6 +1,6 @@
 """personal API keys for the OpenAI-compatible endpoint
 
-Revision ID: 0013
+Revision ID: 0011
 Revises: 0010
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 
 import db.types
 
-revision: str = "0013"
+revision: str = "0011"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
