@@ -3,8 +3,10 @@
 from typing import Any
 
 from db.study.modes import TutorMode
+from tutor.offline.followups import follow_up
 from tutor.offline.quiz import asked_card_question, pending_cloze
 from tutor.offline.reading import TurnInput, json_object, topic_title
+from tutor.offline.socratic import open_thread
 from tutor.offline.wording import BLANK
 from tutor.text import terms
 
@@ -39,12 +41,23 @@ def _needs_material_for_quiz(turn: TurnInput) -> bool:
     return card.get("card_id") is None or pending_cloze(turn.previous_answer) is not None
 
 
+def subject_of(turn: TurnInput) -> str:
+    """What the question is about: the question itself, or for a follow-up ("why?") and
+    a reply to a Socratic hint, the question they continue."""
+    if turn.mode == TutorMode.SOCRATIC:
+        thread = open_thread(turn)
+        if thread:
+            return thread[1]
+    follow = follow_up(turn.question, turn.history)
+    return follow.subject if follow else turn.question
+
+
 def _search_query(turn: TurnInput) -> str:
     cloze = pending_cloze(turn.previous_answer) if turn.mode == TutorMode.QUIZ else None
     if cloze:
         # Find the passage the question came from again, to grade the answer against it.
         return cloze.replace(BLANK, " ")
-    query = turn.question
+    query = subject_of(turn)
     if len(terms(query)) < 2:
         # "quiz me", "summarise": the topic's title says what about.
         topic = topic_title(turn)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from db.chat import generation_rows
 from db.engine import unit_of_work
 from db.models import Message
+from tutor.citations import citations_to_store
 from tutor.stream.drain import TurnOutcome
 from tutor.stream.publish import publish_event, terminal_event
 from tutor.stream.settings import TurnRequest
@@ -57,7 +58,8 @@ async def _store_end(
                     status=outcome.status,
                     content=state.text,
                     tool_calls=[call.ended_unanswered() for call in state.tool_calls],
-                    citations=list(outcome.citations),
+                    # Only what the answer cites, quotes checked against the material.
+                    citations=citations_to_store(state.text, list(outcome.citations)),
                     last_seq=terminal_seq,
                     input_tokens=outcome.usage[0],
                     output_tokens=outcome.usage[1],
