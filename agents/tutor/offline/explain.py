@@ -20,7 +20,7 @@ def explain(
     """The EXPLAIN answer of the turn (see the module docstring)."""
     follow = follow_up(turn.question, turn.history)
     question = follow.subject if follow else turn.question
-    intro, chosen = _choose(follow, question, passages, turn.previous_answer)
+    intro, chosen = _choose(follow, question, passages, turn)
     if not chosen:
         return not_covered(turn.question, passages, topic)
     lines = [intro, ""]
@@ -37,12 +37,14 @@ def explain(
 
 
 def _choose(
-    follow: FollowUp | None, question: str, passages: list[Passage], previous: str
+    follow: FollowUp | None, question: str, passages: list[Passage], turn: TurnInput
 ) -> tuple[str, list[Sentence]]:
-    answer = answering(question, passages, limit=MAX_QUOTES)
+    answer = answering(question, passages, limit=MAX_QUOTES, meaning=turn.meaning)
     if follow is None or not answer:
         return "Here is what your material says:", answer
-    ranked = [s.sentence for s in scored_sentences(question, passages) if s.score > 0]
+    scored = scored_sentences(question, passages, turn.meaning)
+    ranked = [s.sentence for s in scored if s.score > 0]
+    previous = turn.previous_answer
     if follow.kind == "example":
         with_code = [s for s in ranked[:12] if code_after(s)]
         if with_code:

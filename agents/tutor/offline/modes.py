@@ -22,7 +22,7 @@ def answer(turn: TurnInput) -> str:
     if turn.mode == TutorMode.SOCRATIC:
         return socratic(turn, topic, passages)
     if turn.mode == TutorMode.SUMMARIZE:
-        return summary(turn.question, topic, passages)
+        return summary(turn.question, topic, passages, turn.meaning)
     return explain(turn, topic, overview.get("progress"), passages)
 
 

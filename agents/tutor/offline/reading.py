@@ -22,6 +22,8 @@ class TurnInput:
     calls_so_far: int = 0
     # The conversation before the question, oldest first: (role, text) pairs.
     history: list[tuple[str, str]] = field(default_factory=list)
+    # Sentence text -> closeness in meaning to the question (offline.meaning); {} if unknown.
+    meaning: dict[str, float] = field(default_factory=dict)
 
 
 def read_turn(instructions: str, input: str | list[Any], available: set[str]) -> TurnInput:

@@ -1,10 +1,13 @@
 """Which sentences of the passages the offline tutor quotes, and whether they answer at all.
 
-Relevance is lexical (stemmed words), weighted by how rare a word is among the passages
-shown (a word every passage has says little), with a bonus for a word the material
-marks as code (`break`). A question whose rare words the passages do not hold is not
-covered by them, however many common words match: "the capital of France" against
-"a line should begin with a capital letter".
+Relevance is meaning and words. Meaning: the cosine similarity of sentence embeddings
+(offline.meaning), which matches "quit the loop early" with "breaks out of the innermost
+enclosing loop". Words: the stemmed words shared with the question, weighted by how
+rare each is among the passages shown (a word every passage has says little), with a
+bonus for a word the material marks as code (`break`). A question is covered when its
+best sentence is close in meaning, or shares most of its rare words and is not far in
+meaning: "the capital of France" shares "capital" with "a line should begin with a
+capital letter", and nothing else.
 """
 
 import math
@@ -13,8 +16,15 @@ from dataclasses import dataclass
 
 from tutor.text import Passage, Sentence, rank_sentences, sentences_of, stem, terms
 
-# The share of the question's weight the best sentence must match to count as an answer.
+# Measured with bench/tutor_answers.py on the questions' tuning half: answering sentences
+# of paraphrased questions are mostly above 0.4 in cosine, the best sentence for a
+# question the material does not cover below 0.37.
+COVERED_MEANING = 0.38
+# Without meaning (no embeddings), or beside a weaker one: the share of the question's
+# weighted words the best sentence must hold.
 COVERED_SHARE = 0.5
+NEAR_MEANING = 0.25
+WORDS_WEIGHT = 0.35
 # Question words that say what kind of answer is wanted, not what about.
 _FRAME_WORDS = frozenset(
     stem(w)
@@ -26,7 +36,18 @@ _FRAME_WORDS = frozenset(
 @dataclass(frozen=True)
 class Scored:
     sentence: Sentence
-    score: float  # the share of the question's weight it matches, 0..1 (+ small bonuses)
+    score: float  # meaning + WORDS_WEIGHT * share, plus small bonuses
+    meaning: float | None  # cosine similarity to the question; None without embeddings
+    share: float  # the share of the question's weighted words it holds, 0..1
+
+    @property
+    def answers(self) -> bool:
+        """Whether it is close enough to the question to be quoted as an answer."""
+        if self.meaning is None:
+            return self.share >= COVERED_SHARE
+        return self.meaning >= COVERED_MEANING or (
+            self.share >= COVERED_SHARE and self.meaning >= NEAR_MEANING
+        )
 
 
 def subject_terms(question: str) -> list[str]:
@@ -34,8 +55,12 @@ def subject_terms(question: str) -> list[str]:
     return [term for term in terms(question) if term not in _FRAME_WORDS]
 
 
-def scored_sentences(question: str, passages: list[Passage]) -> list[Scored]:
-    """Every sentence with its relevance to the question, best first (ties: reading order)."""
+def scored_sentences(
+    question: str, passages: list[Passage], meaning: dict[str, float] | None = None
+) -> list[Scored]:
+    """Every sentence with its relevance to the question, best first (ties: reading order).
+
+    `meaning` maps sentence text to its cosine similarity with the question."""
     sentences = [sentence for passage in passages for sentence in sentences_of(passage)]
     wanted = subject_terms(question) or terms(question)
     if not sentences or not wanted:
@@ -48,7 +73,10 @@ def scored_sentences(question: str, passages: list[Passage]) -> list[Scored]:
         share = sum(weight[t] for t in wanted if t in have) / total
         coded = _code_words(sentence.text)
         bonus = 0.1 * len(coded.intersection(wanted)) + 0.03 / sentence.passage.number
-        scored.append(Scored(sentence, share + bonus + 0.01 / (1 + sentence.position)))
+        close = (meaning or {}).get(sentence.text)
+        base = share if close is None else close + WORDS_WEIGHT * share
+        bonus += 0.01 / (1 + sentence.position)
+        scored.append(Scored(sentence, base + bonus, close, share))
     scored.sort(key=lambda s: (-s.score, s.sentence.passage.number, s.sentence.position))
     return scored
 
@@ -68,13 +96,20 @@ def _code_words(text: str) -> set[str]:
     return {stem(word) for span in spans for word in re.findall(r"\w+", span)}
 
 
-def answering(question: str, passages: list[Passage], *, limit: int) -> list[Sentence]:
-    """The sentences that answer the question, best first; [] when none does."""
-    scored = scored_sentences(question, passages)
-    if not scored or scored[0].score < COVERED_SHARE:
+def answering(
+    question: str,
+    passages: list[Passage],
+    *,
+    limit: int,
+    meaning: dict[str, float] | None = None,
+) -> list[Sentence]:
+    """The sentences that answer the question, best first; [] when none does. Beside the
+    best, only those nearly as relevant and themselves answering."""
+    scored = scored_sentences(question, passages, meaning)
+    if not scored or not scored[0].answers:
         return []
-    floor = max(COVERED_SHARE, scored[0].score * 0.75)
-    return [s.sentence for s in scored if s.score >= floor][:limit]
+    floor = scored[0].score * 0.85
+    return [s.sentence for s in scored if s.score >= floor and s.answers][:limit]
 
 
 def top_sentences(question: str, passages: list[Passage], *, limit: int) -> list[Sentence]:

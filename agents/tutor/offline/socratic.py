@@ -33,7 +33,7 @@ def socratic(turn: TurnInput, topic: str | None, passages: list[Passage]) -> str
     """The SOCRATIC answer of the turn (see the module docstring)."""
     thread = open_thread(turn)
     question = thread[1] if thread else turn.question
-    found = answering(question, passages, limit=1)
+    found = answering(question, passages, limit=1, meaning=turn.meaning)
     if not found:
         return not_covered(question, passages, topic)
     if thread is None:

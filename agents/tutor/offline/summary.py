@@ -12,9 +12,11 @@ PER_SECTION = 2
 ABOUT_SHARE = 0.25
 
 
-def summary(question: str, topic: str | None, passages: list[Passage]) -> str:
+def summary(
+    question: str, topic: str | None, passages: list[Passage], meaning: dict[str, float]
+) -> str:
     """The SUMMARIZE answer (see the module docstring)."""
-    scored = scored_sentences(question, passages)
+    scored = scored_sentences(question, passages, meaning)
     if scored and scored[0].score < ABOUT_SHARE:
         return not_covered(question, passages, topic)
     relevance = {(s.sentence.passage.number, s.sentence.position): s.score for s in scored}
