@@ -18,7 +18,9 @@ from typing import Any
 # [3], or the [1][2] / [1, 2] forms models also write.
 _MARKER_GROUP = re.compile(r"\[(\d+(?:\s*(?:,|\]\s*\[)\s*\d+)*)\]")
 # A quote the answer attributes to one passage: “…” [n] or "…" [n].
-_ATTRIBUTED_QUOTE = re.compile(r'(?:“([^”]{8,}?)”|"([^"]{8,}?)")\s*\[(\d+)\]')
+# The quote may itself hold quoted words (“dotted module names”): it ends at the closing
+# mark right before the marker, within one line.
+_ATTRIBUTED_QUOTE = re.compile(r'(?:“([^\n]{8,}?)”|"([^"\n]{8,}?)")[ \t]*\[(\d+)\]')
 # Characters an answer may drop or change when it quotes: markdown marks, and between
 # words also quote marks and pilcrows.
 _IGNORED = "`*_"

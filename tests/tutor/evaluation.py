@@ -37,7 +37,7 @@ CHAPTERS = (
     "tutorial-classes.md",
     "tutorial-modules.pdf",
 )
-_QUOTE = re.compile(r"“([^”]+)” \[(\d+)\]")
+_QUOTE = re.compile(r"“([^\n]+?)” \[(\d+)\]")
 
 
 def paraphrased(split: str | None = None) -> list[dict[str, str]]:
@@ -67,13 +67,13 @@ class Library:
     last_shown: list[dict[str, Any]] = field(default_factory=list)  # the last turn's passages
 
 
-async def library_of_chapters(harness) -> Library:
-    """A learner with every chapter uploaded into one topic, through the real pipeline."""
+async def library_of_chapters(harness, chapters: tuple[str, ...] = CHAPTERS) -> Library:
+    """A learner with the chapters uploaded into one topic, through the real pipeline."""
     user = (await make_user(harness)).user
     topic = await make_topic(harness, owner_id=user.id, title="The Python tutorial")
     session = await make_session(harness, owner_id=user.id, topic_id=topic.id, mode="EXPLAIN")
     library = Library(Learner(user.id, topic.id, session.id))
-    for name in CHAPTERS:
+    for name in chapters:
         library.material_ids[name] = await upload(
             harness, library.learner, name, (DATA / name).read_bytes()
         )

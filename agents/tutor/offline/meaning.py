@@ -22,9 +22,14 @@ _warned = False
 
 
 async def meaning_scores(question: str, passages: list[Passage]) -> dict[str, float]:
-    """Sentence text -> cosine similarity to the question; {} when embeddings fail."""
+    """Sentence text (and passage text) -> cosine similarity to the question; {} when
+    embeddings fail. A passage's own score says what the sentence is part of."""
     global _warned
-    texts = list(dict.fromkeys(s.text for p in passages for s in sentences_of(p)))
+    texts = list(
+        dict.fromkeys(
+            [p.text for p in passages] + [s.text for p in passages for s in sentences_of(p)]
+        )
+    )
     if not texts or not question.strip():
         return {}
     missing = [text for text in texts if text not in _cache]

@@ -25,6 +25,9 @@ COVERED_MEANING = 0.38
 COVERED_SHARE = 0.5
 NEAR_MEANING = 0.25
 WORDS_WEIGHT = 0.35
+CONTEXT_WEIGHT = 0.5
+# Beside the best sentence, others are quoted when at least this relevant relative to it.
+NEARLY_AS_GOOD = 0.85
 # Question words that say what kind of answer is wanted, not what about.
 _FRAME_WORDS = frozenset(
     stem(w)
@@ -74,7 +77,8 @@ def scored_sentences(
         coded = _code_words(sentence.text)
         bonus = 0.1 * len(coded.intersection(wanted)) + 0.03 / sentence.passage.number
         close = (meaning or {}).get(sentence.text)
-        base = share if close is None else close + WORDS_WEIGHT * share
+        context = (meaning or {}).get(sentence.passage.text, 0.0)
+        base = share if close is None else close + WORDS_WEIGHT * share + CONTEXT_WEIGHT * context
         bonus += 0.01 / (1 + sentence.position)
         scored.append(Scored(sentence, base + bonus, close, share))
     scored.sort(key=lambda s: (-s.score, s.sentence.passage.number, s.sentence.position))
@@ -108,8 +112,15 @@ def answering(
     scored = scored_sentences(question, passages, meaning)
     if not scored or not scored[0].answers:
         return []
-    floor = scored[0].score * 0.85
-    return [s.sentence for s in scored if s.score >= floor and s.answers][:limit]
+    best = scored[0]
+    floor = best.score * NEARLY_AS_GOOD
+    # An extra sentence that holds few of the words the best one matched is about
+    # something else ("Exceptions should be derived..." beside exception chaining).
+    return [
+        s.sentence
+        for s in scored
+        if s is best or (s.score >= floor and s.answers and s.share >= best.share / 2)
+    ][:limit]
 
 
 def top_sentences(question: str, passages: list[Passage], *, limit: int) -> list[Sentence]:

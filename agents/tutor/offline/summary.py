@@ -1,6 +1,7 @@
-"""SUMMARIZE: the passages in the document's order, grouped by section, with the key
-sentences of each section (its opening, which usually defines, and the one closest to
-the request), so the summary follows the thread of the material."""
+"""SUMMARIZE: the passages of the document the request is about, in the document's order,
+grouped by section, with the key sentences of each section (its opening, which usually
+defines, and the one closest to the request), so the summary follows the thread of the
+material instead of mixing chapters."""
 
 from tutor.offline.selection import scored_sentences
 from tutor.offline.wording import OFFLINE_NOTE, not_covered
@@ -20,14 +21,32 @@ def summary(
     if scored and scored[0].score < ABOUT_SHARE:
         return not_covered(question, passages, topic)
     relevance = {(s.sentence.passage.number, s.sentence.position): s.score for s in scored}
-    lines = [f"Summary of your material{f' on {topic}' if topic else ''}, section by section:", ""]
-    for title, sentences in _sections(passages)[:MAX_SECTIONS]:
+    document = _main_document(passages, relevance)
+    kept = [p for p in passages if _document_order(p)[0] == document]
+    lines = [f"Summary of {document}, section by section, in the document's order:", ""]
+    for title, sentences in _sections(kept)[:MAX_SECTIONS]:
         picked = _key_sentences(sentences, relevance)
         lines.append(f"**{title}**")
-        lines.extend(f"- {s.text} [{s.passage.number}]" for s in picked)
+        lines.extend(f"- “{s.text}” [{s.passage.number}]" for s in picked)
         lines.append("")
     lines.append(f"(Key sentences quoted by {OFFLINE_NOTE}.)")
     return "\n".join(lines)
+
+
+def _main_document(passages: list[Passage], relevance: dict[tuple[int, int], float]) -> str:
+    """The file whose passages are most about the request (best sentence, then count)."""
+    best: dict[str, tuple[float, int]] = {}
+    for passage in passages:
+        name = _document_order(passage)[0]
+        top = max(
+            (score for (number, _), score in relevance.items() if number == passage.number),
+            default=0.0,
+        )
+        score, count = best.get(name, (0.0, 0))
+        best[name] = (max(score, top), count + 1)
+    return max(best, key=lambda name: (best[name], -min(
+        p.number for p in passages if _document_order(p)[0] == name
+    )))  # fmt: skip
 
 
 def _document_order(passage: Passage) -> tuple[str, int, int]:
@@ -43,7 +62,7 @@ def _sections(passages: list[Passage]) -> list[tuple[str, list[Sentence]]]:
     for passage in sorted(passages, key=_document_order):
         name = _document_order(passage)[0]
         for sentence in sentences_of(passage):
-            title = sentence.section or current.get(name) or name
+            title = sentence.section or current.get(name) or f"From {passage.source}"
             current[name] = title
             if not sections or sections[-1][0] != title:
                 sections.append((title, []))
