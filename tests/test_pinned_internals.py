@@ -229,3 +229,19 @@ def test_fsrs_forgetting_curve_constants():
             expected = SCHEDULER.get_card_retrievability(card, at)
             assert retrievability(card, at) == pytest.approx(expected, rel=1e-12)
     assert retrievability(Card(), start) == SCHEDULER.get_card_retrievability(Card(), start)
+
+
+# --- openai (agents/tutor/stream_client.py) ---------------------------------------------
+
+
+def test_openai_prepare_options_hook_sees_the_request_body():
+    """StreamingClient overrides `AsyncOpenAI._prepare_options` (the hook the library's
+    own Azure client uses) and rewrites `FinalRequestOptions.json_data` of requests to
+    `url` ".../chat/completions", so local servers get bodies they accept."""
+    from openai import AsyncOpenAI
+    from openai._models import FinalRequestOptions
+
+    assert inspect.iscoroutinefunction(AsyncOpenAI._prepare_options)
+    assert parameters(AsyncOpenAI._prepare_options) == ["self", "options"]
+    options = FinalRequestOptions(method="post", url="/chat/completions", json_data={"a": 1})
+    assert (options.url, options.json_data) == ("/chat/completions", {"a": 1})

@@ -96,7 +96,9 @@ def _feedback(reply: str, question: str, answer: Sentence, *, tries: int) -> str
 def _key_terms(question: str, answer: Sentence) -> list[str]:
     """The words of the answer that the question does not already give away."""
     asked = set(terms(question))
-    fresh = [word for word in surface_terms(answer.text) if stem(word) not in asked]
+    fresh = [
+        word for word in surface_terms(answer.text) if stem(word) not in asked and len(word) > 4
+    ]
     # Long words carry the idea ("innermost", "enclosing"); short ones ("like") rarely do.
     return sorted(fresh, key=lambda word: (-len(word), fresh.index(word)))[:4]
 
