@@ -27,6 +27,8 @@ from db.engine import (
     dialect_name,
     normalize_database_url,
 )
+from db.materials.backfill import EmbeddingBackfill
+from db.materials.embeddings import EmbeddingModel, model_from_spec
 from db.materials.extraction.limits import ExtractionLimits
 from db.materials.extraction_pool import ExtractionPool
 from db.materials.sweeper import StaleMaterialSweeper
@@ -56,12 +58,14 @@ class Services:
     sweeper: StaleMaterialSweeper
     catalog: ModelCatalog
     generations: Generations
+    backfill: EmbeddingBackfill
 
     async def close(self) -> None:
         """Stop the work in flight first, then its bus and database."""
         # Running turns and uploads end (or are cancelled) before their bus and
         # database go away underneath them.
         await self.sweeper.close()
+        await self.backfill.close()
         await self.generations.close()
         await self.tasks.close()
         self.extraction.close()
@@ -80,8 +84,13 @@ async def start_services(settings: Settings) -> Services:
     extraction = ExtractionPool(
         max_workers=settings.material_workers,
         limits=ExtractionLimits(seconds=settings.material_processing_seconds),
+        embedder=build_embedding_model(settings),
     )
     session_factory = create_session_factory(engine)
+    backfill = EmbeddingBackfill(
+        session_factory, extraction, idle_seconds=settings.embedding_backfill_interval_seconds
+    )
+    backfill.start()
     # Uploads a dead process left PROCESSING would otherwise never finish: swept at
     # start-up and then periodically (another process may die while this one runs).
     sweeper = StaleMaterialSweeper(
@@ -96,10 +105,20 @@ async def start_services(settings: Settings) -> Services:
         catalog=catalog,
         clock=utcnow,
         settings=generation_settings(settings),
+        embedder=extraction.embedder,
     )
     await generations.start()
     return Services(
-        database_url, engine, session_factory, bus, tasks, extraction, sweeper, catalog, generations
+        database_url,
+        engine,
+        session_factory,
+        bus,
+        tasks,
+        extraction,
+        sweeper,
+        catalog,
+        generations,
+        backfill,
     )
 
 
@@ -160,6 +179,24 @@ def build_model_catalog(settings: Settings) -> ModelCatalog:
         default_model=settings.model,
         providers=configured_providers(explicit),
         request_timeout_seconds=settings.model_timeout_seconds,
+    )
+
+
+def build_embedding_model(settings: Settings) -> EmbeddingModel:
+    """The passages' embedding model: the packaged one, or a configured provider's."""
+    provider = settings.embedding_model.partition(":")[0].strip().lower()
+    if provider == "local":
+        return model_from_spec(settings.embedding_model)
+    given = settings.providers.get(provider, {})
+    explicit = {provider: ProviderSettings(given.get("base_url"), given.get("api_key"))}
+    configured = configured_providers(explicit).get(provider)
+    if configured is None:
+        raise ValueError(
+            f"STUDYGRAPH_EMBEDDING_MODEL={settings.embedding_model!r} needs provider "
+            f"{provider!r} configured (STUDYGRAPH_{provider.upper()}_BASE_URL and/or _API_KEY)"
+        )
+    return model_from_spec(
+        settings.embedding_model, base_url=configured.base_url, api_key=configured.api_key
     )
 
 

@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     # most this many bytes held by one process (a burst beyond is RATE_LIMITED).
     max_processing_uploads_per_user: int = Field(default=8, gt=0, le=1000)
     max_upload_backlog_bytes: int = Field(default=256 * 1_048_576, gt=0)
+    # Meaning search: the packaged offline model, or `<provider>:<model>` served by an
+    # OpenAI-compatible /v1/embeddings endpoint (the provider's BASE_URL/API_KEY below).
+    # Changing it re-embeds every passage in the background.
+    embedding_model: str = "local:all-MiniLM-L6-v2"
+    # How often the embedding backfill looks for passages without current vectors.
+    embedding_backfill_interval_seconds: float = Field(default=30.0, gt=0)
     log_level: str = "INFO"
     # Sign-in throttling (db/accounts/login_throttle.py), counted in the database so that every
     # process shares it: attempts per email from one client address, and per email from

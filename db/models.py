@@ -13,6 +13,7 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
+    LargeBinary,
     Text,
     UniqueConstraint,
     text,
@@ -184,6 +185,10 @@ class MaterialChunk(SQLModel, table=True):
     start_offset: int
     end_offset: int
     text: str = Field(sa_type=Text)
+    # The passage's meaning vectors (db/materials/vectors.py: the passage's own vector,
+    # then one per sentence, float16) and the model that made them; NULL until embedded.
+    embedding: bytes | None = Field(default=None, sa_type=LargeBinary)
+    embedding_model: str | None = Field(default=None, max_length=200)
 
 
 class Card(SQLModel, table=True):

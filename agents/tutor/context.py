@@ -29,6 +29,8 @@ class TutorContext:
     session_factory: SessionFactory
     bus: Bus
     clock: Callable[[], datetime]
+    # The passages' embedding model for searches (None: the packaged local model).
+    embedder: Any = None
     # Passages the tools showed the model (hit.citation()), deduplicated by chunk_id.
     citations: list[dict[str, Any]] = field(default_factory=list)
     # record_quiz_answer records at most one review per turn (one answer, one review).

@@ -84,6 +84,7 @@ async def search_material(ctx: Ctx, query: str) -> str:
             # A session without a topic searches all of the learner's material.
             topic_id=tutor.topic_id,
             limit=SEARCH_LIMIT,
+            embedder=tutor.embedder,
         )
     if not hits:
         return "NO PASSAGES: nothing in the learner's material matches this query."

@@ -33,21 +33,28 @@ class MaterialEventFacts:
     owner_id: int | None
     topic_id: int | None
     status: str | None
+    # While a long document is embedded: (passages done, passages in all).
+    progress: tuple[int, int] | None = None
 
 
 async def publish_material_event(
-    bus: Bus, material: StudyMaterial, *, kind: MaterialChange
+    bus: Bus,
+    material: StudyMaterial,
+    *,
+    kind: MaterialChange,
+    progress: tuple[int, int] | None = None,
 ) -> None:
     """Tell the topic's subscribers that a material changed (never fails the caller)."""
-    payload = json.dumps(
-        {
-            "kind": str(kind),
-            "material_id": material.id,
-            "owner_id": material.owner_id,
-            "topic_id": material.topic_id,
-            "status": material.status,
-        }
-    )
+    event = {
+        "kind": str(kind),
+        "material_id": material.id,
+        "owner_id": material.owner_id,
+        "topic_id": material.topic_id,
+        "status": material.status,
+    }
+    if progress is not None:
+        event["progress"] = list(progress)
+    payload = json.dumps(event)
     try:
         await bus.publish(topic_channel(material.topic_id), payload)
     except Exception:
@@ -63,4 +70,5 @@ def parse_material_event(payload: str) -> MaterialEventFacts:
         owner_id=event.get("owner_id"),
         topic_id=event.get("topic_id"),
         status=event.get("status"),
+        progress=tuple(event["progress"]) if event.get("progress") else None,
     )

@@ -9,6 +9,7 @@ backstop that abandons a job stuck inside one page starts then too. A thread can
 be killed: an abandoned job keeps its worker until it reaches its next deadline check,
 and the pool stays bounded meanwhile. The app builds one pool in its lifespan (see
 api/services.py), passes it down through the GraphQL context and closes it at shutdown.
+The same workers embed the passages for meaning search (vectors.py), off the event loop.
 """
 
 import asyncio
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+from db.materials.embeddings import EmbeddingModel
 from db.materials.extraction.limits import ExtractionLimits
 
 logger = logging.getLogger(__name__)
@@ -32,9 +34,18 @@ BACKSTOP_SECONDS = 5.0
 class ExtractionPool:
     """A bounded set of worker threads for extraction jobs, with per-job deadlines."""
 
-    def __init__(self, *, max_workers: int = 2, limits: ExtractionLimits | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        max_workers: int = 2,
+        limits: ExtractionLimits | None = None,
+        embedder: EmbeddingModel | None = None,
+    ) -> None:
         self.max_workers = max_workers
         self.limits = limits or ExtractionLimits()
+        # The model the workers embed passages with (None: the packaged local model);
+        # searches embed questions with the same one.
+        self.embedder = embedder
         self._executor = ThreadPoolExecutor(
             max_workers=max_workers, thread_name_prefix="studygraph-extract"
         )

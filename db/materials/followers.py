@@ -29,6 +29,7 @@ class MaterialUpdate:
     material_id: int
     status: str | None
     material: StudyMaterial | None
+    progress: tuple[int, int] | None = None  # (done, total) while a long upload is indexed
 
 
 class MaterialFollower:
@@ -95,4 +96,5 @@ class MaterialFollower:
             material_id=event.material_id,
             status=row.status if row else event.status,
             material=row,
+            progress=event.progress,
         )

@@ -27,6 +27,7 @@ from db.materials.extraction.kinds import sanitize_filename, sniff_content_type
 from db.materials.extraction.limits import ExtractionFailed, ExtractionLimits
 from db.materials.extraction.pages import extract_pages
 from db.materials.extraction_pool import ExtractionPool
+from db.materials.indexing import Embedded, embed_passages
 from db.models import MaterialChunk, StudyMaterial, Topic
 from db.ownership import get_owned
 from db.pagination import Page, PageRequest, partitioned_page_statement, to_page
@@ -247,25 +248,42 @@ async def process_material(
     """
     limits = limits or (pool.limits if pool is not None else ExtractionLimits())
     upload = _Upload(material.id, material.owner_id, material.created_at)
-    material_id = upload.material_id
     async with unit_of_work(session_factory) as session:
         if await _current_row(session, upload) is None:
             return None
-        content_type = material.content_type
     own_pool = pool is None
     if pool is None:
         pool = ExtractionPool(max_workers=1, limits=limits)
     try:
+        return await _extract_and_index(
+            session_factory, bus, upload, material, data=data, pool=pool, limits=limits
+        )
+    finally:
+        if own_pool:
+            pool.close()
+
+
+async def _extract_and_index(
+    session_factory: SessionFactory,
+    bus: Bus | None,
+    upload: "_Upload",
+    material: StudyMaterial,
+    *,
+    data: bytes,
+    pool: ExtractionPool,
+    limits: ExtractionLimits,
+) -> StudyMaterial | None:
+    try:
         # The worker checks the deadline between pages; the pool's backstop covers a
         # single page that never returns (its thread is then abandoned).
         page_count, chunks = await pool.run(
-            partial(_extract, data, content_type, limits), seconds=limits.seconds
+            partial(_extract, data, material.content_type, limits), seconds=limits.seconds
         )
     except (ExtractionFailed, TimeoutError) as error:
         reason = str(error) or f"processing took longer than {limits.seconds:g} seconds"
         return await _finish(session_factory, bus, upload, MaterialStatus.FAILED, error=reason)
     except Exception:
-        logger.exception("extracting material %s failed", material_id)
+        logger.exception("extracting material %s failed", upload.material_id)
         return await _finish(
             session_factory,
             bus,
@@ -273,11 +291,17 @@ async def process_material(
             MaterialStatus.FAILED,
             error="the file could not be processed",
         )
-    finally:
-        if own_pool:
-            pool.close()
+    embedded = await embed_passages(
+        pool, bus, material, [chunk.text for chunk in chunks], base_seconds=limits.seconds
+    )
     return await _finish(
-        session_factory, bus, upload, MaterialStatus.READY, chunks=chunks, page_count=page_count
+        session_factory,
+        bus,
+        upload,
+        MaterialStatus.READY,
+        chunks=chunks,
+        page_count=page_count,
+        embedded=embedded,
     )
 
 
@@ -314,6 +338,7 @@ async def _finish(
     error: str | None = None,
     chunks=(),
     page_count: int | None = None,
+    embedded: Embedded | None = None,
 ) -> StudyMaterial | None:
     async with unit_of_work(session_factory) as session:
         material = await _current_row(session, upload)
@@ -331,6 +356,8 @@ async def _finish(
                     start_offset=chunk.start_offset,
                     end_offset=chunk.end_offset,
                     text=chunk.text,
+                    embedding=embedded.blobs[ordinal] if embedded else None,
+                    embedding_model=embedded.model_name if embedded else None,
                 )
             )
         material.status = status

@@ -1,4 +1,6 @@
-"""Full-text search over the learner's own material chunks, the same on both databases.
+"""Search over the learner's own material chunks, by words and meaning, on both databases.
+
+The word ranking is here; the meaning ranking and the fusion of the two in hybrid.py.
 
 PostgreSQL matches the stored `search_vector` (to_tsvector('english', text), GIN-indexed;
 migration 0006)
@@ -17,12 +19,15 @@ is simply [].
 import math
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.errors import BadUserInput
+from db.materials import hybrid
+from db.materials.embeddings import EmbeddingModel
 from db.materials.library import MaterialStatus
 from db.study.topics import get_topic
 
@@ -31,6 +36,8 @@ MAX_TERMS = 32
 MAX_TERM_CHARS = 64
 MAX_LIMIT = 50
 DEFAULT_SEARCH_RESULTS = 5
+# How many passages each ranking offers the fusion.
+CANDIDATES = 50
 
 # The search index objects of migration 0002, which SQLModel's metadata does not know.
 SEARCH_INDEX_PREFIXES = ("material_chunks_fts", "ix_material_chunks_search", "search_vector")
@@ -67,6 +74,9 @@ class PassageHit:
     end_offset: int
     quote: str  # the chunk text, what a citation quotes
     score: float  # higher is better, comparable within one result list
+    # Cosine similarity of the passage to the question (None: not ranked by meaning);
+    # comparable across searches, unlike `score`.
+    similarity: float | None = None
 
     def citation(self) -> dict[str, Any]:
         """JSON stored on messages.citations / cards.source."""
@@ -108,6 +118,7 @@ async def search_materials_for_owner(
     query: str,
     topic_id: int | None = None,
     first: int | None = DEFAULT_SEARCH_RESULTS,
+    embedder: EmbeddingModel | None = None,
 ) -> list[PassageHit]:
     """searchMaterials: `first` 1 to MAX_LIMIT (else BAD_USER_INPUT), the topic the owner's."""
     limit = DEFAULT_SEARCH_RESULTS if first is None else first
@@ -116,7 +127,7 @@ async def search_materials_for_owner(
     if topic_id is not None:
         await get_topic(session, owner_id=owner_id, topic_id=topic_id)
     return await search_passages(
-        session, owner_id=owner_id, query=query, topic_id=topic_id, limit=limit
+        session, owner_id=owner_id, query=query, topic_id=topic_id, limit=limit, embedder=embedder
     )
 
 
@@ -127,12 +138,43 @@ async def search_passages(
     query: str,
     topic_id: int | None = None,
     limit: int = 5,
+    embedder: EmbeddingModel | None = None,
 ) -> list[PassageHit]:
-    """The owner's READY chunks ranked for a free-text question (PG FTS / SQLite FTS5)."""
+    """The owner's READY chunks ranked for a free-text question, by words and meaning.
+
+    Both rankings (hybrid.py) run over the owner's chunks; `embedder` is the model the
+    chunks were embedded with (None: the packaged local model).
+    """
     terms = search_terms(query)
     limit = max(0, min(limit, MAX_LIMIT))
     if not terms or limit == 0:
         return []
+    lexical = await lexical_hits(
+        session, owner_id=owner_id, terms=terms, topic_id=topic_id, limit=CANDIDATES
+    )
+    return await hybrid.fuse_with_meaning(
+        session,
+        owner_id=owner_id,
+        query=query[:MAX_QUERY_CHARS],
+        topic_id=topic_id,
+        limit=limit,
+        terms=terms,
+        lexical=lexical,
+        embedder=embedder,
+        fetch=partial(hits_by_id, session, owner_id=owner_id),
+    )
+
+
+async def lexical_hits(
+    session: AsyncSession,
+    *,
+    owner_id: int,
+    terms: list[str],
+    topic_id: int | None = None,
+    limit: int = CANDIDATES,
+) -> list[PassageHit]:
+    """The owner's READY chunks that share words with the terms, best first
+    (PostgreSQL full text / SQLite FTS5)."""
     params: dict[str, Any] = {"owner_id": owner_id, "limit": limit}
     topic_filter = ""
     if topic_id is not None:
@@ -151,20 +193,40 @@ async def search_passages(
     rows = (
         await session.exec(text(statement).bindparams(ready=MaterialStatus.READY, **params))
     ).all()
-    return [
-        PassageHit(
-            chunk_id=row.id,
-            material_id=row.material_id,
-            material_filename=row.filename,
-            topic_id=row.topic_id,
-            page=row.page,
-            start_offset=row.start_offset,
-            end_offset=row.end_offset,
-            quote=row.text,
-            score=float(row.score),
-        )
-        for row in rows
-    ]
+    return [_hit(row, float(row.score)) for row in rows]
+
+
+async def hits_by_id(
+    session: AsyncSession, chunk_ids: list[int], *, owner_id: int
+) -> dict[int, PassageHit]:
+    """The owner's READY chunks among the ids (score 0), keyed by id."""
+    if not chunk_ids:
+        return {}
+    statement = text(f"""
+        SELECT {_COLUMNS}, 0.0 AS score
+        FROM material_chunks AS c
+        JOIN study_materials AS m ON m.id = c.material_id
+        WHERE c.id IN :ids AND c.owner_id = :owner_id AND m.owner_id = :owner_id
+          AND m.status = :ready
+    """).bindparams(bindparam("ids", expanding=True))
+    rows = await session.exec(
+        statement, params={"ids": chunk_ids, "owner_id": owner_id, "ready": MaterialStatus.READY}
+    )
+    return {row.id: _hit(row, 0.0) for row in rows}
+
+
+def _hit(row, score: float) -> PassageHit:
+    return PassageHit(
+        chunk_id=row.id,
+        material_id=row.material_id,
+        material_filename=row.filename,
+        topic_id=row.topic_id,
+        page=row.page,
+        start_offset=row.start_offset,
+        end_offset=row.end_offset,
+        quote=row.text,
+        score=score,
+    )
 
 
 _COLUMNS = (

@@ -28,5 +28,7 @@ class MaterialQueries:
                 query=query,
                 topic_id=optional_row_id(topic_id, "Topic", field="topicId"),
                 first=first,
+                # Questions are embedded with the model that embedded the passages.
+                embedder=context.extraction.embedder if context.extraction else None,
             )
         return [MaterialSearchHit.from_hit(hit) for hit in hits]

@@ -10,6 +10,7 @@ from schema.context import Info
 from schema.materials.types import (
     MaterialEvent,
     MaterialEventKind,
+    MaterialProgress,
     MaterialStatus,
     StudyMaterial,
 )
@@ -23,6 +24,9 @@ def to_event(update: MaterialUpdate) -> MaterialEvent:
         material_id=to_global_id("StudyMaterial", update.material_id),
         status=MaterialStatus(update.status),
         material=StudyMaterial.from_row(update.material) if update.material else None,
+        progress=MaterialProgress(done=update.progress[0], total=update.progress[1])
+        if update.progress
+        else None,
     )
 
 
@@ -30,7 +34,8 @@ def to_event(update: MaterialUpdate) -> MaterialEvent:
 class MaterialSubscriptions:
     @strawberry.subscription(
         description="Changes to the materials of one of the learner's topics (uploaded, "
-        "READY or FAILED, deleted), for as long as the client listens. NOT_FOUND for "
+        "READY or FAILED, deleted; a long upload also reports its indexing `progress`), "
+        "for as long as the client listens. NOT_FOUND for "
         "another user's topic."
     )
     async def material_events(

@@ -140,6 +140,12 @@ class MaterialEventKind(Enum):
     DELETED = strawberry.enum_value("DELETED", description="It was deleted.")
 
 
+@strawberry.type(description="How far the indexing of a long upload has come.")
+class MaterialProgress:
+    done: int = strawberry.field(description="Passages indexed so far.")
+    total: int = strawberry.field(description="Passages in the document.")
+
+
 @strawberry.type(description="A change to one of a topic's materials.")
 class MaterialEvent:
     kind: MaterialEventKind = strawberry.field(description="What happened.")
@@ -147,4 +153,9 @@ class MaterialEvent:
     status: MaterialStatus = strawberry.field(description="Its status after the change.")
     material: StudyMaterial | None = strawberry.field(
         description="The material as it is now; null once deleted."
+    )
+    progress: MaterialProgress | None = strawberry.field(
+        default=None,
+        description="While a long document is being indexed (UPDATED, status PROCESSING): "
+        "how many of its passages are embedded for meaning search; null otherwise.",
     )

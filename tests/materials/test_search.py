@@ -220,7 +220,9 @@ async def test_search_materials_checks_first_and_the_topic_below_the_resolver(ha
 
 SUBSCRIBE = """
 subscription($t: ID!) {
-  materialEvents(topicId: $t) { kind status materialId material { status chunkCount } }
+  materialEvents(topicId: $t) {
+    kind status materialId material { status chunkCount } progress { done total }
+  }
 }
 """
 
@@ -240,12 +242,16 @@ async def test_material_events_follow_processing_and_stay_private(harness):
     stream = await harness.schema.subscribe(
         SUBSCRIBE, variable_values={"t": topic_id}, context_value=harness.context(alice.user.id)
     )
-    received = []
+    received, progress = [], []
 
     async def collect():
         async for result in stream:
             assert result.errors is None, result.errors
-            received.append(result.data["materialEvents"])
+            event = result.data["materialEvents"]
+            if event["progress"] is None:  # a long PDF also reports indexing progress
+                received.append(event)
+            else:
+                progress.append(event["progress"])
             if len(received) == 2:
                 return
 
@@ -264,3 +270,4 @@ async def test_material_events_follow_processing_and_stay_private(harness):
     await asyncio.wait_for(collector, timeout=10)
     assert [event["kind"] for event in received] == ["CREATED", "UPDATED"]
     assert received[1]["status"] == "READY" and received[1]["material"]["chunkCount"] > 0
+    assert progress and progress[-1]["total"] == received[1]["material"]["chunkCount"]

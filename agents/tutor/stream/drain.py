@@ -115,6 +115,7 @@ async def _tutor_context(
         session_factory=generations.session_factory,
         bus=generations.bus,
         clock=generations.clock,
+        embedder=generations.embedder,
     )
     return context, conversation
 

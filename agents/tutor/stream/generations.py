@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from db.engine import SessionFactory
+from db.materials.embeddings import EmbeddingModel
 from db.models import Message
 from db.pubsub import Bus
 from tutor.providers import ModelCatalog
@@ -30,8 +31,11 @@ class Generations:
         catalog: ModelCatalog,
         clock: Callable[[], datetime],
         settings: GenerationSettings | None = None,
+        embedder: EmbeddingModel | None = None,
     ) -> None:
         self.session_factory = session_factory
+        # The passages' embedding model, for the tools' searches (None: the local one).
+        self.embedder = embedder
         self.bus = bus
         self.catalog = catalog
         self.clock = clock

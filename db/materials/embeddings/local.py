@@ -58,6 +58,8 @@ class LocalMiniLM:
 
     name = MODEL_NAME
     dimensions = DIMENSIONS
+    # Below this, a passage is not related to the question (db/materials/hybrid.py).
+    min_similarity = 0.25
 
     def __init__(self, model_file: Path | None = None, tokenizer_file: Path | None = None):
         self._model_file = model_file
