@@ -29,7 +29,7 @@ BUILTIN_BASE_URLS = {
     "together": "https://api.together.xyz/v1",
 }
 # Local servers that need no key: set their base URL (or a key) to enable them.
-KEYLESS_PROVIDERS = frozenset({"ollama"})
+KEYLESS_PROVIDERS = frozenset({"ollama", "llamacpp"})
 
 
 @dataclass(frozen=True)

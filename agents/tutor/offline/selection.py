@@ -26,6 +26,9 @@ COVERED_SHARE = 0.5
 NEAR_MEANING = 0.25
 WORDS_WEIGHT = 0.35
 CONTEXT_WEIGHT = 0.5
+# Search ranks passages by words and meaning over the whole material: its first is most
+# often the one that answers.
+RANK_PRIOR = 0.2
 # Beside the best sentence, others are quoted when at least this relevant relative to it.
 NEARLY_AS_GOOD = 0.85
 # Question words that say what kind of answer is wanted, not what about.
@@ -75,7 +78,7 @@ def scored_sentences(
         have = set(terms(sentence.text))
         share = sum(weight[t] for t in wanted if t in have) / total
         coded = _code_words(sentence.text)
-        bonus = 0.1 * len(coded.intersection(wanted)) + 0.03 / sentence.passage.number
+        bonus = 0.1 * len(coded.intersection(wanted)) + RANK_PRIOR / sentence.passage.number
         close = (meaning or {}).get(sentence.text)
         context = (meaning or {}).get(sentence.passage.text, 0.0)
         base = share if close is None else close + WORDS_WEIGHT * share + CONTEXT_WEIGHT * context
