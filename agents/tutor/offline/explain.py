@@ -5,11 +5,11 @@ from typing import Any
 
 from tutor.offline.followups import FollowUp, follow_up
 from tutor.offline.reading import TurnInput
-from tutor.offline.selection import answering, scored_sentences
+from tutor.offline.selection import answering, scored_sentences, teaching
 from tutor.offline.wording import OFFLINE_NOTE, not_covered, quoted_lines
 from tutor.text import Passage, Sentence, code_after
 
-MAX_QUOTES = 3
+MAX_QUOTES = 3  # a learner reads the answer: three sentences, four with context
 _CAUSAL = ("because", "so that", "since", "this means", "in order to", "to avoid",
            "otherwise", "prevents", "reason", "useful", "better", "which is why")  # fmt: skip
 
@@ -39,8 +39,11 @@ def explain(
 def _choose(
     follow: FollowUp | None, question: str, passages: list[Passage], turn: TurnInput
 ) -> tuple[str, list[Sentence]]:
+    if follow is None:
+        chosen = teaching(question, passages, limit=MAX_QUOTES, meaning=turn.meaning)
+        return "Here is what your material says:", chosen
     answer = answering(question, passages, limit=MAX_QUOTES, meaning=turn.meaning)
-    if follow is None or not answer:
+    if not answer:
         return "Here is what your material says:", answer
     scored = scored_sentences(question, passages, turn.meaning)
     ranked = [s.sentence for s in scored if s.score > 0]

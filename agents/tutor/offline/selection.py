@@ -29,8 +29,15 @@ CONTEXT_WEIGHT = 0.5
 # Search ranks passages by words and meaning over the whole material: its first is most
 # often the one that answers.
 RANK_PRIOR = 0.2
+# A window's mean closeness counts a little less than one sentence's own.
+WINDOW_WEIGHT = 0.95
 # Beside the best sentence, others are quoted when at least this relevant relative to it.
 NEARLY_AS_GOOD = 0.85
+# The best passage's second sentence is quoted beside its first when this relevant.
+SAME_PASSAGE_SHARE = 0.8
+_POINTING_BACK = frozenset(
+    "it this that these they those such thus so however but also otherwise then here".split()
+)
 # Question words that say what kind of answer is wanted, not what about.
 _FRAME_WORDS = frozenset(
     stem(w)
@@ -72,6 +79,9 @@ def scored_sentences(
     if not sentences or not wanted:
         return []
     weight = _weights(wanted, sentences)
+    by_passage: dict[int, list[Sentence]] = {}
+    for sentence in sentences:
+        by_passage.setdefault(sentence.passage.number, []).append(sentence)
     total = sum(weight.values())
     scored = []
     for sentence in sentences:
@@ -79,13 +89,29 @@ def scored_sentences(
         share = sum(weight[t] for t in wanted if t in have) / total
         coded = _code_words(sentence.text)
         bonus = 0.1 * len(coded.intersection(wanted)) + RANK_PRIOR / sentence.passage.number
-        close = (meaning or {}).get(sentence.text)
+        close = _windowed((meaning or {}), sentence, by_passage)
         context = (meaning or {}).get(sentence.passage.text, 0.0)
         base = share if close is None else close + WORDS_WEIGHT * share + CONTEXT_WEIGHT * context
         bonus += 0.01 / (1 + sentence.position)
         scored.append(Scored(sentence, base + bonus, close, share))
     scored.sort(key=lambda s: (-s.score, s.sentence.passage.number, s.sentence.position))
     return scored
+
+
+def _windowed(
+    meaning: dict[str, float], sentence: Sentence, by_passage: dict[int, list[Sentence]]
+) -> float | None:
+    """The sentence's closeness in meaning, or that of its window (it with its neighbours)
+    when higher: an answer is often split over two sentences ("It is raised when ...")."""
+    close = meaning.get(sentence.text)
+    if close is None:
+        return None
+    siblings = by_passage[sentence.passage.number]
+    near = [
+        meaning.get(s.text) for s in siblings[max(0, sentence.position - 1) : sentence.position + 2]
+    ]
+    near = [value for value in near if value is not None]
+    return max(close, WINDOW_WEIGHT * sum(near) / len(near))
 
 
 def _weights(wanted: list[str], sentences: list[Sentence]) -> dict[str, float]:
@@ -124,6 +150,56 @@ def answering(
         for s in scored
         if s is best or (s.score >= floor and s.answers and s.share >= best.share / 2)
     ][:limit]
+
+
+def teaching(
+    question: str,
+    passages: list[Passage],
+    *,
+    limit: int,
+    meaning: dict[str, float] | None = None,
+) -> list[Sentence]:
+    """What a teaching answer quotes: the answering sentences, the next best of the best
+    passage when nearly as relevant (an explanation often spans two sentences), and the
+    sentence before one that opens by pointing back ("It ...", "This ..."), which it
+    needs to be understood. At most `limit` + 1 sentences; [] when none answers."""
+    scored = scored_sentences(question, passages, meaning)
+    chosen = answering(question, passages, limit=limit, meaning=meaning)
+    if not chosen:
+        return []
+    best = scored[0]
+    runner_up = next(
+        (
+            other
+            for other in scored[1:]
+            if other.sentence.passage.number == best.sentence.passage.number
+            and other.sentence not in chosen
+        ),
+        None,
+    )
+    if (
+        len(chosen) < limit
+        and runner_up is not None
+        and runner_up.score >= best.score * SAME_PASSAGE_SHARE
+    ):
+        chosen.append(runner_up.sentence)
+    completed = list(chosen)
+    for sentence in chosen:
+        before = _predecessor(sentence)
+        if before and before not in completed and _points_back(sentence.text):
+            completed.append(before)
+    return completed[: limit + 1]
+
+
+def _predecessor(sentence: Sentence) -> Sentence | None:
+    siblings = sentences_of(sentence.passage)
+    index = sentence.position - 1
+    return siblings[index] if 0 <= index < len(siblings) else None
+
+
+def _points_back(text: str) -> bool:
+    first = text.split(maxsplit=1)[0].strip(",").lower()
+    return first in _POINTING_BACK
 
 
 def top_sentences(question: str, passages: list[Passage], *, limit: int) -> list[Sentence]:
