@@ -35,7 +35,14 @@ def test_the_best_passage_gives_a_second_sentence_when_nearly_as_close():
     texts = [s.text for s in chosen]
     assert texts[0].startswith("Strings can")
     assert any(t.startswith("The for statement") for t in texts)
-    assert len(texts) == 2
+    assert not any("backslash" in t for t in texts)
+
+
+def test_the_sentence_after_that_continues_the_chosen_one_is_quoted_too():
+    meaning = _meaning({0: 0.70, 1: 0.10, 2: 0.02})
+    texts = [s.text for s in teaching("zebra", [LOOP, OTHER], limit=1, meaning=meaning)]
+    assert texts[0].startswith("The for statement")
+    assert texts[1:] == ["It stops when the sequence has no items left."]
 
 
 def test_nothing_is_quoted_when_no_sentence_answers():

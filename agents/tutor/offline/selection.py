@@ -161,8 +161,9 @@ def teaching(
 ) -> list[Sentence]:
     """What a teaching answer quotes: the answering sentences, the next best of the best
     passage when nearly as relevant (an explanation often spans two sentences), and the
-    sentence before one that opens by pointing back ("It ...", "This ..."), which it
-    needs to be understood. At most `limit` + 1 sentences; [] when none answers."""
+    neighbours that complete a chosen sentence: the one before a sentence that opens by
+    pointing back ("It ...", "This ..."), the one after that points back to it.
+    At most `limit` + 1 sentences; [] when none answers."""
     scored = scored_sentences(question, passages, meaning)
     chosen = answering(question, passages, limit=limit, meaning=meaning)
     if not chosen:
@@ -185,15 +186,19 @@ def teaching(
         chosen.append(runner_up.sentence)
     completed = list(chosen)
     for sentence in chosen:
-        before = _predecessor(sentence)
+        # The sentence before one that points back ("It ..."), and the one after that
+        # continues it ("This value is called `None`."), complete what it says.
+        before, after = _neighbour(sentence, -1), _neighbour(sentence, 1)
         if before and before not in completed and _points_back(sentence.text):
             completed.append(before)
+        if after and after not in completed and _points_back(after.text):
+            completed.append(after)
     return completed[: limit + 1]
 
 
-def _predecessor(sentence: Sentence) -> Sentence | None:
+def _neighbour(sentence: Sentence, step: int) -> Sentence | None:
     siblings = sentences_of(sentence.passage)
-    index = sentence.position - 1
+    index = sentence.position + step
     return siblings[index] if 0 <= index < len(siblings) else None
 
 
