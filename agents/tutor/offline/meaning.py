@@ -12,6 +12,7 @@ from collections import OrderedDict
 import numpy as np
 
 from db.materials.embeddings import embed_texts
+from tutor.offline.selection import window_text
 from tutor.text import Passage, sentences_of
 
 logger = logging.getLogger(__name__)
@@ -22,14 +23,11 @@ _warned = False
 
 
 async def meaning_scores(question: str, passages: list[Passage]) -> dict[str, float]:
-    """Sentence text (and passage text) -> cosine similarity to the question; {} when
-    embeddings fail. A passage's own score says what the sentence is part of."""
+    """Sentence text (and passage text, and each sentence's window with its neighbours)
+    -> cosine similarity to the question; {} when embeddings fail. A passage's own score
+    and a window's say what the sentence is part of."""
     global _warned
-    texts = list(
-        dict.fromkeys(
-            [p.text for p in passages] + [s.text for p in passages for s in sentences_of(p)]
-        )
-    )
+    texts = list(dict.fromkeys([p.text for p in passages] + _sentences_and_windows(passages)))
     if not texts or not question.strip():
         return {}
     missing = [text for text in texts if text not in _cache]
@@ -44,6 +42,16 @@ async def meaning_scores(question: str, passages: list[Passage]) -> dict[str, fl
         _remember(text, vector)
     asked = vectors[0]
     return {text: float(np.dot(asked, _cache[text])) for text in texts if text in _cache}
+
+
+def _sentences_and_windows(passages: list[Passage]) -> list[str]:
+    """Each sentence, and each sentence with its neighbours (selection.window_text)."""
+    texts = []
+    for passage in passages:
+        siblings = sentences_of(passage)
+        texts.extend(s.text for s in siblings)
+        texts.extend(window_text(siblings, s.position) for s in siblings)
+    return texts
 
 
 def _remember(text: str, vector: np.ndarray) -> None:

@@ -101,17 +101,19 @@ def scored_sentences(
 def _windowed(
     meaning: dict[str, float], sentence: Sentence, by_passage: dict[int, list[Sentence]]
 ) -> float | None:
-    """The sentence's closeness in meaning, or that of its window (it with its neighbours)
-    when higher: an answer is often split over two sentences ("It is raised when ...")."""
+    """The sentence's closeness in meaning, or that of its window (it with its neighbours,
+    embedded together) when higher: an answer is often split over two sentences ("It is
+    raised when ...")."""
     close = meaning.get(sentence.text)
     if close is None:
         return None
-    siblings = by_passage[sentence.passage.number]
-    near = [
-        meaning.get(s.text) for s in siblings[max(0, sentence.position - 1) : sentence.position + 2]
-    ]
-    near = [value for value in near if value is not None]
-    return max(close, WINDOW_WEIGHT * sum(near) / len(near))
+    window = meaning.get(window_text(by_passage[sentence.passage.number], sentence.position))
+    return close if window is None else max(close, WINDOW_WEIGHT * window)
+
+
+def window_text(siblings: list[Sentence], position: int) -> str:
+    """The sentence at `position` with its neighbours, as one text to embed."""
+    return " ".join(s.text for s in siblings[max(0, position - 1) : position + 2])
 
 
 def _weights(wanted: list[str], sentences: list[Sentence]) -> dict[str, float]:
