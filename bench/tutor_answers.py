@@ -72,7 +72,7 @@ async def _answers(harness, library, items: list[dict], verbose: bool) -> dict:
         if not verdict["ok"]:
             failures.append({"question": item["question"], **verdict})
             if verbose:
-                expected = f"(expected: {item['needle']}; shown: {verdict['shown']})"
+                expected = f"(expected: {item['needle']}; {verdict})"
                 print(f"--- {item['question']}\n{expected}\n{text}\n", file=sys.stderr)
     count = len(judged)
     return {

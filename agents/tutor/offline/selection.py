@@ -33,7 +33,7 @@ RANK_PRIOR = 0.2
 WINDOW_WEIGHT = 0.95
 # Beside the best sentence, others are quoted when at least this relevant relative to it.
 NEARLY_AS_GOOD = 0.85
-# The best passage's second sentence is quoted beside its first when this relevant.
+# More sentences of the best passage are quoted beside its best when this relevant.
 SAME_PASSAGE_SHARE = 0.8
 _POINTING_BACK = frozenset(
     "it this that these they those such thus so however but also otherwise then here".split()
@@ -161,8 +161,8 @@ def teaching(
     limit: int,
     meaning: dict[str, float] | None = None,
 ) -> list[Sentence]:
-    """What a teaching answer quotes: the answering sentences, the next best of the best
-    passage when nearly as relevant (an explanation often spans two sentences), and the
+    """What a teaching answer quotes: the answering sentences, the next best ones of the
+    best passage when nearly as relevant (an explanation often spans two sentences), and the
     neighbours that complete a chosen sentence: the one before a sentence that opens by
     pointing back ("It ...", "This ..."), the one after that points back to it.
     At most `limit` + 1 sentences; [] when none answers."""
@@ -171,21 +171,11 @@ def teaching(
     if not chosen:
         return []
     best = scored[0]
-    runner_up = next(
-        (
-            other
-            for other in scored[1:]
-            if other.sentence.passage.number == best.sentence.passage.number
-            and other.sentence not in chosen
-        ),
-        None,
-    )
-    if (
-        len(chosen) < limit
-        and runner_up is not None
-        and runner_up.score >= best.score * SAME_PASSAGE_SHARE
-    ):
-        chosen.append(runner_up.sentence)
+    for other in scored[1:]:
+        if len(chosen) >= limit or other.score < best.score * SAME_PASSAGE_SHARE:
+            break
+        if other.sentence.passage == best.sentence.passage and other.sentence not in chosen:
+            chosen.append(other.sentence)
     completed = list(chosen)
     for sentence in chosen:
         # The sentence before one that points back ("It ..."), and the one after that
