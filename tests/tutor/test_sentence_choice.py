@@ -48,3 +48,16 @@ def test_the_sentence_after_that_continues_the_chosen_one_is_quoted_too():
 def test_nothing_is_quoted_when_no_sentence_answers():
     meaning = _meaning({0: 0.05, 1: 0.04, 2: 0.03})
     assert teaching("capital of France", [LOOP, OTHER], limit=3, meaning=meaning) == []
+
+
+def test_a_line_that_introduces_code_is_no_antecedent():
+    passage = Passage(
+        1,
+        "errors.md",
+        "The output ends like this every time:\n\n    RuntimeError\n\n"
+        "It also allows disabling automatic exception chaining entirely.",
+    )
+    texts = [s.text for s in sentences_of(passage)]
+    meaning = {texts[0]: 0.10, texts[1]: 0.70}
+    chosen = teaching("zebra", [passage], limit=1, meaning=meaning)
+    assert [s.text for s in chosen] == [texts[1]]

@@ -174,14 +174,25 @@ def teaching(
     for other in scored[1:]:
         if len(chosen) >= limit or other.score < best.score * SAME_PASSAGE_SHARE:
             break
-        if other.sentence.passage == best.sentence.passage and other.sentence not in chosen:
+        # As in answering(): one holding few of the words the best matched is off-subject.
+        if (
+            other.sentence.passage == best.sentence.passage
+            and other.sentence not in chosen
+            and other.share >= best.share / 2
+        ):
             chosen.append(other.sentence)
     completed = list(chosen)
     for sentence in chosen:
         # The sentence before one that points back ("It ..."), and the one after that
         # continues it ("This value is called `None`."), complete what it says.
         before, after = _neighbour(sentence, -1), _neighbour(sentence, 1)
-        if before and before not in completed and _points_back(sentence.text):
+        # A line ending in ":" introduces code ("Traceback ...:"), it is no antecedent.
+        if (
+            before
+            and before not in completed
+            and _points_back(sentence.text)
+            and not before.text.endswith(":")
+        ):
             completed.append(before)
         if after and after not in completed and _points_back(after.text):
             completed.append(after)
