@@ -36,23 +36,8 @@ def create_app(settings: Settings, *, tune_runtime: bool = False) -> Starlette:
     the server's own process (`create_app_from_env`), not for a test's.
     """
     origins = OriginPolicy.for_settings(settings.allowed_origins, production=settings.is_production)
-    quiet_strawberry_refusals()
-    schema = build_schema(
-        mask_unexpected_errors=settings.is_production,
-        limits=document_limits(settings),
-        observers=[OperationMetrics],
-        on_errors=observe_errors,
-    )
-    graphql_app = StudygraphGraphQL(
-        schema,
-        graphql_ide=None if settings.is_production else "graphiql",
-        allowed_origins=settings.allowed_origins,
-        # Uploads: BodySizeLimit enforces the size limit and the CSRF preflight header.
-        multipart_uploads_enabled=True,
-        connection_init_wait_timeout=timedelta(seconds=settings.websocket_init_timeout_seconds),
-    )
-    graphql_app.request_adapter_class = capped_form_adapter(settings.max_multipart_parts)
-    graphql_app.origin_policy = origins
+    graphql_app = _graphql_app(settings, origins)
+    schema = graphql_app.schema
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -94,6 +79,28 @@ def create_app(settings: Settings, *, tune_runtime: bool = False) -> Starlette:
         middleware=_middleware(settings, origins),
         lifespan=lifespan,
     )
+
+
+def _graphql_app(settings: Settings, origins: OriginPolicy) -> StudygraphGraphQL:
+    """The GraphQL view over the schema, with the settings' limits and observers."""
+    quiet_strawberry_refusals()
+    schema = build_schema(
+        mask_unexpected_errors=settings.is_production,
+        limits=document_limits(settings),
+        observers=[OperationMetrics],
+        on_errors=observe_errors,
+    )
+    graphql_app = StudygraphGraphQL(
+        schema,
+        graphql_ide=None if settings.is_production else "graphiql",
+        allowed_origins=settings.allowed_origins,
+        # Uploads: BodySizeLimit enforces the size limit and the CSRF preflight header.
+        multipart_uploads_enabled=True,
+        connection_init_wait_timeout=timedelta(seconds=settings.websocket_init_timeout_seconds),
+    )
+    graphql_app.request_adapter_class = capped_form_adapter(settings.max_multipart_parts)
+    graphql_app.origin_policy = origins
+    return graphql_app
 
 
 def _start_here_routes(settings: Settings, sdl: str) -> list[Route | Mount]:

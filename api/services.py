@@ -178,6 +178,12 @@ def preload_turn_runner() -> None:
     importlib.import_module("tutor.stream.task")
 
 
+def _flag(value: str | None) -> bool | None:
+    """A provider's true/false variable; None when unset (or not a yes/no word)."""
+    word = (value or "").strip().lower()
+    return True if word in ("1", "true", "yes") else False if word in ("0", "false", "no") else None
+
+
 def build_model_catalog(settings: Settings) -> ModelCatalog:
     """The models this server offers: the offline tutor and the configured providers."""
     from agents import set_tracing_disabled  # see preload_turn_runner
@@ -185,7 +191,11 @@ def build_model_catalog(settings: Settings) -> ModelCatalog:
     # The SDK exports traces to OpenAI unless told not to; that is opt-in here.
     set_tracing_disabled(not settings.agents_tracing)
     explicit = {
-        name: ProviderSettings(base_url=values.get("base_url"), api_key=values.get("api_key"))
+        name: ProviderSettings(
+            base_url=values.get("base_url"),
+            api_key=values.get("api_key"),
+            tool_choice_required=_flag(values.get("tool_choice_required")),
+        )
         for name, values in settings.providers.items()
     }
     return ModelCatalog(

@@ -164,8 +164,9 @@ class Settings(BaseSettings):
     # dead by the others (checked every reap interval): FAILED within their sum.
     generation_lease_seconds: float = Field(default=30.0, gt=0)
     generation_reap_interval_seconds: float = Field(default=15.0, gt=0)
-    # OpenAI-compatible providers: STUDYGRAPH_<NAME>_BASE_URL and STUDYGRAPH_<NAME>_API_KEY
-    # for any <NAME>, gathered from the environment (or given directly, as in tests).
+    # OpenAI-compatible providers: STUDYGRAPH_<NAME>_BASE_URL, STUDYGRAPH_<NAME>_API_KEY
+    # and STUDYGRAPH_<NAME>_TOOL_CHOICE_REQUIRED (true/false) for any <NAME>, gathered
+    # from the environment (or given directly, as in tests).
     providers: dict[str, dict[str, str]] = Field(default_factory=dict, repr=False)
 
     @model_validator(mode="before")
@@ -220,7 +221,7 @@ class Settings(BaseSettings):
         return _development_secret(self.jwt_secret_file)
 
 
-_PROVIDER_VARIABLE = re.compile(r"^STUDYGRAPH_([A-Z0-9]+)_(BASE_URL|API_KEY)$")
+_PROVIDER_VARIABLE = re.compile(r"^STUDYGRAPH_([A-Z0-9]+)_(BASE_URL|API_KEY|TOOL_CHOICE_REQUIRED)$")
 
 
 def providers_from_environment(environ) -> dict[str, dict[str, str]]:

@@ -413,3 +413,19 @@ def test_uvicorn_multiprocess_supervisor_internals():
     for used in ("self.processes", "self.should_exit", "timeout_worker_healthcheck"):
         assert used in source, used
     assert "timeout_worker_healthcheck" in parameters(Config.__init__)
+
+
+# --- openai (agents/tutor/stream_client.py) ---------------------------------------------
+
+
+def test_openai_prepare_options_hook_sees_the_request_body():
+    """StreamingClient overrides `AsyncOpenAI._prepare_options` (the hook the library's
+    own Azure client uses) and rewrites `FinalRequestOptions.json_data` of requests to
+    `url` ".../chat/completions", so local servers get bodies they accept."""
+    from openai import AsyncOpenAI
+    from openai._models import FinalRequestOptions
+
+    assert inspect.iscoroutinefunction(AsyncOpenAI._prepare_options)
+    assert parameters(AsyncOpenAI._prepare_options) == ["self", "options"]
+    options = FinalRequestOptions(method="post", url="/chat/completions", json_data={"a": 1})
+    assert (options.url, options.json_data) == ("/chat/completions", {"a": 1})

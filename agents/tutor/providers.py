@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from db.errors import BadUserInput
+from tutor.compat import supports_required_tool_choice
 from tutor.offline.wording import LOCAL_MODEL_DESCRIPTION
 
 if TYPE_CHECKING:  # the Agents SDK and openai load when a model is built, not at import
@@ -31,7 +32,7 @@ BUILTIN_BASE_URLS = {
     "together": "https://api.together.xyz/v1",
 }
 # Local servers that need no key: set their base URL (or a key) to enable them.
-KEYLESS_PROVIDERS = frozenset({"ollama"})
+KEYLESS_PROVIDERS = frozenset({"ollama", "llamacpp"})
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class ProviderSettings:
 
     base_url: str | None = None
     api_key: str | None = None
+    # Whether it accepts tool_choice "required" (None: known hosted APIs do, others not).
+    tool_choice_required: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,11 @@ def configured_providers(
         if not base_url:
             logger.warning("provider %r has a key but no base URL; it stays disabled", name)
             continue
-        providers[name] = ProviderSettings(base_url=base_url.rstrip("/"), api_key=given.api_key)
+        providers[name] = ProviderSettings(
+            base_url=base_url.rstrip("/"),
+            api_key=given.api_key,
+            tool_choice_required=supports_required_tool_choice(name, given.tool_choice_required),
+        )
     return providers
 
 
@@ -150,6 +157,9 @@ class ModelCatalog:
                 # The turn runner retries, and only before the first token: a retry
                 # in the client would replay a half-streamed answer.
                 max_retries=0,
+                required_tool_choice=supports_required_tool_choice(
+                    provider, settings.tool_choice_required
+                ),
             )
             self._clients[provider] = client
         return client

@@ -2,6 +2,7 @@
 
 import html
 import re
+import textwrap
 from dataclasses import dataclass
 
 STOPWORDS = frozenset(
@@ -15,7 +16,10 @@ STOPWORDS = frozenset(
     summarise summary give show let lets us mean means meaning does work works used use""".split()
 )
 
-_PASSAGE = re.compile(r'<passage n="(\d+)" source="([^"]*)">(.*?)</passage>', re.DOTALL)
+_PASSAGE = re.compile(
+    r'<passage n="(\d+)" source="([^"]*)"(?: at="(\d+)")?>(.*?)</passage>', re.DOTALL
+)
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*$")
 # A sentence ends at . ! or ? before a capital, a curly quote, a backtick, _ ( or [.
 _SENTENCE_END = re.compile('(?<=[.!?])\\s+(?=[A-Z`_"\u201c\u2018(\\[])')
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_']*")
@@ -28,6 +32,7 @@ class Passage:
     number: int
     source: str
     text: str
+    start: int = 0  # where it starts in its page (or document): reading order
 
 
 @dataclass(frozen=True)
@@ -35,14 +40,24 @@ class Sentence:
     passage: Passage
     position: int
     text: str
+    section: str | None = None  # the heading above it in the passage, if any
 
 
 def parse_passages(tool_output: str) -> list[Passage]:
     """The passages of a search_material output (unescaped: they were escaped to quote)."""
     return [
-        Passage(int(number), html.unescape(source), html.unescape(text))
-        for number, source, text in _PASSAGE.findall(tool_output)
+        Passage(int(number), html.unescape(source), html.unescape(text), int(at or 0))
+        for number, source, at, text in _PASSAGE.findall(tool_output)
     ]
+
+
+def heading_text(line: str) -> str | None:
+    """A markdown heading's words ("## 8.3\\. Handling Exceptions¶" -> "8.3. Handling
+    Exceptions"), None for other lines."""
+    match = _HEADING.match(line)
+    if not match:
+        return None
+    return match.group(1).replace("\\", "").replace("¶", "").strip() or None
 
 
 def clean_prose(text: str) -> str:
@@ -64,14 +79,52 @@ def clean_prose(text: str) -> str:
 
 
 def sentences_of(passage: Passage) -> list[Sentence]:
-    """The passage's prose sentences, in order."""
-    found = []
-    for paragraph in clean_prose(passage.text).split("\n"):
-        for piece in _SENTENCE_END.split(paragraph.strip()):
-            piece = piece.strip()
-            if len(piece.split()) >= 4:
-                found.append(Sentence(passage, len(found), piece))
+    """The passage's prose sentences, in order, each with the heading above it."""
+    found: list[Sentence] = []
+    for section, body in _sections(passage.text):
+        for paragraph in clean_prose(body).split("\n"):
+            for piece in _SENTENCE_END.split(paragraph.strip()):
+                piece = piece.strip()
+                if len(piece.split()) >= 4:
+                    found.append(Sentence(passage, len(found), piece, section))
     return found
+
+
+def _sections(text: str) -> list[tuple[str | None, str]]:
+    """(heading, text under it) in order; the text before the first heading has None."""
+    sections: list[tuple[str | None, list[str]]] = [(None, [])]
+    for line in text.splitlines():
+        heading = heading_text(line)
+        if heading:
+            sections.append((heading, []))
+        else:
+            sections[-1][1].append(line)
+    return [(heading, "\n".join(lines)) for heading, lines in sections]
+
+
+def code_after(sentence: Sentence, *, max_lines: int = 14) -> str | None:
+    """The code sample right after a sentence that introduces it (ends with ':'), verbatim
+    and dedented; None when the sentence introduces none."""
+    if not sentence.text.rstrip().endswith(":"):
+        return None
+    tail = sentence.text.split()[-6:]
+    pattern = r"[\s`*_]*".join(re.escape(word.strip("`*_")) for word in tail)
+    match = re.search(pattern, sentence.passage.text)
+    if not match:
+        return None
+    lines = sentence.passage.text[match.end() :].splitlines()[1:]
+    code: list[str] = []
+    for line in lines:
+        if not line.strip():
+            if code:
+                code.append("")
+            continue
+        if not line.startswith(("    ", "\t")) and not line.lstrip().startswith((">>>", "...")):
+            break
+        code.append(line)
+    while code and not code[-1].strip():
+        code.pop()
+    return textwrap.dedent("\n".join(code[:max_lines])) if code else None
 
 
 def stem(word: str) -> str:
@@ -90,6 +143,15 @@ def terms(text: str) -> list[str]:
         if word.lower() not in STOPWORDS and len(word) > 1:
             seen.setdefault(stem(word), None)
     return list(seen)
+
+
+def surface_terms(text: str) -> list[str]:
+    """The content words of a text as written (code marks dropped), one per stem, in order."""
+    seen: dict[str, str] = {}
+    for word in _WORD.findall(text.replace("`", "")):
+        if word.lower() not in STOPWORDS and len(word) > 1:
+            seen.setdefault(stem(word), word)
+    return list(seen.values())
 
 
 def rank_sentences(question: str, passages: list[Passage]) -> list[tuple[float, Sentence]]:

@@ -97,7 +97,9 @@ async def search_material(ctx: Ctx, query: str) -> str:
         number = _citation_number(tutor, hit.chunk_id)
         source = hit.material_filename + (f", p. {hit.page}" if hit.page else "")
         lines.append(
-            f'<passage n="{number}" source="{html.escape(source, quote=True)}">'
+            # `at` (where it starts in its page) lets a summary follow the document's order.
+            f'<passage n="{number}" source="{html.escape(source, quote=True)}" '
+            f'at="{hit.start_offset}">'
             f"{html.escape(hit.quote, quote=False)}</passage>"
         )
     return "\n".join(lines)

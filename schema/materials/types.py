@@ -79,6 +79,11 @@ class Citation:
     )
     end_offset: int = strawberry.field(description="Where the passage ends (exclusive).")
     quote: str = strawberry.field(description="The passage's text, as quoted.")
+    marker: int | None = strawberry.field(
+        default=None,
+        description="The [n] marker that cites this passage in the answer's text; "
+        "null outside an answer's citations.",
+    )
     material_row_id: strawberry.Private[int]
 
     @classmethod
@@ -90,6 +95,7 @@ class Citation:
             start_offset=int(data.get("start_offset") or 0),
             end_offset=int(data.get("end_offset") or 0),
             quote=str(data.get("quote") or ""),
+            marker=data.get("marker") if isinstance(data.get("marker"), int) else None,
         )
 
     @classmethod

@@ -13,15 +13,18 @@ from openai.types.responses import (
     ResponseOutputText,
 )
 
+from db.study.modes import TutorMode
+from tutor.offline.meaning import meaning_scores
 from tutor.offline.modes import answer
-from tutor.offline.planning import ToolCallPlan, next_tool_calls
-from tutor.offline.reading import read_turn
+from tutor.offline.planning import ToolCallPlan, next_tool_calls, subject_of
+from tutor.offline.reading import TurnInput, read_turn
 from tutor.offline.stream import (
     approximate_usage,
     function_call_events,
     message_events,
     response,
 )
+from tutor.text import parse_passages
 
 
 class LocalTutorModel(Model):
@@ -45,7 +48,7 @@ class LocalTutorModel(Model):
         conversation_id: str | None = None,
         prompt: Any = None,
     ) -> ModelResponse:
-        output, usage = respond(system_instructions, input, tools)
+        output, usage = await respond(system_instructions, input, tools)
         return ModelResponse(output=output, usage=usage, response_id=None)
 
     async def stream_response(
@@ -62,7 +65,7 @@ class LocalTutorModel(Model):
         conversation_id: str | None = None,
         prompt: Any = None,
     ) -> AsyncIterator[Any]:
-        output, usage = respond(system_instructions, input, tools)
+        output, usage = await respond(system_instructions, input, tools)
         counter = iter(range(1_000_000))
         yield ResponseCreatedEvent(
             type="response.created",
@@ -86,7 +89,7 @@ class LocalTutorModel(Model):
         )
 
 
-def respond(
+async def respond(
     instructions: str | None, input: str | list[Any], tools: list[Any]
 ) -> tuple[list[Any], Usage]:
     """One model call's output (tool calls, or the answer) and its approximate usage."""
@@ -97,11 +100,19 @@ def respond(
         output = _tool_call_items(calls, first=turn.calls_so_far)
         produced = " ".join(call.arguments for call in output)
     else:
+        await _read_meaning(turn)
         text = answer(turn)
         output = [_message_item(text, number=turn.calls_so_far)]
         produced = text
     consumed = (instructions or "") + " " + json.dumps(input, default=str)
     return output, approximate_usage(consumed, produced)
+
+
+async def _read_meaning(turn: TurnInput) -> None:
+    """How close each quotable sentence is in meaning to what the turn is about."""
+    passages = parse_passages(turn.outputs.get("search_material", ""))
+    if turn.mode != TutorMode.QUIZ and passages:
+        turn.meaning = await meaning_scores(subject_of(turn), passages)
 
 
 def _tool_call_items(calls: list[ToolCallPlan], *, first: int) -> list[ResponseFunctionToolCall]:

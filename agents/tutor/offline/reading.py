@@ -20,6 +20,10 @@ class TurnInput:
     available: set[str]
     outputs: dict[str, str] = field(default_factory=dict)  # tool name -> latest output
     calls_so_far: int = 0
+    # The conversation before the question, oldest first: (role, text) pairs.
+    history: list[tuple[str, str]] = field(default_factory=list)
+    # Sentence text -> closeness in meaning to the question (offline.meaning); {} if unknown.
+    meaning: dict[str, float] = field(default_factory=dict)
 
 
 def read_turn(instructions: str, input: str | list[Any], available: set[str]) -> TurnInput:
@@ -39,8 +43,17 @@ def read_turn(instructions: str, input: str | list[Any], available: set[str]) ->
         ),
         "",
     )
+    history = [
+        (str(item["role"]), _text_of(item.get("content")))
+        for item in items[: max(last_user, 0)]
+        if item.get("role") in ("user", "assistant")
+    ]
     turn = TurnInput(
-        mode=mode, question=question.strip(), previous_answer=previous_answer, available=available
+        mode=mode,
+        question=question.strip(),
+        previous_answer=previous_answer,
+        available=available,
+        history=history,
     )
     _read_tool_results(turn, items[last_user + 1 :])
     return turn

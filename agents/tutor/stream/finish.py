@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from db.chat import generation_rows
 from db.engine import unit_of_work
 from db.models import Message
+from tutor.citations import citations_to_store
 from tutor.links import LinkPolicy, neutralise
 from tutor.stream.drain import TurnOutcome
 from tutor.stream.publish import publish_event, terminal_event
@@ -70,8 +71,11 @@ async def _store_end(
                     status=outcome.status,
                     content=state.text,
                     tool_calls=[call.ended_unanswered() for call in state.tool_calls],
+                    # Only what the answer cites, quotes checked against the material,
+                    # and their links neutralised.
                     citations=neutralised_quotes(
-                        outcome.citations, generations.settings.link_policy
+                        citations_to_store(state.text, list(outcome.citations)),
+                        generations.settings.link_policy,
                     ),
                     last_seq=terminal_seq,
                     input_tokens=outcome.usage[0],

@@ -1,0 +1,29 @@
+"""Floors under the offline tutor's answer quality (figures: bench/tutor_answers.py).
+
+The floors sit below the figures the bench measures, so a change that makes the tutor
+answer worse fails here; the bench says how far above the floor it is. One test, so the
+chapters are uploaded once per database.
+"""
+
+from tests.tutor import evaluation
+
+# Measured by bench/tutor_answers.py (see the README's Benchmarks section).
+ANSWERS_OK_FLOOR = 0.4  # states the fact, cites it verbatim, stores only what it cites
+STORES_ONLY_CITED_FLOOR = 0.95
+OUTSIDE_FLOOR = 0.9  # a plain "not in your material" answer
+
+
+async def test_answers_to_paraphrased_and_outside_questions(harness):
+    library = await evaluation.library_of_chapters(harness)
+    verdicts = []
+    for item in evaluation.paraphrased():
+        text, stored = await evaluation.ask(harness, library, item["question"])
+        verdicts.append(evaluation.judge_answer(library, item, text, stored))
+    said = []
+    for question in evaluation.outside():
+        text, stored = await evaluation.ask(harness, library, question)
+        said.append(evaluation.judge_outside(text, stored))
+    count = len(verdicts)
+    assert sum(v["ok"] for v in verdicts) / count >= ANSWERS_OK_FLOOR
+    assert sum(v["only_cited"] for v in verdicts) / count >= STORES_ONLY_CITED_FLOOR
+    assert sum(said) / len(said) >= OUTSIDE_FLOOR
