@@ -15,7 +15,7 @@ from api.body_limit import BodySizeLimit, capped_form_adapter
 from api.graphql_view import StudygraphGraphQL
 from api.health import healthz, readyz
 from api.observability import metrics_route, outer_middleware
-from api.observers import OperationMetrics, observe_errors, observe_pool, retire_process_gauges
+from api.observers import OperationMetrics, observe_errors, retire_process_gauges
 from api.openai_compat.completions import OpenAICompat
 from api.origins import OriginPolicy, PolicyCORS, quiet_strawberry_refusals
 from api.runtime import tune_garbage_collector
@@ -47,7 +47,6 @@ def create_app(settings: Settings, *, tune_runtime: bool = False) -> Starlette:
         app.state.bus = services.bus
         app.state.extraction = services.extraction
         app.state.context_values = context_values(settings, services)
-        observe_pool(services.engine)
         if tune_runtime:
             tune_garbage_collector()
         logger.info(

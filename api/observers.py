@@ -94,20 +94,11 @@ class ObservedSubscriptionQuota(SubscriptionQuota):
 
 
 class ObservedExtractionPool(ExtractionPool):
-    """The extraction pool, timing every document from submission to its end."""
+    """The extraction pool, timing every upload from the start of its processing
+    (extraction, then embedding) to its end."""
 
-    async def run(self, job, *, seconds: float | None = None):
-        started = time.perf_counter()
-        outcome = "error"
-        try:
-            result = await super().run(job, seconds=seconds)
-            outcome = "ok"
-            return result
-        except TimeoutError:
-            outcome = "timeout"
-            raise
-        finally:
-            metrics.UPLOAD_PROCESSING.labels(outcome).observe(time.perf_counter() - started)
+    def upload_processed(self, outcome: str, seconds: float) -> None:
+        metrics.UPLOAD_PROCESSING.labels(outcome).observe(seconds)
 
 
 class TurnMetrics:

@@ -17,7 +17,12 @@ from typing import Any
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.observers import ObservedExtractionPool, ObservedSubscriptionQuota, TurnMetrics
+from api.observers import (
+    ObservedExtractionPool,
+    ObservedSubscriptionQuota,
+    TurnMetrics,
+    observe_pool,
+)
 from api.settings import Settings
 from db.accounts.login_throttle import LoginLimits
 from db.accounts.tokens import TokenPolicy
@@ -83,6 +88,9 @@ async def start_services(settings: Settings) -> Services:
     """Connect the database and the bus, start the sweeper and the generations."""
     database_url = normalize_database_url(settings.database_url)
     engine = create_engine(database_url, pool_size=settings.database_pool_size)
+    # Before anything checks a connection out (the sweepers and the backfill start
+    # below), or a check-in would be counted without its check-out.
+    observe_pool(engine)
     bus = Bus(settings.broadcast_url, namespace=broadcast_namespace(database_url))
     await bus.connect()
     tasks = BackgroundTasks()

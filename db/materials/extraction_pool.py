@@ -51,6 +51,10 @@ class ExtractionPool:
         )
         self._unfinished = 0  # queued or running, including abandoned jobs
 
+    def upload_processed(self, outcome: str, seconds: float) -> None:
+        """Told when an upload's processing (extraction, then embedding) ends: "ok",
+        "timeout" or "error", and how long it took. Nothing here; the API observes it."""
+
     @property
     def embedding_model_name(self) -> str:
         """The name stored with the vectors the workers make."""

@@ -8,6 +8,7 @@ extraction pool under a deadline that starts when a worker picks it up
 """
 
 import logging
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -273,6 +274,8 @@ async def _extract_and_index(
     pool: ExtractionPool,
     limits: ExtractionLimits,
 ) -> StudyMaterial | None:
+    started = time.perf_counter()
+    outcome = "error"
     try:
         # The worker checks the deadline between pages; the pool's backstop covers a
         # single page that never returns (its thread is then abandoned).
@@ -280,6 +283,7 @@ async def _extract_and_index(
             partial(_extract, data, material.content_type, limits), seconds=limits.seconds
         )
     except (ExtractionFailed, TimeoutError) as error:
+        outcome = "timeout" if isinstance(error, TimeoutError) else "error"
         reason = str(error) or f"processing took longer than {limits.seconds:g} seconds"
         return await _finish(session_factory, bus, upload, MaterialStatus.FAILED, error=reason)
     except Exception:
@@ -291,18 +295,22 @@ async def _extract_and_index(
             MaterialStatus.FAILED,
             error="the file could not be processed",
         )
-    embedded = await embed_passages(
-        pool, bus, material, [chunk.text for chunk in chunks], base_seconds=limits.seconds
-    )
-    return await _finish(
-        session_factory,
-        bus,
-        upload,
-        MaterialStatus.READY,
-        chunks=chunks,
-        page_count=page_count,
-        embedded=embedded,
-    )
+    else:
+        embedded = await embed_passages(
+            pool, bus, material, [chunk.text for chunk in chunks], base_seconds=limits.seconds
+        )
+        outcome = "ok"
+        return await _finish(
+            session_factory,
+            bus,
+            upload,
+            MaterialStatus.READY,
+            chunks=chunks,
+            page_count=page_count,
+            embedded=embedded,
+        )
+    finally:
+        pool.upload_processed(outcome, time.perf_counter() - started)
 
 
 @dataclass(frozen=True)
