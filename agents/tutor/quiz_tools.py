@@ -7,8 +7,6 @@ never graded again. Plain words steer the quiz (grading.quiz_intent): "skip"/"ne
 not graded, "I don't know" is graded AGAIN and shows the answer, "stop" ends the quiz.
 """
 
-import json
-from datetime import date, datetime
 from typing import Any
 
 from agents import RunContextWrapper, function_tool
@@ -23,6 +21,7 @@ from tutor.context import TutorContext
 from tutor.grading import QuizIntent, quiz_intent
 from tutor.offline.quiz import missing_word, pending_cloze
 from tutor.tool_failures import report_tool_failure
+from tutor.tool_output import tool_json
 
 ANSWER_MAX = 2000
 CLOZE_FRONT = "Fill in the blank: "
@@ -31,22 +30,13 @@ _NOT_GRADED = {QuizIntent.SKIP: "skipped", QuizIntent.STOP: "stopped"}
 Ctx = RunContextWrapper[TutorContext]
 
 
-def _json(value: Any) -> str:
-    def default(item: Any) -> Any:
-        if isinstance(item, datetime | date):
-            return item.isoformat()
-        raise TypeError(f"not JSON serialisable: {type(item).__name__}")
-
-    return json.dumps(value, default=default, ensure_ascii=False, sort_keys=True)
-
-
 @function_tool(failure_error_function=report_tool_failure)
 async def next_quiz_card(ctx: Ctx) -> str:
     """The next flashcard to quiz the learner on (due first, never the card just asked
     unless it is the only one): its id and question, no answer."""
     tutor = ctx.context
     if tutor.topic_id is None:
-        return _json({"card_id": None, "note": "this study session has no topic, so no cards"})
+        return tool_json({"card_id": None, "note": "this study session has no topic, so no cards"})
     async with unit_of_work(tutor.session_factory) as session:
         just_asked = await quiz_state.get_last_asked_quiz_card_id(
             session, owner_id=tutor.user_id, session_id=tutor.session_id,
@@ -58,17 +48,17 @@ async def next_quiz_card(ctx: Ctx) -> str:
                 limit=1, exclude_card_id=just_asked,
             )  # fmt: skip
         except DomainError:  # the topic was deleted since the session started
-            return _json({"card_id": None, "note": "the session's topic no longer exists"})
+            return tool_json({"card_id": None, "note": "the session's topic no longer exists"})
         if cards:
             # Kept on this answer: the next turn's record_quiz_answer grades this card.
             await quiz_state.set_asked_quiz_card(
                 session, owner_id=tutor.user_id, message_id=tutor.message_id, card_id=cards[0].id
             )
     if not cards:
-        return _json({"card_id": None, "note": "the topic has no flashcards yet"})
+        return tool_json({"card_id": None, "note": "the topic has no flashcards yet"})
     card = cards[0]
     # The back stays out: the model (and the learner reading tool events) must not see it.
-    return _json({"card_id": card.id, "front": card.front, "topic_id": card.topic_id})
+    return tool_json({"card_id": card.id, "front": card.front, "topic_id": card.topic_id})
 
 
 @function_tool(failure_error_function=report_tool_failure)
@@ -93,12 +83,12 @@ async def record_quiz_answer(
     # one response, run concurrently) must not log several reviews. Checked and claimed
     # before the first await; given back when nothing was recorded.
     if tutor.quiz_answer_recorded:
-        return _json({"error": "this answer has already been recorded in this turn"})
+        return tool_json({"error": "this answer has already been recorded in this turn"})
     tutor.quiz_answer_recorded = True
     outcome = await _record_answer(tutor, answer[:ANSWER_MAX], card_id, rating)
     if "error" in outcome:
         tutor.quiz_answer_recorded = False
-    return _json(outcome)
+    return tool_json(outcome)
 
 
 async def _record_answer(
@@ -174,12 +164,12 @@ async def record_cloze_answer(ctx: Ctx, answer: str) -> str:
     """
     tutor = ctx.context
     if tutor.quiz_answer_recorded:
-        return _json({"error": "this answer has already been recorded in this turn"})
+        return tool_json({"error": "this answer has already been recorded in this turn"})
     tutor.quiz_answer_recorded = True
     outcome = await _record_cloze(tutor, answer[:ANSWER_MAX])
     if "error" in outcome:
         tutor.quiz_answer_recorded = False
-    return _json(outcome)
+    return tool_json(outcome)
 
 
 async def _record_cloze(tutor: TutorContext, answer: str) -> dict[str, Any]:

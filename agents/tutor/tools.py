@@ -9,11 +9,8 @@ except search_material, whose passages are delimited, escaped, quoted DATA.
 """
 
 import html
-import json
 import logging
 from dataclasses import asdict
-from datetime import date, datetime
-from typing import Any
 
 from agents import FunctionTool, RunContextWrapper, function_tool
 
@@ -27,6 +24,7 @@ from tutor.card_writer import write_cards
 from tutor.context import TutorContext
 from tutor.quiz_tools import next_quiz_card, record_cloze_answer, record_quiz_answer
 from tutor.tool_failures import report_tool_failure
+from tutor.tool_output import tool_json
 
 logger = logging.getLogger(__name__)
 
@@ -37,30 +35,21 @@ ANSWER_MAX = 2000
 Ctx = RunContextWrapper[TutorContext]
 
 
-def _json(value: Any) -> str:
-    def default(item: Any) -> Any:
-        if isinstance(item, datetime | date):
-            return item.isoformat()
-        raise TypeError(f"not JSON serialisable: {type(item).__name__}")
-
-    return json.dumps(value, default=default, ensure_ascii=False, sort_keys=True)
-
-
 @function_tool(failure_error_function=report_tool_failure)
 async def get_topic_overview(ctx: Ctx) -> str:
     """The study session's topic (title, description) and the learner's progress on it."""
     tutor = ctx.context
     if tutor.topic_id is None:
-        return _json({"topic": None, "note": "this study session has no topic"})
+        return tool_json({"topic": None, "note": "this study session has no topic"})
     async with unit_of_work(tutor.session_factory) as session:
         try:
             topic = await get_topic(session, owner_id=tutor.user_id, topic_id=tutor.topic_id)
         except DomainError:
-            return _json({"topic": None, "note": "the session's topic no longer exists"})
+            return tool_json({"topic": None, "note": "the session's topic no longer exists"})
         facts = await progress.get_topic_progress(
             session, owner_id=tutor.user_id, topic_id=topic.id, now=tutor.clock()
         )
-    return _json(
+    return tool_json(
         {
             "topic": {"id": topic.id, "title": topic.title, "description": topic.description},
             "progress": asdict(facts),
@@ -124,28 +113,28 @@ async def create_flashcards(ctx: Ctx, count: int = 5) -> str:
     """
     tutor = ctx.context
     if tutor.topic_id is None:
-        return _json({"error": "this study session has no topic to put cards in"})
+        return tool_json({"error": "this study session has no topic to put cards in"})
     passages = [
         (str(citation.get("quote") or ""), dict(citation))
         for citation in tutor.citations
         if str(citation.get("quote") or "").strip()
     ]
     if not passages:
-        return _json({"error": "no passages cited yet: search the material first"})
+        return tool_json({"error": "no passages cited yet: search the material first"})
     count = max(1, min(count, cards_db.MAX_GENERATED))
     drafts = write_cards(passages, count=count)
     if not drafts:
-        return _json({"created": [], "note": "the cited passages gave no card"})
+        return tool_json({"created": [], "note": "the cited passages gave no card"})
     async with unit_of_work(tutor.session_factory) as session:
         try:
             await get_topic(session, owner_id=tutor.user_id, topic_id=tutor.topic_id)
         except DomainError:
-            return _json({"error": "the session's topic no longer exists"})
+            return tool_json({"error": "the session's topic no longer exists"})
         rows = await cards_db.create_cards(
             session, owner_id=tutor.user_id, topic_id=tutor.topic_id, drafts=drafts,
             now=tutor.clock(),
         )  # fmt: skip
-    return _json(
+    return tool_json(
         {
             "created": [
                 {"card_id": row.id, "front": row.front, "back": row.back,
