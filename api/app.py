@@ -8,7 +8,6 @@ from datetime import timedelta
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route, WebSocketRoute
-from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import graphiql, landing
 from api.body_limit import BodySizeLimit, capped_form_adapter
@@ -155,6 +154,10 @@ def _forwarded_addresses(settings: Settings) -> list[Middleware]:
     which would let any local client pick the address the throttles count)."""
     if not settings.trusted_proxies:
         return []
+    # Imported here: `uvicorn.middleware` imports uvicorn's CLI (click), a quarter of a
+    # second of start-up that only a deployment behind a proxy needs.
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
     return [Middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)]
 
 

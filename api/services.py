@@ -175,6 +175,11 @@ def broadcast_namespace(database_url: str) -> str:
     return "sg" + hashlib.sha256(identity.encode()).hexdigest()[:10]
 
 
+# Imported at start-up rather than with `api.app` (see preload_turn_runner): the turn
+# runner with the Agents SDK, PyJWT with `cryptography`, markdown-it-py's parser.
+DEFERRED_MODULES = ("tutor.stream.task", "jwt", "markdown_it.helpers")
+
+
 def preload_turn_runner() -> None:
     """Import the tutor's turn runner and the Agents SDK under it (~2-3 s of CPU).
 
@@ -183,7 +188,8 @@ def preload_turn_runner() -> None:
     so that no learner waits for it and the garbage collector's freeze (run right after
     start-up) covers the SDK's modules too.
     """
-    importlib.import_module("tutor.stream.task")
+    for module in DEFERRED_MODULES:
+        importlib.import_module(module)
 
 
 def _flag(value: str | None) -> bool | None:

@@ -1,5 +1,6 @@
 """The event bus between API processes: the only module that imports broadcaster (with
-db/pubsub_redis.py, its Redis backend, imported only for a Redis bus).
+db/pubsub_redis.py and db/pubsub_postgres.py, its backends, each imported only for its
+kind of bus).
 
 `memory://` serves one process; `postgres://` (LISTEN/NOTIFY) and `redis://` let a
 subscriber on one process see what another process publishes.
@@ -19,13 +20,10 @@ from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from enum import StrEnum
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 from broadcaster._backends.base import BroadcastBackend
 from broadcaster._backends.memory import MemoryBackend
-from broadcaster._backends.postgres import PostgresBackend
 from broadcaster._base import Event
 
 from db.channels import HEALTH_CHANNEL
@@ -97,47 +95,6 @@ def _logged_failure(action: str) -> Iterator[None]:
         logger.warning("%s failed: %s: %s", action, type(error).__name__, error)
 
 
-class _PostgresBackend(PostgresBackend):
-    """LISTEN on one connection, NOTIFY through a small pool.
-
-    broadcaster's backend sends NOTIFY on its LISTEN connection, and asyncpg refuses a
-    second query while one is in flight: concurrent publishers failed with "another
-    operation is in progress". It also never noticed a dropped connection.
-    """
-
-    async def connect(self) -> None:
-        self._listen_queue: asyncio.Queue[Event] = asyncio.Queue()
-        self._conn = await asyncpg.connect(self._url)
-        self._conn.add_termination_listener(self._terminated)
-        self._pool = await asyncpg.create_pool(self._url, min_size=1, max_size=4)
-
-    async def disconnect(self) -> None:
-        with _logged_failure("closing the postgres LISTEN connection"):
-            self._conn.remove_termination_listener(self._terminated)
-            await self._conn.close()
-        await self._pool.close()
-
-    def _terminated(self, connection: Any) -> None:
-        self._listen_queue.put_nowait(_LOST)
-
-    async def publish(self, channel: str, message: str) -> None:
-        await self._pool.execute("SELECT pg_notify($1, $2)", channel, message)
-
-    async def next_published(self) -> Event:
-        event = await self._listen_queue.get()
-        if event is _LOST:
-            raise BackendConnectionLost("postgres LISTEN connection lost")
-        return event
-
-    async def reconnect(self, channels: set[str]) -> None:
-        with _logged_failure("closing the lost postgres LISTEN connection"):
-            await self._conn.close()
-        self._conn = await asyncpg.connect(self._url)
-        self._conn.add_termination_listener(self._terminated)
-        for channel in channels:
-            await self.subscribe(channel)
-
-
 class _MemoryBackend(MemoryBackend):
     async def reconnect(self, channels: set[str]) -> None:  # pragma: no cover - never lost
         return None
@@ -151,7 +108,10 @@ def _make_backend(url: str) -> BroadcastBackend:
 
         return RedisBusBackend(url)
     if kind == BroadcastKind.POSTGRES:
-        return _PostgresBackend(_driver_free(url))
+        # Imported only for a PostgreSQL bus: asyncpg is not needed on SQLite.
+        from db.pubsub_postgres import PostgresBusBackend
+
+        return PostgresBusBackend(_driver_free(url))
     return _MemoryBackend(url)
 
 

@@ -15,7 +15,6 @@ from graphql import GraphQLSchema, parse
 from graphql.execution import collect_fields as graphql_collect_fields
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from db import pubsub
 from schema.build import build_schema
 from schema.execution.projection import ProjectingExecutor
 
@@ -66,7 +65,7 @@ async def test_broadcaster_redis_backend_attributes_and_listener():
 
 
 def test_broadcaster_postgres_backend_listener():
-    """_PostgresBackend replaces connect/publish but keeps the inherited subscribe and
+    """PostgresBusBackend replaces connect/publish but keeps the inherited subscribe and
     unsubscribe, which register `self._listener` on `self._conn`; that listener puts
     Events on `self._listen_queue`, which our connect creates and next_published reads."""
     from broadcaster._backends.postgres import PostgresBackend
@@ -78,7 +77,9 @@ def test_broadcaster_postgres_backend_listener():
     assert "_conn.remove_listener(channel, self._listener)" in inspect.getsource(
         PostgresBackend.unsubscribe
     )
-    backend = pubsub._PostgresBackend("postgres://x")
+    from db.pubsub_postgres import PostgresBusBackend
+
+    backend = PostgresBusBackend("postgres://x")
     backend._listen_queue = asyncio.Queue()
     backend._listener(None, 1, "channel", "payload")  # asyncpg's (connection, pid, ...)
     event = backend._listen_queue.get_nowait()

@@ -23,8 +23,6 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from markdown_it.helpers import parseLinkDestination, parseLinkTitle
-
 # The longest link construct held back while it may still be completed; past it, its
 # opening bracket is escaped so that it can never become a link afterwards.
 MAX_HELD_CHARS = 4096
@@ -185,6 +183,10 @@ def _only_indent_before(text: str, i: int) -> bool:
 
 def _parse_link(text: str, start: int, *, definition_allowed: bool) -> _Link | None:
     """The inline link (or reference definition) whose label opens at `start`."""
+    # Imported here, not with the module: markdown-it-py's package import builds its
+    # whole parser (~0.05 s), and the API imports this module at start-up.
+    from markdown_it.helpers import parseLinkDestination, parseLinkTitle
+
     n = len(text)
     close = _label_end(text, start)
     label = text[start + 1 : close]

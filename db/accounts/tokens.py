@@ -5,8 +5,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-import jwt
-
 from db.errors import Unauthenticated
 from db.types import utcnow
 
@@ -43,7 +41,9 @@ def issue_access_token(
         "aud": policy.audience,
         "typ": ACCESS_TOKEN_TYPE,
     }
-    return jwt.encode(claims, policy.secret, algorithm=ALGORITHM), expires_at.replace(microsecond=0)
+    return _jwt().encode(claims, policy.secret, algorithm=ALGORITHM), expires_at.replace(
+        microsecond=0
+    )
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,7 @@ def decode_access_token(policy: TokenPolicy, token: str) -> AccessGrant:
 def _verified_grant(policy: TokenPolicy, token: str) -> AccessGrant:
     # Raises for an invalid token, and lru_cache keeps no exceptions: only grants of
     # tokens whose signature, issuer, audience, type and times all checked out.
+    jwt = _jwt()
     try:
         claims = jwt.decode(
             token,
@@ -112,3 +113,12 @@ def bearer_token(header_value: str | None) -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("authorization must be 'Bearer <accessToken>'")
     return token.strip()
+
+
+def _jwt():
+    """PyJWT, imported at first use: it imports `cryptography` (~0.2 s) whether or not
+    HS256 needs it, and `import api.app` must stay quick for uvicorn's worker health
+    check. The app's start-up imports it before the first request (api/services.py)."""
+    import jwt
+
+    return jwt

@@ -14,7 +14,20 @@ import pytest
 
 from api.workers import WORKER_HEALTHCHECK_SECONDS, death_reason
 
-HEAVY = ("agents", "openai", "tutor.stream.task", "tutor.offline.model", "redis")
+HEAVY = (
+    "agents",
+    "openai",
+    "tutor.stream.task",
+    "tutor.offline.model",
+    "redis",
+    # Each a tenth of a second or more, needed only after start-up or by some deployments.
+    "jwt",
+    "cryptography",
+    "asyncpg",
+    "markdown_it",
+    "uvicorn",
+    "click",
+)
 
 
 def modules_after(statement: str) -> set[str]:
