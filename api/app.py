@@ -5,25 +5,28 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
-from starlette.routing import Mount, Route, WebSocketRoute
+from api.runtime import collector_paused, tune_garbage_collector
 
-from api import graphiql, landing
-from api.body_limit import BodySizeLimit, capped_form_adapter
-from api.graphql_view import StudygraphGraphQL
-from api.health import healthz, readyz
-from api.observability import metrics_route, outer_middleware
-from api.observers import OperationMetrics, observe_errors, retire_process_gauges
-from api.openai_compat.completions import OpenAICompat
-from api.origins import OriginPolicy, PolicyCORS, quiet_strawberry_refusals
-from api.runtime import tune_garbage_collector
-from api.services import context_values, start_services
-from api.settings import Settings
-from api.websocket_limits import WebsocketCaps, WebsocketLimit
-from db.engine import dialect_name
-from schema.build import build_schema
-from schema.document_limits import DocumentLimits
+# The imports below are most of the app's start-up; see collector_paused.
+with collector_paused():
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.routing import Mount, Route, WebSocketRoute
+
+    from api import graphiql, landing
+    from api.body_limit import BodySizeLimit, capped_form_adapter
+    from api.graphql_view import StudygraphGraphQL
+    from api.health import healthz, readyz
+    from api.observability import metrics_route, outer_middleware
+    from api.observers import OperationMetrics, observe_errors, retire_process_gauges
+    from api.openai_compat.completions import OpenAICompat
+    from api.origins import OriginPolicy, PolicyCORS, quiet_strawberry_refusals
+    from api.services import context_values, start_services
+    from api.settings import Settings
+    from api.websocket_limits import WebsocketCaps, WebsocketLimit
+    from db.engine import dialect_name
+    from schema.build import build_schema
+    from schema.document_limits import DocumentLimits
 
 logger = logging.getLogger(__name__)
 

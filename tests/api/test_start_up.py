@@ -78,3 +78,32 @@ def test_the_lifespan_preloads_the_turn_runner(tmp_path):
 )
 def test_a_workers_death_is_told_with_its_reason(exitcode, words):
     assert words in death_reason(exitcode, timeout=WORKER_HEALTHCHECK_SECONDS)
+
+
+def test_the_collector_runs_again_once_the_app_is_imported():
+    out = subprocess.run(
+        [sys.executable, "-c", "import gc, api.app; print(gc.isenabled())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.split() == ["True"]
+
+
+def test_a_paused_collector_is_restored_even_when_the_block_fails():
+    import gc
+
+    from api.runtime import collector_paused
+
+    assert gc.isenabled()
+    with pytest.raises(ImportError), collector_paused():
+        assert not gc.isenabled()
+        raise ImportError("a failing import inside the block")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled(), "a collector that was off stays off"
+    finally:
+        gc.enable()
