@@ -21,6 +21,7 @@ with collector_paused():
     from api.observers import OperationMetrics, observe_errors, retire_process_gauges
     from api.openai_compat.completions import OpenAICompat
     from api.origins import OriginPolicy, PolicyCORS, quiet_strawberry_refusals
+    from api.request_id import HEADER as REQUEST_ID_HEADER
     from api.services import context_values, start_services
     from api.settings import Settings
     from api.websocket_limits import WebsocketCaps, WebsocketLimit
@@ -133,7 +134,10 @@ def _middleware(settings: Settings, origins: OriginPolicy) -> list[Middleware]:
                 "content-type",
                 "graphql-preflight",
                 "apollo-require-preflight",
+                REQUEST_ID_HEADER,
             ],
+            # A browser client may read the id it can quote in a bug report.
+            expose_headers=[REQUEST_ID_HEADER],
         ),
         Middleware(
             WebsocketLimit,

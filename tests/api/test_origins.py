@@ -102,3 +102,17 @@ def test_websockets_from_a_dev_server_are_allowed_in_development_only(settings, 
         assert websocket_close_code(production, "http://localhost:5173") == 1008
     assert "STUDYGRAPH_ALLOWED_ORIGINS" in caplog.text
     assert "`allowed_origins`" not in caplog.text, "Strawberry's hint names its argument"
+
+
+async def test_a_browser_client_may_send_and_read_the_request_id(settings):
+    response = await preflight(settings, "http://localhost:5173")
+    assert "x-request-id" in response.headers["access-control-allow-headers"].lower()
+    with TestClient(create_app(settings)) as client:
+        answered = client.post(
+            "/graphql",
+            json={"query": "{ __typename }"},
+            headers={"origin": "http://localhost:5173"},
+        )
+    assert answered.headers["access-control-allow-origin"] == "http://localhost:5173"
+    assert answered.headers["access-control-expose-headers"].lower() == "x-request-id"
+    assert answered.headers["x-request-id"]
