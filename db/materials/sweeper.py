@@ -9,7 +9,6 @@ announced on its topic's channel like any other change (materialEvents). The UPD
 announced by the one that marked it.
 """
 
-import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -17,14 +16,17 @@ from datetime import datetime
 from db.engine import SessionFactory, unit_of_work
 from db.materials.events import MaterialChange, publish_material_event
 from db.materials.library import fail_stale_materials
+from db.periodic import PeriodicJob
 from db.pubsub import Bus
 from db.types import utcnow
 
 logger = logging.getLogger(__name__)
 
 
-class StaleMaterialSweeper:
+class StaleMaterialSweeper(PeriodicJob):
     """Marks materials left PROCESSING past STALE_AFTER as FAILED, every interval."""
+
+    task_name = "stale-material-sweeper"
 
     def __init__(
         self,
@@ -34,11 +36,10 @@ class StaleMaterialSweeper:
         interval_seconds: float = 60.0,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
+        super().__init__(interval_seconds=interval_seconds)
         self.session_factory = session_factory
         self.bus = bus
-        self.interval_seconds = interval_seconds
         self.clock = clock
-        self._task: asyncio.Task | None = None
 
     async def sweep_once(self) -> int:
         """One sweep; how many materials it marked FAILED (0 when it could not run)."""
@@ -53,20 +54,3 @@ class StaleMaterialSweeper:
         if failed:
             logger.warning("marked %d interrupted material uploads FAILED", len(failed))
         return len(failed)
-
-    def start(self) -> None:
-        """Sweep every interval in the background until close()."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="stale-material-sweeper")
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval_seconds)
-            await self.sweep_once()
-
-    async def close(self) -> None:
-        """Stop the periodic sweep."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)

@@ -5,20 +5,22 @@ process; the sweep stores that end in `ended_at` so that the rows say so too. An
 process may sweep any learner's sessions; rows another process is sweeping are skipped.
 """
 
-import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
 
 from db.engine import SessionFactory, unit_of_work
+from db.periodic import PeriodicJob
 from db.study.study_sessions import end_idle_sessions
 from db.types import utcnow
 
 logger = logging.getLogger(__name__)
 
 
-class IdleSessionSweeper:
+class IdleSessionSweeper(PeriodicJob):
     """Ends sessions past their idle deadline, every interval."""
+
+    task_name = "idle-session-sweeper"
 
     def __init__(
         self,
@@ -27,10 +29,9 @@ class IdleSessionSweeper:
         interval_seconds: float = 60.0,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
+        super().__init__(interval_seconds=interval_seconds)
         self.session_factory = session_factory
-        self.interval_seconds = interval_seconds
         self.clock = clock
-        self._task: asyncio.Task | None = None
 
     async def sweep_once(self) -> int:
         """One sweep; how many sessions it ended (0 when it could not run)."""
@@ -40,20 +41,3 @@ class IdleSessionSweeper:
         except Exception:  # e.g. not migrated yet: requests will say so, sweeping need not
             logger.warning("could not end idle study sessions", exc_info=True)
             return 0
-
-    def start(self) -> None:
-        """Sweep every interval in the background until close()."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="idle-session-sweeper")
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval_seconds)
-            await self.sweep_once()
-
-    async def close(self) -> None:
-        """Stop the periodic sweep."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
