@@ -47,12 +47,15 @@ def collector_paused() -> Iterator[None]:
     Importing the app creates a few hundred thousand objects that live as long as the
     process (modules, classes, SQLAlchemy and Strawberry metadata) and no garbage worth
     a collection; the collector scanning them again and again as they load was ~10% of
-    `import api.app` (bench/import_time.py).
+    `import api.app` (bench/import_time.py). They are frozen at the end (see
+    tune_garbage_collector), else the first young collection after the block would walk
+    all of them once more (~0.15 s).
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if was_enabled:
             gc.enable()
