@@ -36,22 +36,41 @@ def document_executor() -> ThreadPoolExecutor:
 
 
 class LeastRecentlyUsed(Generic[ValueT]):
-    """A bounded cache whose values are built off the loop on a miss."""
+    """A bounded cache whose values are built off the loop on a miss.
+
+    Callers that miss on a key while its value is being built wait for that one build.
+    Without this, a burst of identical documents (every client of a deploy reconnecting
+    and resubscribing at once) parsed and validated the same text once per request, on
+    the one worker thread, and each subscription then held its own copy of the parsed
+    document (~6 KiB) and of everything cached by the document's identity.
+    """
 
     def __init__(self, max_entries: int) -> None:
         self.max_entries = max_entries
         self._entries: OrderedDict[Hashable, ValueT] = OrderedDict()
+        self._building: dict[Hashable, asyncio.Future[ValueT]] = {}
 
     async def get_or_build(self, key: Hashable, build: Callable[[], ValueT]) -> ValueT:
         entry = self._entries.get(key)
         if entry is not None:
             self._entries.move_to_end(key)
             return entry
-        value = await asyncio.get_running_loop().run_in_executor(document_executor(), build)
-        self._entries[key] = value
+        building = self._building.get(key)
+        if building is None:
+            building = asyncio.get_running_loop().run_in_executor(document_executor(), build)
+            self._building[key] = building
+            building.add_done_callback(partial(self._built, key))
+        # Shielded: one waiter's cancellation (a client that went away) must not cancel
+        # the build the others are waiting for.
+        return await asyncio.shield(building)
+
+    def _built(self, key: Hashable, building: asyncio.Future[ValueT]) -> None:
+        del self._building[key]
+        if building.cancelled() or building.exception() is not None:
+            return  # every waiter sees the error; nothing is cached
+        self._entries[key] = building.result()
         if len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
-        return value
 
 
 class DocumentWork(SchemaExtension):
