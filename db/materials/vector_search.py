@@ -36,8 +36,9 @@ async def rank_by_meaning(
     topic_id: int | None = None,
     limit: int = 50,
 ) -> list[tuple[int, float]]:
-    """(chunk_id, similarity) of the owner's READY chunks embedded by `model_name`, best
-    first, at most `limit`. `question` is the question's unit vector from that model."""
+    """(chunk_id, similarity) of the owner's READY chunks whose vectors are `model_name`'s
+    (embeddings.index_name: model and recipe), best first, at most `limit`. `question`
+    is the question's unit vector from that model."""
     params = {"owner_id": owner_id, "model": model_name, "ready": MaterialStatus.READY}
     topic_filter = ""
     if topic_id is not None:
