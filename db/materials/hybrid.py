@@ -95,6 +95,8 @@ async def _meaning_ranking(
         owner_id=owner_id,
         question=question,
         model_name=index_name(model.name),
+        # Stored before sentences carried their headings: the model's bare name.
+        older_names=(model.name,),
         topic_id=topic_id,
         limit=CANDIDATES,
     )
