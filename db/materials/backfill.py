@@ -29,15 +29,18 @@ SECONDS_PER_CHUNK = 5.0
 
 
 async def _headings_before(session, rows) -> list[str | None]:
-    """The section heading in force where each pending passage starts, read from all the
-    passages of its material (a batch holds a few passages of any material)."""
+    """The section heading in force where each pending passage starts, read from the
+    passages of its material up to it (a batch holds a few passages of any material)."""
     from db.materials.vectors import section_headings
 
     material_ids = sorted({row.material_id for row in rows})
     siblings = (
         await session.exec(
             select(MaterialChunk.id, MaterialChunk.material_id, MaterialChunk.text)
-            .where(col(MaterialChunk.material_id).in_(material_ids))
+            .where(
+                col(MaterialChunk.material_id).in_(material_ids),
+                col(MaterialChunk.ordinal) <= max(row.ordinal for row in rows),
+            )
             .order_by(col(MaterialChunk.material_id), col(MaterialChunk.ordinal))
         )
     ).all()
@@ -77,7 +80,12 @@ class EmbeddingBackfill:
 
     def _pending_ids(self, *, limit: int | None):
         statement = (
-            select(MaterialChunk.id, MaterialChunk.text, MaterialChunk.material_id)
+            select(
+                MaterialChunk.id,
+                MaterialChunk.text,
+                MaterialChunk.material_id,
+                MaterialChunk.ordinal,
+            )
             .join(StudyMaterial, col(StudyMaterial.id) == MaterialChunk.material_id)
             .where(
                 StudyMaterial.status == MaterialStatus.READY,
