@@ -124,7 +124,7 @@ async def sweep(factory, owner_id) -> list[dict]:
     rows = []
     saved = hybrid.MEANING_WEIGHT, hybrid.RRF_K, hybrid.COVERAGE_WEIGHT
     try:
-        for coverage, weight, k in product((0.0, 1.0, 2.0), (1.0, 1.5, 2.0, 3.0), (5, 10, 60)):
+        for coverage, weight, k in product((0.0, 1.0, 2.0), (1.0, 3.0, 5.0, 10.0), (2, 5, 10, 60)):
             hybrid.MEANING_WEIGHT, hybrid.RRF_K, hybrid.COVERAGE_WEIGHT = weight, k, coverage
             async with unit_of_work(factory) as session:
                 tuned = score(await ranks_for(session, owner_id, tune))

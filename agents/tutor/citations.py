@@ -27,10 +27,16 @@ _IGNORED = "`*_"
 _GAP = "[\\s" + re.escape(_IGNORED + "\"'\u201c\u201d\u2018\u2019\u00b6>") + "]*"
 
 
+# Code the answer shows (a fenced block, an inline span): `[[1, 5, 9], [2, 6, 10]]` is a
+# list in a code sample's output, not a citation of passages 1, 5 and 9.
+_CODE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]*`", re.DOTALL)
+
+
 def cited_markers(text: str) -> list[int]:
-    """The passage numbers the text cites, in order of first citation, without repeats."""
+    """The passage numbers the text cites, in order of first citation, without repeats
+    (brackets inside code are not citations)."""
     seen: dict[int, None] = {}
-    for group in _MARKER_GROUP.findall(text or ""):
+    for group in _MARKER_GROUP.findall(_CODE.sub(" ", text or "")):
         for number in re.findall(r"\d+", group):
             seen.setdefault(int(number), None)
     return list(seen)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from db.materials.embeddings import LOCAL_MODEL_NAME, EmbeddingModel
+from db.materials.embeddings import LOCAL_MODEL_NAME, EmbeddingModel, index_name
 from db.materials.extraction.limits import ExtractionLimits
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class ExtractionPool:
     @property
     def embedding_model_name(self) -> str:
         """The name stored with the vectors the workers make."""
-        return self.embedder.name if self.embedder is not None else LOCAL_MODEL_NAME
+        return index_name(self.embedder.name if self.embedder is not None else LOCAL_MODEL_NAME)
 
     @property
     def has_idle_worker(self) -> bool:

@@ -6,9 +6,12 @@ rank fusion adds weight / (K + rank) from each ranking a passage appears in: it 
 no calibration between bm25 and cosine scores, and a passage both rankings like wins.
 Plain RRF (equal weights, K=60) lost to the meaning ranking alone on paraphrased
 questions; the weights below were chosen by `bench/retrieval.py --sweep` on the `tune`
-half of the labelled questions (tests/data/retrieval; meaning weight 1-3, K 5-60,
+half of the labelled questions (tests/data/retrieval; meaning weight 1-10, K 2-60,
 coverage 0-2: the best few differ by one question of 28) and are reported on both
-halves and on the keyword-close set, beside words alone.
+halves and on the keyword-close set, beside words alone. Since sentences are embedded
+with their section heading the meaning ranking is the stronger one by far: words now
+mostly break its ties, and the coverage boost still lifts a passage that holds every
+word of a keyword-close question.
 """
 
 import logging
@@ -19,14 +22,14 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.materials.embeddings import EmbeddingModel, embed_texts, local_model
+from db.materials.embeddings import EmbeddingModel, embed_texts, index_name, local_model
 from db.materials.vector_search import rank_by_meaning
 
 logger = logging.getLogger(__name__)
 
 LEXICAL_WEIGHT = 1.0
-MEANING_WEIGHT = 3.0
-RRF_K = 5
+MEANING_WEIGHT = 10.0
+RRF_K = 10
 # A passage holding every word of the question is a strong keyword match that the
 # meaning ranking may still place low (a list of method names): it earns up to this
 # much of a first rank on top (coverage squared).
@@ -91,7 +94,9 @@ async def _meaning_ranking(
         session,
         owner_id=owner_id,
         question=question,
-        model_name=model.name,
+        model_name=index_name(model.name),
+        # Stored before sentences carried their headings: the model's bare name.
+        older_names=(model.name,),
         topic_id=topic_id,
         limit=CANDIDATES,
     )

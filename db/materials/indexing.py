@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from functools import partial
 
-from db.materials.embeddings import EmbeddingModel, local_model
+from db.materials.embeddings import EmbeddingModel, index_name, local_model
 from db.materials.events import MaterialChange, publish_material_event
 from db.materials.extraction_pool import ExtractionPool
 from db.models import StudyMaterial
@@ -30,7 +30,7 @@ SECONDS_PER_CHUNK = 2.0
 
 @dataclass(frozen=True)
 class Embedded:
-    """The passages' stored vectors, in passage order, and the model that made them."""
+    """The passages' stored vectors, in passage order, and what made them (index_name)."""
 
     model_name: str
     blobs: list[bytes]
@@ -62,12 +62,13 @@ async def embed_passages(
             exc_info=True,
         )
         return None
-    return Embedded(model.name, blobs)
+    return Embedded(index_name(model.name), blobs)
 
 
 def _embed(texts, model, progress, deadline: float) -> list[bytes]:
     from db.materials.vectors import embed_chunks  # numpy: loaded on first use
 
+    # One material's passages in order: each sentence's section heading comes from them.
     return embed_chunks(texts, model, deadline=deadline, progress=progress)
 
 

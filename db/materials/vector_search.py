@@ -12,10 +12,11 @@ sentence, best row per chunk) and keep its signature: callers never see how the 
 """
 
 import asyncio
+import re
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.materials.library import MaterialStatus
@@ -35,10 +36,19 @@ async def rank_by_meaning(
     model_name: str,
     topic_id: int | None = None,
     limit: int = 50,
+    older_names: tuple[str, ...] = (),
 ) -> list[tuple[int, float]]:
-    """(chunk_id, similarity) of the owner's READY chunks embedded by `model_name`, best
-    first, at most `limit`. `question` is the question's unit vector from that model."""
-    params = {"owner_id": owner_id, "model": model_name, "ready": MaterialStatus.READY}
+    """(chunk_id, similarity) of the owner's READY chunks whose vectors are `model_name`'s
+    (embeddings.index_name: model and recipe), best first, at most `limit`. `question`
+    is the question's unit vector from that model. Vectors stored under `older_names`
+    (the same model by an older recipe: the same space) count too, until the backfill
+    replaces them: a new recipe never leaves a learner with words alone meanwhile."""
+    params = {
+        "owner_id": owner_id,
+        "model": model_name,
+        "models": [model_name, *older_names],
+        "ready": MaterialStatus.READY,
+    }
     topic_filter = ""
     if topic_id is not None:
         topic_filter = "AND c.topic_id = :topic_id"
@@ -47,15 +57,16 @@ async def rank_by_meaning(
         FROM material_chunks AS c
         JOIN study_materials AS m ON m.id = c.material_id
         WHERE c.owner_id = :owner_id AND m.owner_id = :owner_id AND m.status = :ready
-          AND c.embedding_model = :model AND c.embedding IS NOT NULL
+          AND c.embedding_model IN :models AND c.embedding IS NOT NULL
           {topic_filter}
     """
-    # Which chunks qualify, in three numbers: any upload, deletion, backfill batch or
+    # Which chunks qualify, in four numbers: any upload, deletion, backfill batch or
     # status change moves one of them, and then the learner's vectors are read again.
+    current = "sum(CASE WHEN c.embedding_model = :model THEN 1 ELSE 0 END)"
     fingerprint = tuple(
         (
             await session.exec(
-                text(f"SELECT count(*), max(c.id), sum(c.id) {where}").bindparams(**params)
+                _bound(f"SELECT count(*), max(c.id), sum(c.id), {current} {where}", params)
             )
         ).one()
     )
@@ -64,12 +75,15 @@ async def rank_by_meaning(
     key = (owner_id, model_name, topic_id)
     learner = _learners.get(key, fingerprint)
     if learner is None:
-        rows = (
-            await session.exec(text(f"SELECT c.id, c.embedding {where}").bindparams(**params))
-        ).all()
+        rows = (await session.exec(_bound(f"SELECT c.id, c.embedding {where}", params))).all()
         learner = await asyncio.to_thread(_Vectors.load, rows)
         _learners.put(key, fingerprint, learner)
     return await learner.rank(question, limit)
+
+
+def _bound(statement: str, params: dict):
+    used = {k: v for k, v in params.items() if re.search(rf":{k}\b", statement)}
+    return text(statement).bindparams(bindparam("models", expanding=True)).bindparams(**used)
 
 
 class _Vectors:

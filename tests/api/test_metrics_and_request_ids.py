@@ -9,7 +9,7 @@ from api.app import create_app
 from api.metrics import BoundedLabels
 from api.settings import Settings
 from db.engine import unit_of_work
-from db.materials.embeddings import LOCAL_MODEL_NAME
+from db.materials.embeddings import LOCAL_MODEL_NAME, index_name
 from db.materials.library import MaterialStatus
 from db.models import MaterialChunk, StudyMaterial
 from tests.factories import graphql, make_topic, make_user
@@ -120,13 +120,19 @@ async def test_production_refuses_metrics_unless_the_operator_allows(production)
 async def test_embedding_backlog_counts_passages_without_the_current_models_vectors(
     client, harness
 ):
-    """Passages of uploads in progress, and ready ones with no vectors or another model's
-    (the backfill's work); not those already embedded by the current model, nor failed."""
+    """Passages of uploads in progress, and ready ones with no vectors, another model's or
+    the current model's by an older recipe (the backfill's work); not those already
+    embedded by the current model and recipe, nor failed."""
     learner = await make_user(harness)
     topic = await make_topic(harness, owner_id=learner.user.id)
     vectors = {
         MaterialStatus.PROCESSING: [None, None],
-        MaterialStatus.READY: [None, "openai:some-other-model", LOCAL_MODEL_NAME],
+        MaterialStatus.READY: [
+            None,
+            "openai:some-other-model",
+            LOCAL_MODEL_NAME,  # before sentences were embedded with their headings
+            index_name(LOCAL_MODEL_NAME),
+        ],
         MaterialStatus.FAILED: [None],
     }
     async with unit_of_work(harness.session_factory) as session:
@@ -156,7 +162,7 @@ async def test_embedding_backlog_counts_passages_without_the_current_models_vect
                     )
                 )
     text = (await client.get("/metrics")).text
-    assert value(text, "studygraph_embedding_backlog") == 4
+    assert value(text, "studygraph_embedding_backlog") == 5
 
 
 async def test_request_id_is_echoed_and_in_error_extensions(client):

@@ -121,3 +121,31 @@ def test_stacked_vectors_are_unpacked_to_float32_once_and_scoring_leaves_them_al
     assert np.array_equal(stacked, before)
     assert scores[0] == pytest.approx((1 - SENTENCE_WEIGHT) * 0.0 + SENTENCE_WEIGHT * 1.0)
     assert scores[1] == pytest.approx(1.0)
+
+
+def test_each_sentence_is_embedded_with_the_heading_of_its_section():
+    from db.materials.vectors import heading_of, section_headings, sentences_in_context
+
+    first = (
+        "## 4.7. `lambda` Expressions¶\n\n"
+        "Small anonymous functions can be created with the `lambda` keyword.\n\n"
+        "    # Strategy:  make a list\n    pairs.sort()"
+    )
+    second = "Such functions are restricted to a single expression.\n\n## 4.8. Documentation¶"
+    assert heading_of("## 4.7. `lambda` Expressions¶") == "lambda Expressions"
+    # A comment in a code sample has code under it: no heading.
+    assert heading_of("# Strategy:  make a list\n    pairs.sort()") is None
+    # The second passage starts mid-section: the heading comes from the one before.
+    assert section_headings([first, second, "Next."]) == [
+        None,
+        "lambda Expressions",
+        "Documentation",
+    ]
+    assert sentences_in_context(second, "lambda Expressions") == [
+        "lambda Expressions: Such functions are restricted to a single expression.",
+        "## 4.8. Documentation¶",  # a heading line holds its own words already
+    ]
+    assert sentences_in_context("No heading yet. None at all.", None) == [
+        "No heading yet.",
+        "None at all.",
+    ]

@@ -9,7 +9,7 @@ from db.channels import topic_channel
 from db.engine import unit_of_work
 from db.materials import indexing
 from db.materials.backfill import EmbeddingBackfill
-from db.materials.embeddings import LOCAL_MODEL_NAME, model_from_spec, sentences
+from db.materials.embeddings import LOCAL_MODEL_NAME, index_name, model_from_spec, sentences
 from db.materials.events import parse_material_event
 from db.materials.extraction_pool import ExtractionPool
 from db.materials.library import MaterialStatus, create_material, process_material
@@ -53,7 +53,7 @@ async def test_a_ready_material_has_vectors_of_the_local_model_for_every_passage
     chunks = await _chunks(harness, material.id)
     assert len(chunks) == material.chunk_count > 10
     for chunk in chunks:
-        assert chunk.embedding_model == LOCAL_MODEL_NAME
+        assert chunk.embedding_model == index_name(LOCAL_MODEL_NAME)
         matrix = unpack(chunk.embedding)
         # The passage's own row, then one per sentence.
         assert matrix.shape == (1 + min(len(sentences(chunk.text)), MAX_SENTENCES), 384)
@@ -108,10 +108,46 @@ async def test_the_backfill_embeds_old_passages_and_resumes_after_a_restart(harn
     finally:
         pool.close()
     chunks = await _chunks(harness, material.id)
-    assert {c.embedding_model for c in chunks} == {LOCAL_MODEL_NAME}
+    assert {c.embedding_model for c in chunks} == {index_name(LOCAL_MODEL_NAME)}
     async with unit_of_work(harness.session_factory) as session:
         hits = await search_passages(session, owner_id=owner_id, query=PARAPHRASED)
     assert any(ANSWER in h.quote and h.similarity for h in hits)
+
+
+async def test_passages_of_an_older_embedding_recipe_are_re_embedded_in_the_background(harness):
+    owner_id, _, material = await _processed(harness)
+    before = {c.id: c.embedding for c in await _chunks(harness, material.id)}
+    # As stored before sentences were embedded with their section headings: the same
+    # model's name without the recipe.
+    async with unit_of_work(harness.session_factory) as session:
+        await session.exec(
+            update(MaterialChunk)
+            .where(col(MaterialChunk.material_id) == material.id)
+            .values(embedding_model=LOCAL_MODEL_NAME)
+        )
+        hits = await search_passages(session, owner_id=owner_id, query=PARAPHRASED)
+    # The same model's space: they still answer by meaning until they are replaced.
+    assert any(ANSWER in h.quote and h.similarity for h in hits)
+    pool = ExtractionPool(max_workers=1)
+    try:
+        backfill = EmbeddingBackfill(harness.session_factory, pool, batch=5)
+        assert await backfill.pending() == material.chunk_count
+        await backfill.run_until_done()
+    finally:
+        pool.close()
+    chunks = await _chunks(harness, material.id)
+    assert {c.embedding_model for c in chunks} == {index_name(LOCAL_MODEL_NAME)}
+    # In batches of 5, passages that start mid-section still get their section's
+    # heading from the passages before them: the same vectors as at upload.
+    assert {c.id: c.embedding for c in chunks} == before
+    async with unit_of_work(harness.session_factory) as session:
+        await session.exec(  # another model's vectors are never compared
+            update(MaterialChunk)
+            .where(col(MaterialChunk.material_id) == material.id)
+            .values(embedding_model="openai:text-embedding-3-small")
+        )
+        hits = await search_passages(session, owner_id=owner_id, query=PARAPHRASED)
+    assert hits and all(h.similarity is None for h in hits)
 
 
 async def test_a_remote_embedding_model_indexes_and_searches_and_a_change_re_embeds(harness):
@@ -121,7 +157,7 @@ async def test_a_remote_embedding_model_indexes_and_searches_and_a_change_re_emb
         try:
             owner_id, _, material = await _processed(harness, pool=pool)
             chunks = await _chunks(harness, material.id)
-            assert {c.embedding_model for c in chunks} == {"ollama:nomic-embed-text"}
+            assert {c.embedding_model for c in chunks} == {index_name("ollama:nomic-embed-text")}
             assert unpack(chunks[0].embedding).shape[1] == 64
             async with unit_of_work(harness.session_factory) as session:
                 hits = await search_passages(
@@ -140,7 +176,7 @@ async def test_a_remote_embedding_model_indexes_and_searches_and_a_change_re_emb
             pool.close()
         assert fake.requests  # the passages really went to the endpoint
     chunks = await _chunks(harness, material.id)
-    assert {c.embedding_model for c in chunks} == {LOCAL_MODEL_NAME}
+    assert {c.embedding_model for c in chunks} == {index_name(LOCAL_MODEL_NAME)}
 
 
 async def test_an_embedding_outage_leaves_the_upload_ready_for_words_and_the_backfill(harness):
@@ -163,7 +199,7 @@ async def test_an_embedding_outage_leaves_the_upload_ready_for_words_and_the_bac
         finally:
             pool.close()
     assert {c.embedding_model for c in await _chunks(harness, material.id)} == {
-        "ollama:nomic-embed-text"
+        index_name("ollama:nomic-embed-text")
     }
 
 

@@ -13,10 +13,11 @@ from tests.factories import make_topic, make_user
 from tests.materials.helpers import DATA
 from tests.materials.retrieval_set import MATERIALS, load_questions, rank_of_answer
 
-# measured (both databases): paraphrased recall@5 and MRR, keyword-close recall@5
-PARAPHRASED_RECALL_FLOOR = 0.70
-PARAPHRASED_MRR_FLOOR = 0.50
-KEYWORD_CLOSE_RECALL_FLOOR = 0.93
+# measured (both databases): paraphrased recall@5 0.84 and MRR 0.60, keyword-close
+# recall@5 1.0 (words alone: 0.54-0.55, 0.34-0.36 and 0.95)
+PARAPHRASED_RECALL_FLOOR = 0.80
+PARAPHRASED_MRR_FLOOR = 0.55
+KEYWORD_CLOSE_RECALL_FLOOR = 0.97
 
 
 async def _indexed_learner(harness) -> int:

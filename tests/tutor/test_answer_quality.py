@@ -7,10 +7,11 @@ chapters are uploaded once per database.
 
 from tests.tutor import evaluation
 
-# Measured by bench/tutor_answers.py (see the README's Benchmarks section).
-ANSWERS_OK_FLOOR = 0.4  # states the fact, cites it verbatim, stores only what it cites
-STORES_ONLY_CITED_FLOOR = 0.95
-OUTSIDE_FLOOR = 0.9  # a plain "not in your material" answer
+# Measured by bench/tutor_answers.py (see the README's Benchmarks section): 0.54 of the
+# 56 questions answered OK, 1.0 store only what they cite, 1.0 outside said plainly.
+ANSWERS_OK_FLOOR = 0.5  # states the fact, cites it verbatim, stores only what it cites
+STORES_ONLY_CITED_FLOOR = 0.98
+OUTSIDE_FLOOR = 0.95  # a plain "not in your material" answer
 
 
 async def test_answers_to_paraphrased_and_outside_questions(harness):

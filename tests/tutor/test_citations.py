@@ -18,6 +18,17 @@ def test_markers_are_read_in_every_form_models_write():
     assert cited_markers("A [2], then [1][3] and [2, 4]; not [x] nor [].") == [2, 1, 3, 4]
 
 
+def test_brackets_in_code_the_answer_shows_are_not_citations():
+    text = (
+        "> “The following list comprehension will transpose rows and columns:” [2]\n\n"
+        "```python\n>>> [[row[i] for row in matrix] for i in range(4)]\n"
+        "[[1, 5, 9], [2, 6, 10], [3, 7, 11]]\n```\n"
+        "Indexing with `a[1]` or `[3]` is code too; [1] is a citation."
+    )
+    assert cited_markers(text) == [2, 1]
+    assert [c["marker"] for c in citations_to_store(text, SHOWN)] == [1, 2]
+
+
 def test_only_the_passages_the_text_cites_are_stored_with_their_marker():
     stored = citations_to_store("Use break to leave a loop [2].", SHOWN)
     assert [(c["chunk_id"], c["marker"]) for c in stored] == [(11, 2)]

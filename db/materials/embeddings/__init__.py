@@ -5,7 +5,8 @@ with the process's local model unless another `EmbeddingModel` is given. The loc
 (local.py) is loaded lazily, once per process; `model_from_spec` builds an
 OpenAI-compatible one (remote.py) from `STUDYGRAPH_EMBEDDING_MODEL`. Vectors compare by
 dot product (cosine, since they are normalised). `sentences` splits a passage the way
-the index embeds it.
+the index embeds it; `index_name` is what a stored vector records: its model and the
+recipe of what was embedded (db/materials/vectors.py).
 """
 
 import asyncio
@@ -26,10 +27,22 @@ __all__ = [
     "ModelFileError",
     "embed_texts",
     "embed_texts_sync",
+    "index_name",
     "local_model",
     "model_from_spec",
     "sentences",
 ]
+
+
+# What each stored vector embeds beside its model: "sections" = every sentence with the
+# heading of the section it is in (vectors.py). A stored vector records both, so a new
+# recipe, like a new model, is re-embedded in the background (backfill.py).
+RECIPE = "sections"
+
+
+def index_name(model_name: str) -> str:
+    """The name stored with a passage's vectors: the model's, and the recipe's."""
+    return f"{model_name}+{RECIPE}"
 
 
 class EmbeddingModel(Protocol):
