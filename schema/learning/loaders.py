@@ -6,7 +6,7 @@ from datetime import datetime
 
 from strawberry.dataloader import DataLoader
 
-from db.engine import SessionFactory, read_only
+from db.engine import SessionFactory, read_connection, read_only
 from db.learning.cards import count_cards_for_topics, get_cards_by_ids, list_cards_for_topics
 from db.learning.progress import (
     OwnerProgress,
@@ -85,16 +85,15 @@ class OwnerProgressOnce(SharedRead[OwnerProgress]):
 
     nextUpTopics starts it as soon as it runs; the progress of topics and the topic of
     a study session resolved in the same operation then come from it too, rather
-    than each reading the same cards, reviews and sessions again: the dashboard takes
-    9 statements with it, 14 without (tests/schema/test_dashboard_statements.py).
+    than each reading the same cards, reviews and sessions again.
     """
 
     def __init__(
         self, session_factory: SessionFactory, owner_id: int, clock: Callable[[], datetime]
     ) -> None:
         async def read() -> OwnerProgress:
-            async with read_only(session_factory) as session:
-                return await get_owner_progress(session, owner_id=owner_id, now=clock())
+            async with read_connection(session_factory) as connection:
+                return await get_owner_progress(connection, owner_id=owner_id, now=clock())
 
         super().__init__(read)
 
@@ -116,9 +115,9 @@ def progress_by_topic_loader(
             known, now = shared.facts, shared.now
         missing = [topic_id for topic_id in topic_ids if topic_id not in known]
         if missing:
-            async with read_only(session_factory) as session:
+            async with read_connection(session_factory) as connection:
                 known = known | await list_topic_progress(
-                    session, owner_id=owner_id, topic_ids=missing, now=now
+                    connection, owner_id=owner_id, topic_ids=missing, now=now
                 )
         return [known[topic_id] for topic_id in topic_ids]
 
