@@ -23,6 +23,7 @@ from schema.relay import (
     page_request,
     row_id_of,
 )
+from schema.topics.types import Topic
 
 
 @strawberry.type
@@ -125,7 +126,13 @@ class LearningQueries:
                 progress=progress,
                 owner=user,
             )
-        return [TopicRecommendation.from_facts(item) for item in items]
+        # The topics are those of the shared read: each is preloaded as `topic` resolves
+        # it (the owner's topic by id), so that the list is projected.
+        topics = {row.id: row for row in progress.topics}
+        return [
+            TopicRecommendation.from_facts(item, Topic.from_row(topics[item.topic_id]))
+            for item in items
+        ]
 
     @strawberry.field(description="The weakest topics: low mastery, wrong answers, lapses.")
     async def improvement_areas(self, info: Info, limit: int | None = 5) -> list[ImprovementArea]:
