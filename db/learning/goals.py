@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import Integer, bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -221,6 +222,17 @@ async def list_goal_views(
     return views
 
 
+# Built once (nextUpTopics reads it on every dashboard): the owner is a parameter.
+_ACTIVE_GOALS = (
+    select(StudyGoal)
+    .where(
+        StudyGoal.owner_id == bindparam("owner_id", type_=Integer),
+        StudyGoal.status == GoalStatus.ACTIVE,
+    )
+    .order_by(col(StudyGoal.id))
+)
+
+
 async def list_active_goal_views(
     session: AsyncSession,
     *,
@@ -230,13 +242,7 @@ async def list_active_goal_views(
     minutes: dict[int | None, float] | None = None,
 ) -> list[GoalView]:
     """The owner's goals still ACTIVE once reached ones are marked ACHIEVED, oldest first."""
-    goals = list(
-        await session.exec(
-            select(StudyGoal)
-            .where(StudyGoal.owner_id == owner_id, StudyGoal.status == GoalStatus.ACTIVE)
-            .order_by(col(StudyGoal.id))
-        )
-    )
+    goals = list(await session.exec(_ACTIVE_GOALS, params={"owner_id": owner_id}))
     views = await list_goal_views(
         session, owner_id=owner_id, goals=goals, now=now, facts=facts, minutes=minutes
     )
