@@ -111,17 +111,27 @@ async def list_next_up_topics(
     now = as_utc(now)
     if owner is None:
         owner = await session.get(User, owner_id)
-    today = local_today(owner.timezone if owner else None, now)
     if progress is None:
         progress = await get_owner_progress(session, owner_id=owner_id, now=now, limit=MAX_TOPICS)
-    topics, facts = progress.topics, progress.facts
     views = await list_active_goal_views(
         session,
         owner_id=owner_id,
         now=now,
-        facts=facts,
+        facts=progress.facts,
         minutes=progress.minutes_last_week,
     )
+    return rank_next_up(progress, views, owner=owner, now=now, limit=limit)
+
+
+def rank_next_up(
+    progress: OwnerProgress, views: list[GoalView], *, owner, now: datetime, limit: int
+) -> list[Recommendation]:
+    """list_next_up_topics' ranking of what is already read: the owner's progress and the
+    views of their ACTIVE goals (`owner`: the learner's row, for their time zone)."""
+    limit = check_limit(limit)
+    now = as_utc(now)
+    today = local_today(owner.timezone if owner else None, now)
+    topics, facts = progress.topics, progress.facts
     recommendations = []
     for topic in topics:
         topic_views = [view for view in views if view.goal.topic_id == topic.id]

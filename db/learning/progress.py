@@ -51,6 +51,9 @@ class OwnerProgress:
     minutes_last_week: dict[int | None, float]
     # How many materials each of the topics has.
     materials_counts: dict[int, int] = field(default_factory=dict)
+    # The owner's ACTIVE goals as plain rows, when the reader read them too
+    # (goals.list_active_goal_rows).
+    active_goals: list | None = None
 
 
 def session_times(row: tuple) -> tuple[int | None, SessionTimes]:

@@ -1,5 +1,6 @@
 """DataLoaders of the learning domain: cards, card pages per topic, topic progress."""
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
@@ -8,6 +9,7 @@ from strawberry.dataloader import DataLoader
 
 from db.engine import SessionFactory, read_connection, read_only
 from db.learning.cards import count_cards_for_topics, get_cards_by_ids, list_cards_for_topics
+from db.learning.goals import list_active_goal_rows
 from db.learning.progress import (
     OwnerProgress,
     TopicProgressFacts,
@@ -80,8 +82,9 @@ def cards_count_by_topic_loader(
 
 
 class OwnerProgressOnce(SharedRead[OwnerProgress]):
-    """The owner's newest topics and their progress (get_owner_progress), read at most
-    once per operation and shared by every field that wants it (SharedRead).
+    """The owner's newest topics and their progress (get_owner_progress), and their
+    ACTIVE goals, read at most once per operation on one connection and shared by every
+    field that wants it (SharedRead).
 
     nextUpTopics starts it as soon as it runs; the progress of topics and the topic of
     a study session resolved in the same operation then come from it too, rather
@@ -93,7 +96,9 @@ class OwnerProgressOnce(SharedRead[OwnerProgress]):
     ) -> None:
         async def read() -> OwnerProgress:
             async with read_connection(session_factory) as connection:
-                return await get_owner_progress(connection, owner_id=owner_id, now=clock())
+                progress = await get_owner_progress(connection, owner_id=owner_id, now=clock())
+                goals = await list_active_goal_rows(connection, owner_id=owner_id)
+            return dataclasses.replace(progress, active_goals=goals)
 
         super().__init__(read)
 
