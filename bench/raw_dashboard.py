@@ -17,11 +17,12 @@ database comes from BENCH_RAW_DATABASE_URL (a postgresql:// DSN).
 """
 
 import base64
+import math
 import os
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -49,6 +50,10 @@ CORRECT_RATINGS = ("GOOD", "EASY")
 OVERDUE_DAY_WEIGHT = 0.1
 GOAL_GAP_WEIGHT = 10.0
 NEGLECT_WEIGHT = 0.1
+SOON_WEIGHT = 0.5
+WEAKNESS_WEIGHT = 1.0
+# Mastery is the predicted recall a week after now (db/learning/scheduling.py).
+MASTERY_HORIZON = timedelta(days=7)
 
 USER_AND_CURRENT_SESSION = """
 SELECT u.id, u.email, u.display_name, u.timezone,
@@ -127,6 +132,7 @@ class Progress:
     next_review: datetime | None = None
     overdue_days: int = 0  # the next-up score: days overdue (up to 30 a card) ...
     late: int = 0  # ... and cards overdue by a day or more
+    dues: list = field(default_factory=list)  # when each card is due
 
     def as_json(self) -> dict:
         return {
@@ -157,13 +163,14 @@ def progress_by_topic(topics, cards, sessions, now: datetime) -> dict[int, Progr
     for topic_id, due, stability, last_review in cards:
         facts = progress[topic_id]
         facts.cards += 1
-        recall_sums[topic_id] += recall(stability, last_review, now)
+        recall_sums[topic_id] += recall(stability, last_review, now + MASTERY_HORIZON)
         if due <= now:
             facts.due += 1
             days = min(30, (now - due).days)
             facts.overdue_days += days
             facts.late += days >= 1
         facts.next_review = due if facts.next_review is None else min(facts.next_review, due)
+        facts.dues.append(due)
     for topic_id, total in recall_sums.items():
         progress[topic_id].mastery = total / progress[topic_id].cards
     for topic_id, started_at, ended_at in sessions:
@@ -244,8 +251,15 @@ def next_up(topics, progress, goals, minutes, now: datetime, today) -> list[dict
         if facts.due:
             score += facts.due + OVERDUE_DAY_WEIGHT * facts.overdue_days
             late = facts.late
-            text = f"{facts.due} card{plural(facts.due)} due for review"
+            text = f"{facts.due} card{plural(facts.due)} due for review now"
             reasons.append(text + (f", {late} overdue by a day or more" if late else ""))
+        elif facts.dues:
+            added, why = soonest(facts.dues, now)
+            score += added
+            reasons.append(why)
+        if facts.cards:
+            score += WEAKNESS_WEIGHT * (1 - facts.mastery)
+            reasons.append(f"mastery {facts.mastery:.0%}")
         topic_goals = [
             (goal, reached) for goal, reached in active if goal["topic_id"] == topic["id"]
         ]
@@ -255,14 +269,14 @@ def next_up(topics, progress, goals, minutes, now: datetime, today) -> list[dict
             reasons.extend(why)
         if facts.cards or topic_goals:
             last = facts.last_studied
-            idle = min(30, (now - (last or topic["created_at"])).days)
+            idle = max(0, min(30, (now - (last or topic["created_at"])).days))
             if idle >= 2 or last is None:
                 score += NEGLECT_WEIGHT * idle
                 reasons.append("never studied" if last is None else f"not studied for {idle} days")
         if reasons:
             reason = "; ".join(reasons)
             ranked.append((round(score, 3), topic, reason[0].upper() + reason[1:], facts.due))
-    ranked.sort(key=lambda item: (-item[0], -item[1]["id"]))
+    ranked.sort(key=lambda item: (item[3] == 0, -item[0], -item[1]["id"]))
     return [
         {
             "score": score,
@@ -272,6 +286,27 @@ def next_up(topics, progress, goals, minutes, now: datetime, today) -> list[dict
         }
         for score, topic, reason, due in ranked[:NEXT_UP_LIMIT]
     ]
+
+
+def soonest(dues: list, now: datetime) -> tuple[float, str]:
+    """The next-up term of the cards coming due next, when none is due now."""
+    first = min(dues)
+    wait = first - now
+    window = first + max(timedelta(minutes=1), wait / 4)
+    coming = sum(1 for due in dues if due <= window)
+    seconds = wait.total_seconds()
+    minutes = math.ceil(seconds / 60)
+    if minutes < 60:
+        count, unit = minutes, "minute"
+    elif seconds < 48 * 3600:
+        count, unit = round(seconds / 3600), "hour"
+    else:
+        count, unit = round(seconds / 86400), "day"
+    verb = "comes" if coming == 1 else "come"
+    return (
+        SOON_WEIGHT * coming / (1 + seconds / 3600),
+        f"{coming} card{plural(coming)} {verb} due in {count} {unit}{plural(count)}",
+    )
 
 
 def user_zone(name: str | None) -> ZoneInfo:

@@ -228,7 +228,9 @@ class Loaders:
 
     @cached_property
     def materials_count_by_topic(self):
-        return materials_count_by_topic_loader(self.session_factory, self.user_id)
+        return materials_count_by_topic_loader(
+            self.session_factory, self.user_id, self.owner_progress
+        )
 
     @cached_property
     def message_by_id(self):

@@ -2,13 +2,15 @@
 
 import base64
 import binascii
+import dataclasses
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 
 from db.errors import BadUserInput, NotFound
 from db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest
+from schema.execution.preloaded import preloadable_field
 from schema.execution.settled import settled_or_awaitable
 
 NodeT = TypeVar("NodeT")
@@ -124,9 +126,12 @@ class Connection(Generic[NodeT]):
     # Counting costs a query; only run it when a client selects totalCount.
     count: strawberry.Private[Callable[[], Awaitable[int]]]
 
+    # Values of resolver fields set beforehand (schema/execution/preloaded.py).
+    preloaded: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
+
     # Sync on purpose (schema/execution/settled.py): a count its DataLoader already
     # holds is answered at once, else graphql-core awaits it.
-    @strawberry.field(description="How many items the whole list holds.", graphql_type=int)
+    @preloadable_field(description="How many items the whole list holds.", graphql_type=int)
     def total_count(self) -> int | Awaitable[int]:
         return settled_or_awaitable(self.count())
 

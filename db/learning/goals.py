@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import Integer, Row, bindparam
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -221,6 +223,43 @@ async def list_goal_views(
     return views
 
 
+# Built once (nextUpTopics reads it on every dashboard): the owner is a parameter.
+_ACTIVE_GOALS = (
+    select(StudyGoal)
+    .where(
+        StudyGoal.owner_id == bindparam("owner_id", type_=Integer),
+        StudyGoal.status == GoalStatus.ACTIVE,
+    )
+    .order_by(col(StudyGoal.id))
+)
+
+
+# The same goals as plain rows, for the owner-wide read on a Core connection.
+_ACTIVE_GOAL_ROWS = _ACTIVE_GOALS.with_only_columns(*StudyGoal.__table__.columns)
+
+
+async def list_active_goal_rows(connection: AsyncConnection, *, owner_id: int) -> list[Row]:
+    """The owner's ACTIVE goals as plain rows with a goal's attributes, oldest first."""
+    return list(await connection.execute(_ACTIVE_GOAL_ROWS, {"owner_id": owner_id}))
+
+
+def views_if_none_reached(
+    goals: list, facts: dict[int, TopicProgressFacts], minutes: dict[int | None, float]
+) -> list[GoalView] | None:
+    """The views of ACTIVE goals read as rows, when none of them is reached now and the
+    progress of each goal's topic is in `facts`: then list_active_goal_views would give
+    the same views and record nothing, so no transaction is needed. None otherwise (a
+    goal to mark ACHIEVED, or a topic to read): go through list_active_goal_views."""
+    if any(goal.topic_id is not None and goal.topic_id not in facts for goal in goals):
+        return None
+    views = [
+        GoalView(goal, goal_progress(goal, facts.get(goal.topic_id), minutes)) for goal in goals
+    ]
+    if any(view.progress >= 1 for view in views):
+        return None
+    return views
+
+
 async def list_active_goal_views(
     session: AsyncSession,
     *,
@@ -230,13 +269,7 @@ async def list_active_goal_views(
     minutes: dict[int | None, float] | None = None,
 ) -> list[GoalView]:
     """The owner's goals still ACTIVE once reached ones are marked ACHIEVED, oldest first."""
-    goals = list(
-        await session.exec(
-            select(StudyGoal)
-            .where(StudyGoal.owner_id == owner_id, StudyGoal.status == GoalStatus.ACTIVE)
-            .order_by(col(StudyGoal.id))
-        )
-    )
+    goals = list(await session.exec(_ACTIVE_GOALS, params={"owner_id": owner_id}))
     views = await list_goal_views(
         session, owner_id=owner_id, goals=goals, now=now, facts=facts, minutes=minutes
     )

@@ -111,17 +111,27 @@ async def list_next_up_topics(
     now = as_utc(now)
     if owner is None:
         owner = await session.get(User, owner_id)
-    today = local_today(owner.timezone if owner else None, now)
     if progress is None:
         progress = await get_owner_progress(session, owner_id=owner_id, now=now, limit=MAX_TOPICS)
-    topics, facts = progress.topics, progress.facts
     views = await list_active_goal_views(
         session,
         owner_id=owner_id,
         now=now,
-        facts=facts,
+        facts=progress.facts,
         minutes=progress.minutes_last_week,
     )
+    return rank_next_up(progress, views, owner=owner, now=now, limit=limit)
+
+
+def rank_next_up(
+    progress: OwnerProgress, views: list[GoalView], *, owner, now: datetime, limit: int
+) -> list[Recommendation]:
+    """list_next_up_topics' ranking of what is already read: the owner's progress and the
+    views of their ACTIVE goals (`owner`: the learner's row, for their time zone)."""
+    limit = check_limit(limit)
+    now = as_utc(now)
+    today = local_today(owner.timezone if owner else None, now)
+    topics, facts = progress.topics, progress.facts
     recommendations = []
     for topic in topics:
         topic_views = [view for view in views if view.goal.topic_id == topic.id]
@@ -149,17 +159,17 @@ def _recommend(
 ) -> Recommendation | None:
     """The topic's score and reasons (see list_next_up_topics); None without a reason."""
     score = _Score()
-    due = [card_due for card_due in fact.card_dues if card_due <= now]
+    # The due cards' figures are aggregates of the progress read (db/learning/progress_sql.py).
+    due = fact.due_cards_count
     if due:
-        overdue_days = [min(30, (now - card_due).days) for card_due in due]
-        late = sum(1 for days in overdue_days if days >= 1)
-        text = f"{_cards(len(due))} due for review now"
+        late = fact.late_cards_count
+        text = f"{_cards(due)} due for review now"
         score.add(
-            len(due) + OVERDUE_DAY_WEIGHT * sum(overdue_days),
+            due + OVERDUE_DAY_WEIGHT * fact.overdue_days,
             text + (f", {late} overdue by a day or more" if late else ""),
         )
-    elif fact.card_dues:
-        _score_soonest(score, fact.card_dues, now)
+    elif fact.next_review_at is not None:
+        _score_soonest(score, fact.next_review_at, fact.coming_soon_count, now)
     if fact.cards_count:
         score.add(WEAKNESS_WEIGHT * (1 - fact.mastery), f"mastery {fact.mastery:.0%}")
     for view in views:
@@ -174,17 +184,13 @@ def _recommend(
     if not score.reasons:
         return None
     reason = "; ".join(score.reasons)
-    return Recommendation(
-        topic.id, round(score.points, 3), reason[0].upper() + reason[1:], len(due)
-    )
+    return Recommendation(topic.id, round(score.points, 3), reason[0].upper() + reason[1:], due)
 
 
-def _score_soonest(score: _Score, dues: tuple[datetime, ...], now: datetime) -> None:
-    """The cards coming due next (those within a quarter of the wait of the first)."""
-    soonest = min(dues)
+def _score_soonest(score: _Score, soonest: datetime, coming: int, now: datetime) -> None:
+    """The cards coming due next: `coming` cards due within a quarter of the wait for the
+    `soonest` one, at least a minute (counted by the progress read)."""
     wait = soonest - now
-    window = soonest + max(timedelta(minutes=1), wait / 4)
-    coming = sum(1 for due in dues if due <= window)
     verb = "comes" if coming == 1 else "come"
     score.add(
         SOON_WEIGHT * coming / (1 + wait.total_seconds() / 3600),

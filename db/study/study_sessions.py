@@ -3,7 +3,9 @@
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, type_coerce
+from sqlalchemy import Integer, Row, bindparam, func, type_coerce
+from sqlalchemy import select as sa_select
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -254,13 +256,14 @@ async def count_study_sessions_for_topics(
 
 
 async def get_current_session(
-    session: AsyncSession, *, owner_id: int, now: datetime | None = None
-) -> StudySession | None:
-    """The active session (the newest, should two ever be open), None when all ended or
-    went idle."""
-    query = _owner_sessions(owner_id, None, True, now or utcnow())
-    query = query.order_by(col(StudySession.id).desc()).limit(1)
-    return (await session.exec(query)).first()
+    session: AsyncSession | AsyncConnection, *, owner_id: int, now: datetime | None = None
+) -> Row | None:
+    """The active session (the newest, should two ever be open) as a plain row with a
+    StudySession's attributes, None when all ended or went idle. A Core read of a
+    statement built once: currentSession is on every dashboard."""
+    connection = session if isinstance(session, AsyncConnection) else await session.connection()
+    params = {"owner_id": owner_id, "now": now or utcnow()}
+    return (await connection.execute(_CURRENT_SESSION, params)).first()
 
 
 async def get_current_topic(
@@ -333,6 +336,17 @@ def active_clause(now: datetime):
         & col(StudySession.idle_deadline).is_not(None)
         & (col(StudySession.idle_deadline) >= now)
     )
+
+
+_CURRENT_SESSION = (
+    sa_select(*StudySession.__table__.columns)
+    .where(
+        StudySession.owner_id == bindparam("owner_id", type_=Integer),
+        active_clause(bindparam("now", type_=UTCDateTime)),
+    )
+    .order_by(col(StudySession.id).desc())
+    .limit(1)
+)
 
 
 def _owner_sessions(owner_id: int, topic_id: int | None, active: bool | None, now: datetime):

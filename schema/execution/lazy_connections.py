@@ -16,6 +16,7 @@ from strawberry.types import Info
 
 from db.engine import SessionFactory, read_connection
 from db.pagination import Page
+from schema.execution.preloaded import preload
 from schema.execution.selections import selects_only_total_count
 from schema.execution.settled import settled_then
 from schema.execution.warming import WarmUps, warm_node_loaders
@@ -64,6 +65,18 @@ def loaded_connection(
     )
 
 
+def counted_connection(total: int) -> Connection:
+    """What loaded_connection returns for a selection of only totalCount, once the count
+    is known: its totalCount preloaded (preloaded.py)."""
+
+    async def count() -> int:
+        return total
+
+    connection: Connection = Connection(edges=[], page_info=_NO_PAGE, count=count)
+    preload(connection, "totalCount", total)
+    return connection
+
+
 def read_later(
     session_factory: SessionFactory,
     read: Callable[..., Awaitable[T]],
@@ -89,5 +102,6 @@ async def warmed_connection(
     """A root connection of a page read already, its nodes' loaders warmed (warming.py)
     for the fields the client selected on them."""
     connection = connection_from_page(page, convert, count)
-    await warm_node_loaders(info, [row.id for row in page.rows], warm_ups)
+    nodes = [edge.node for edge in connection.edges]
+    await warm_node_loaders(info, [row.id for row in page.rows], warm_ups, nodes)
     return connection

@@ -36,6 +36,8 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetailsList, collect_fields, collect_subfields
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from schema.execution.preloaded import is_preloadable, preloaded_getter
+
 Project = Callable[[Any], Any]
 # Strawberry keeps its own definition of each field here (GraphQLCoreConverter).
 STRAWBERRY_DEFINITION = "strawberry-definition"
@@ -147,7 +149,7 @@ class Compiler:
             field = object_type.fields.get(name)
             if field is None:
                 raise CannotProject
-            steps.append((key, _plain_getter(field), self.value(field.type, field_details)))
+            steps.append((key, _getter(field, name), self.value(field.type, field_details)))
         return _object_plan(steps, object_type.is_type_of)
 
 
@@ -174,6 +176,18 @@ def _has_directives(selection_set: SelectionSetNode | None, fragments: dict) -> 
         elif not isinstance(selection, FieldNode):
             return True
     return False
+
+
+def _getter(field: Any, name: str) -> Project:
+    """The getter of a plain attribute, or of a resolver field's preloaded value."""
+    definition = field.extensions.get(STRAWBERRY_DEFINITION)
+    if definition is not None and is_preloadable(definition):
+        return preloaded_getter(name, _cannot_project_now)
+    return _plain_getter(field)
+
+
+def _cannot_project_now() -> Any:
+    raise CannotProject
 
 
 def _plain_getter(field: Any) -> Project:

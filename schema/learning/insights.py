@@ -1,7 +1,9 @@
 """GraphQL types of what the learning model concludes: metrics, next up, weak spots, plans."""
 
+import dataclasses
 from datetime import date as Date
 from datetime import datetime
+from typing import Any
 
 import strawberry
 
@@ -10,6 +12,7 @@ from db.learning.next_up import Recommendation, Weakness
 from db.learning.study_plan import ExamForecast as ExamForecastFacts
 from db.learning.study_plan import Plan, PlanItem
 from schema.context import Info
+from schema.execution.preloaded import preload, preloadable_field
 from schema.learning.types import Card, TopicProgress, TopicType, load_topic
 from schema.relay import to_global_id
 from schema.sessions.modes import StudyMode
@@ -80,17 +83,23 @@ class TopicRecommendation:
     reason: str = strawberry.field(description="Why, in words a learner understands.")
     due_cards_count: int = strawberry.field(description="Cards of the topic due now.")
     topic_row_id: strawberry.Private[int]
+    # The topic, when the caller holds it (schema/execution/preloaded.py).
+    preloaded: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     @classmethod
-    def from_facts(cls, facts: Recommendation) -> "TopicRecommendation":
-        return cls(
+    def from_facts(cls, facts: Recommendation, topic: Any = None) -> "TopicRecommendation":
+        """`topic`: the Topic (as `topic` resolves it) when the caller already holds it."""
+        recommendation = cls(
             topic_row_id=facts.topic_id,
             score=facts.score,
             reason=facts.reason,
             due_cards_count=facts.due_cards_count,
         )
+        if topic is not None:
+            preload(recommendation, "topic", topic)
+        return recommendation
 
-    @strawberry.field(description="The topic.")
+    @preloadable_field(description="The topic.")
     async def topic(self, info: Info) -> TopicType:
         return await load_topic(info, self.topic_row_id)
 

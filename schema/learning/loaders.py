@@ -1,13 +1,15 @@
 """DataLoaders of the learning domain: cards, card pages per topic, topic progress."""
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
 
 from strawberry.dataloader import DataLoader
 
-from db.engine import SessionFactory, read_only
+from db.engine import SessionFactory, read_connection, read_only
 from db.learning.cards import count_cards_for_topics, get_cards_by_ids, list_cards_for_topics
+from db.learning.goals import list_active_goal_rows
 from db.learning.progress import (
     OwnerProgress,
     TopicProgressFacts,
@@ -80,21 +82,23 @@ def cards_count_by_topic_loader(
 
 
 class OwnerProgressOnce(SharedRead[OwnerProgress]):
-    """The owner's newest topics and their progress (get_owner_progress), read at most
-    once per operation and shared by every field that wants it (SharedRead).
+    """The owner's newest topics and their progress (get_owner_progress), and their
+    ACTIVE goals, read at most once per operation on one connection and shared by every
+    field that wants it (SharedRead).
 
     nextUpTopics starts it as soon as it runs; the progress of topics and the topic of
     a study session resolved in the same operation then come from it too, rather
-    than each reading the same cards, reviews and sessions again: the dashboard takes
-    9 statements with it, 14 without (tests/schema/test_dashboard_statements.py).
+    than each reading the same cards, reviews and sessions again.
     """
 
     def __init__(
         self, session_factory: SessionFactory, owner_id: int, clock: Callable[[], datetime]
     ) -> None:
         async def read() -> OwnerProgress:
-            async with read_only(session_factory) as session:
-                return await get_owner_progress(session, owner_id=owner_id, now=clock())
+            async with read_connection(session_factory) as connection:
+                progress = await get_owner_progress(connection, owner_id=owner_id, now=clock())
+                goals = await list_active_goal_rows(connection, owner_id=owner_id)
+            return dataclasses.replace(progress, active_goals=goals)
 
         super().__init__(read)
 
@@ -116,9 +120,9 @@ def progress_by_topic_loader(
             known, now = shared.facts, shared.now
         missing = [topic_id for topic_id in topic_ids if topic_id not in known]
         if missing:
-            async with read_only(session_factory) as session:
+            async with read_connection(session_factory) as connection:
                 known = known | await list_topic_progress(
-                    session, owner_id=owner_id, topic_ids=missing, now=now
+                    connection, owner_id=owner_id, topic_ids=missing, now=now
                 )
         return [known[topic_id] for topic_id in topic_ids]
 

@@ -23,6 +23,7 @@ from schema.relay import (
     page_request,
     row_id_of,
 )
+from schema.topics.types import Topic
 
 
 @strawberry.type
@@ -116,16 +117,14 @@ class LearningQueries:
         loaders.owner_progress.start()
         user = await loaders.user_by_id.load(owner_id)
         progress = await loaders.owner_progress.get()
-        async with unit_of_work(context.session_factory) as session:
-            items = await next_up.list_next_up_topics(
-                session,
-                owner_id=owner_id,
-                now=progress.now,
-                limit=limit,
-                progress=progress,
-                owner=user,
-            )
-        return [TopicRecommendation.from_facts(item) for item in items]
+        items = await _next_up(context, progress, user, limit)
+        # The topics are those of the shared read: each is preloaded as `topic` resolves
+        # it (the owner's topic by id), so that the list is projected.
+        topics = {row.id: row for row in progress.topics}
+        return [
+            TopicRecommendation.from_facts(item, Topic.from_row(topics[item.topic_id]))
+            for item in items
+        ]
 
     @strawberry.field(description="The weakest topics: low mastery, wrong answers, lapses.")
     async def improvement_areas(self, info: Info, limit: int | None = 5) -> list[ImprovementArea]:
@@ -138,3 +137,22 @@ class LearningQueries:
                 limit=limit,
             )
         return [ImprovementArea.from_facts(item) for item in items]
+
+
+async def _next_up(context, progress, user, limit: int) -> list[next_up.Recommendation]:
+    """nextUpTopics from the shared read: ranked at once when its goals need nothing
+    recorded, else in a unit of work that marks the goal reached now ACHIEVED."""
+    views = goals.views_if_none_reached(
+        progress.active_goals, progress.facts, progress.minutes_last_week
+    )
+    if views is not None:
+        return next_up.rank_next_up(progress, views, owner=user, now=progress.now, limit=limit)
+    async with unit_of_work(context.session_factory) as session:
+        return await next_up.list_next_up_topics(
+            session,
+            owner_id=context.require_user_id(),
+            now=progress.now,
+            limit=limit,
+            progress=progress,
+            owner=user,
+        )

@@ -1,6 +1,7 @@
 """DataLoaders of the materials domain."""
 
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from strawberry.dataloader import DataLoader
 
@@ -12,6 +13,9 @@ from db.materials.library import (
 )
 from db.models import StudyMaterial
 from db.pagination import Page, PageRequest
+
+if TYPE_CHECKING:
+    from schema.learning.loaders import OwnerProgressOnce
 
 TopicPageKey = tuple[int, PageRequest]
 
@@ -60,15 +64,23 @@ def materials_page_by_topic_loader(
 
 
 def materials_count_by_topic_loader(
-    session_factory: SessionFactory, owner_id: int
+    session_factory: SessionFactory,
+    owner_id: int,
+    owner_progress: "OwnerProgressOnce | None" = None,
 ) -> DataLoader[int, int]:
-    """How many materials each topic has."""
+    """How many materials each topic has. Taken from `owner_progress` when the operation
+    has started that read (it counts the materials of the owner's newest topics)."""
 
     async def load(topic_ids: list[int]) -> list[int]:
-        async with read_only(session_factory) as session:
-            counts = await count_materials_for_topics(
-                session, owner_id=owner_id, topic_ids=topic_ids
-            )
+        counts: dict[int, int] = {}
+        if owner_progress is not None and owner_progress.started:
+            counts = dict((await owner_progress.get()).materials_counts)
+        missing = [topic_id for topic_id in topic_ids if topic_id not in counts]
+        if missing:
+            async with read_only(session_factory) as session:
+                counts |= await count_materials_for_topics(
+                    session, owner_id=owner_id, topic_ids=missing
+                )
         return [counts[topic_id] for topic_id in topic_ids]
 
     return DataLoader(load_fn=load)

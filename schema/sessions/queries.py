@@ -2,7 +2,7 @@
 
 import strawberry
 
-from db.engine import read_only
+from db.engine import read_connection
 from db.study import study_sessions
 from schema.context import Info
 from schema.relay import (
@@ -50,8 +50,8 @@ class SessionQueries:
     )
     async def current_session(self, info: Info) -> StudySession | None:
         context = info.context
-        async with read_only(context.session_factory) as session:
+        async with read_connection(context.session_factory) as connection:
             row = await study_sessions.get_current_session(
-                session, owner_id=context.require_user_id(), now=context.clock()
+                connection, owner_id=context.require_user_id(), now=context.clock()
             )
         return StudySession.from_row(row) if row else None

@@ -1,14 +1,17 @@
 """GraphQL types of topics."""
 
+import dataclasses
 from collections.abc import Awaitable
 from datetime import datetime
+from typing import Any
 
 import strawberry
 
 from db.models import Topic as TopicRow
 from db.study.topics import TopicRecord
 from schema.context import Info
-from schema.execution.lazy_connections import loaded_connection
+from schema.execution.lazy_connections import counted_connection, loaded_connection
+from schema.execution.preloaded import preloadable_field
 from schema.execution.settled import loaded_then
 from schema.execution.warming import WarmUp, WarmWhen
 from schema.learning.types import Card, TopicProgress
@@ -26,6 +29,8 @@ class Topic(Node):
     created_at: datetime = strawberry.field(description="When the topic was created.")
     updated_at: datetime = strawberry.field(description="When the topic was last edited.")
     row_id: strawberry.Private[int]
+    # Values of resolver fields set beforehand (schema/execution/preloaded.py).
+    preloaded: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_row(cls, row: TopicRow | TopicRecord) -> "Topic":
@@ -40,7 +45,7 @@ class Topic(Node):
 
     # Sync resolvers that may return an awaitable (schema/execution/settled.py): a value
     # their DataLoader already holds is answered without a task.
-    @strawberry.field(
+    @preloadable_field(
         description="Material uploaded to this topic, newest first.",
         graphql_type=Connection[StudyMaterial],
     )
@@ -90,7 +95,7 @@ class Topic(Node):
             count=(loaders.cards_count_by_topic, (self.row_id, due)),
         )
 
-    @strawberry.field(
+    @preloadable_field(
         description="How the topic's learning stands now.", graphql_type=TopicProgress
     )
     def progress(self, info: Info) -> TopicProgress | Awaitable[TopicProgress]:
@@ -102,9 +107,15 @@ class Topic(Node):
 # (schema/execution/warming.py): progress, and material counts when a node selects
 # only `materials { totalCount }` (the dashboard's shape; a page of materials is not
 # warmed). Measured by bench/execution_tricks.py.
+# Each warm-up also preloads its field's value (schema/execution/preloaded.py), so
+# that a page of topics is projected without a resolver call.
 TOPIC_NODE_WARM_UPS: dict[str, WarmUp] = {
-    "progress": WarmUp(loader="progress_by_topic"),
-    "materials": WarmUp(loader="materials_count_by_topic", when=WarmWhen.ONLY_TOTAL_COUNT),
+    "progress": WarmUp(loader="progress_by_topic", preload=TopicProgress.from_facts),
+    "materials": WarmUp(
+        loader="materials_count_by_topic",
+        when=WarmWhen.ONLY_TOTAL_COUNT,
+        preload=counted_connection,
+    ),
 }
 
 

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from db.engine import unit_of_work
 from db.learning import goals
+from db.learning import next_up as next_up_module
 from schema.relay import to_global_id
 from tests.factories import make_topic, make_user
 
@@ -207,3 +208,31 @@ async def test_the_goal_functions_return_the_goal_with_its_progress(harness):
             session, owner_id=me.id, goal_id=view.goal.id, now=NOW, status="ACHIEVED"
         )
         assert (view.goal.status, view.progress) == (goals.GoalStatus.ACHIEVED, 1.0)
+
+
+async def test_next_up_records_a_goal_it_finds_reached(harness, monkeypatch):
+    me, topic = await learner(harness)
+    created = await harness.data(
+        SET_GOAL,
+        {"i": {"title": "Sets exam", "topicId": topic, "targetMastery": 0.8}},
+        user_id=me.id,
+    )
+    assert created["setStudyGoal"]["status"] == "ACTIVE"
+    before = await harness.data("{ nextUpTopics { reason } }", user_id=me.id)  # no write
+    assert any("Sets exam" in item["reason"] for item in before["nextUpTopics"])
+    await learn_a_card(harness, me.id, topic)
+    # nextUpTopics is the first reader after the goal is reached: it records it, in a
+    # unit of work (an unreached goal needs none).
+    recorded = []
+    original = next_up_module.list_next_up_topics
+
+    async def recording(*args, **kwargs):
+        recorded.append(kwargs["owner_id"])
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(next_up_module, "list_next_up_topics", recording)
+    next_up = await harness.data("{ nextUpTopics { reason } }", user_id=me.id)
+    assert recorded == [me.id]
+    assert not any("Sets exam" in item["reason"] for item in next_up["nextUpTopics"])
+    listed = await harness.data(GOALS, {"s": "ACHIEVED"}, user_id=me.id)
+    assert [g["id"] for g in listed["studyGoals"]] == [created["setStudyGoal"]["id"]]

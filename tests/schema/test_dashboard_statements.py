@@ -59,9 +59,9 @@ async def test_dashboard_statement_count_is_constant(harness, count_statements):
         f"{few} statements for {FEW_TOPICS} topics, {many} for {MANY_TOPICS}:\n"
         + "\n---\n".join(many_sql)
     )
-    # me (its user shared with nextUpTopics); currentSession; the topics page; the
-    # material pages with their counts (1); nextUpTopics: the owner's newest topics,
-    # their sessions, cards and reviews (4, shared with the topics' progress and the
-    # session's topic), goals (1): 9, a guard against a loader quietly turning into a
-    # query per row.
-    assert many <= 9, "\n---\n".join(many_sql)
+    # me (its user shared with nextUpTopics); currentSession; the topics page;
+    # nextUpTopics: the owner's newest topics with their progress figures and material
+    # counts in one aggregate row each, and their sessions (2, shared with the topics'
+    # progress and material counts and the session's topic), goals (1): 6, a guard
+    # against a loader quietly turning into a query per row.
+    assert many <= 6, "\n---\n".join(many_sql)

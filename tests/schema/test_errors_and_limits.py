@@ -13,6 +13,11 @@ class BrokenSessions:
     def __call__(self):
         raise ConnectionRefusedError("could not reach db-internal.example:5432 as admin")
 
+    @property
+    def kw(self):
+        # Core reads (db.engine.read_connection) take the engine from here.
+        return self()
+
 
 @pytest.mark.parametrize("mask", [True, False], ids=["production", "development"])
 async def test_unexpected_errors_are_masked_only_in_production(harness, mask, caplog):
