@@ -12,7 +12,10 @@ export function retryWords(seconds: number | undefined): string {
 export function describeCode(code: string | undefined, message: string, ext: Extensions = {}): string {
   switch (code) {
     case "RATE_LIMITED":
-      return `You have reached a limit for now (${message}). ${retryWords(ext.retryAfterSeconds)}`;
+      // The server's message names the limit; the wait, when it says one, in our words.
+      return ext.retryAfterSeconds === undefined
+        ? `You have reached a limit for now: ${message}`
+        : `You have reached a limit for now. ${retryWords(ext.retryAfterSeconds)}`;
     case "UNAUTHENTICATED":
       return "Your sign-in has expired. Please sign in again.";
     case "NOT_FOUND":

@@ -86,10 +86,18 @@ export async function signUp(email: string, password: string, displayName: strin
   return result.data.register;
 }
 
+// Revokes the refresh token on the server first, so nobody can rotate it after this.
 export async function signOut(): Promise<void> {
   const tokens = storedTokens();
-  store(null);
-  if (tokens) await anonymous.mutation(LogoutMutation, { token: tokens.refreshToken }).toPromise();
+  try {
+    const access = tokens && (await freshAccessToken());
+    if (tokens && access) {
+      const headers = { authorization: `Bearer ${access}` };
+      await anonymous.mutation(LogoutMutation, { token: tokens.refreshToken }, { fetchOptions: { headers } }).toPromise();
+    }
+  } finally {
+    store(null);
+  }
 }
 
 async function exclusively<T>(work: () => Promise<T>): Promise<T> {

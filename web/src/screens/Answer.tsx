@@ -55,7 +55,12 @@ export function AnswerView({ message, live = false, topicId }: { message: Messag
   const [open, setOpen] = useState<Citation | null>(null);
   const mine = message.role === "USER";
   return (
-    <article className={`message ${mine ? "mine" : "tutor"}`} aria-label={mine ? "Your question" : "Tutor's answer"} data-status={message.status}>
+    <article
+      className={`message ${mine ? "mine" : "tutor"}`}
+      aria-label={mine ? "Your question" : "Tutor's answer"}
+      data-status={message.status}
+      data-message-id={message.id}
+    >
       <p className="text">
         <Cited text={message.content} citations={message.citations} onOpen={setOpen} />
         {live && <span className="caret" aria-hidden="true">▍</span>}

@@ -1,0 +1,54 @@
+"""Fixtures of the web app's browser tests: one real server on SQLite, one Chromium."""
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from tests.e2e.servers import REGISTER, Server, free_port, migrated_database, running_server
+from tests.factories import PASSWORD
+from tests.web.browser import chromium_path, graphql
+
+
+@pytest.fixture(scope="package")
+def server(request, tmp_path_factory) -> Iterator[Server]:
+    workdir = tmp_path_factory.mktemp("webapp")
+    dead_port = free_port()  # nothing listens there: a provider that always fails
+    with (
+        migrated_database("sqlite", request, workdir) as url,
+        running_server(
+            url,
+            workdir,
+            # Slow enough to stop an answer or reload the page while it streams.
+            STUDYGRAPH_OFFLINE_TUTOR_WORD_DELAY_SECONDS="0.04",
+            # Sign-in attempts slow down after two failures for an email.
+            STUDYGRAPH_LOGIN_ATTEMPTS_PER_CLIENT="2",
+            STUDYGRAPH_LOGIN_BACKOFF_SECONDS="30",
+            STUDYGRAPH_DEAD_BASE_URL=f"http://127.0.0.1:{dead_port}/v1",
+            STUDYGRAPH_DEAD_API_KEY="unused",
+            STUDYGRAPH_MODEL_TIMEOUT_SECONDS="3",
+        ) as up,
+    ):
+        yield up
+
+
+@pytest.fixture(scope="package")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, headless=True)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture(scope="package")
+def account(server) -> dict:
+    """A learner of its own (email and access token), registered over HTTP."""
+    email = f"web-{uuid.uuid4().hex[:12]}@example.com"
+    variables = {"input": {"email": email, "password": PASSWORD, "displayName": "Web"}}
+    payload = graphql(server.base_url, REGISTER, variables)["register"]
+    return {"email": email, "token": payload["accessToken"]}
