@@ -7,6 +7,7 @@ offline). Screenshots go to tests/web/screenshots/ (git ignores it).
 
 import os
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -98,3 +99,20 @@ def graphql(base_url: str, query: str, variables: dict | None = None, token: str
 def normalised(text: str) -> str:
     """Text with runs of whitespace as one space (the DOM's rendering aside)."""
     return " ".join(text.replace("▍", "").split())
+
+
+def answer_text(article) -> str:
+    return normalised(article.locator(".text").inner_text())
+
+
+def wait_longer(article, characters: int, timeout: float = TIMEOUT_MS / 1000) -> str:
+    """The answer's text once it is longer than `characters` (it is streaming in)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = answer_text(article)
+        if len(text) > characters:
+            return text
+        article.page.wait_for_timeout(50)
+    raise AssertionError(
+        f"the answer stayed at {characters} characters or fewer: {article.inner_html()[:2000]}"
+    )

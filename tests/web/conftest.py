@@ -26,7 +26,6 @@ def server(request, tmp_path_factory) -> Iterator[Server]:
             STUDYGRAPH_LOGIN_BACKOFF_SECONDS="30",
             STUDYGRAPH_DEAD_BASE_URL=f"http://127.0.0.1:{dead_port}/v1",
             STUDYGRAPH_DEAD_API_KEY="unused",
-            STUDYGRAPH_MODEL_TIMEOUT_SECONDS="3",
         ) as up,
     ):
         yield up

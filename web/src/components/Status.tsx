@@ -1,3 +1,4 @@
+import { useId } from "react";
 import type { CombinedError } from "urql";
 import { describeError } from "../errors";
 
@@ -26,4 +27,16 @@ export function when(iso: string): string {
 
 export function day(isoDate: string): string {
   return new Date(`${isoDate}T12:00:00`).toLocaleDateString(undefined, { weekday: "short", month: "short", day: "numeric" });
+}
+
+// A labelled select: the label names only the field (wrapping it would add the options'
+// text to the label and blur the accessible name).
+export function Select({ label, children, ...props }: { label: string } & React.SelectHTMLAttributes<HTMLSelectElement>) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} {...props}>{children}</select>
+    </div>
+  );
 }

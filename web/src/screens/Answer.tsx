@@ -4,7 +4,7 @@ import { useRef, useState } from "react";
 import { useMutation, useQuery, useSubscription } from "urql";
 import { GenerateCardsMutation, MessageEventsSubscription, ModelsQuery, MoreDetailMutation, RegenerateMutation, StopMutation } from "../api/operations";
 import type { MessageFieldsFragment } from "../gql/graphql";
-import { ErrorText } from "../components/Status";
+import { ErrorText, Select } from "../components/Status";
 import { describeAnswerFailure } from "../errors";
 
 export type Message = MessageFieldsFragment;
@@ -57,7 +57,7 @@ export function AnswerView({ message, live = false, topicId }: { message: Messag
   return (
     <article
       className={`message ${mine ? "mine" : "tutor"}`}
-      aria-label={mine ? "Your question" : "Tutor's answer"}
+      aria-label={mine ? "Question" : "Tutor's answer"}
       data-status={message.status}
       data-message-id={message.id}
     >
@@ -122,15 +122,17 @@ function Actions({ message, live, topicId }: { message: Message; live: boolean; 
   return (
     <div className="actions">
       {message.status === "CANCELLED" && <span role="status">Stopped.</span>}
-      {failed && <span role="alert" className="error">{describeAnswerFailure(message.errorCode)}</span>}
-      {failed && <button type="button" onClick={() => void regenerate({ id: message.id, model: null })}>Retry</button>}
-      <label>
-        Model for regenerating
-        <select value={model} onChange={(e) => setModel(e.target.value)}>
-          <option value="">Same model</option>
-          {models?.models.map((m) => <option key={m.id} value={m.id}>{m.id}</option>)}
-        </select>
-      </label>
+      {failed && (
+        <span role="alert" className="error">
+          {describeAnswerFailure(message.errorCode)}
+          {message.model && ` (model ${message.model}; pick another below to retry with it)`}
+        </span>
+      )}
+      {failed && <button type="button" onClick={() => void regenerate({ id: message.id, model: model || null })}>Retry</button>}
+      <Select label="Model for regenerating" value={model} onChange={(e) => setModel(e.target.value)}>
+        <option value="">Same model</option>
+        {models?.models.map((m) => <option key={m.id} value={m.id}>{m.id}</option>)}
+      </Select>
       <button type="button" onClick={() => void regenerate({ id: message.id, model: model || null })}>Regenerate</button>
       {message.status === "COMPLETE" && <button type="button" onClick={() => void detail({ id: message.id })}>More detail</button>}
       {topicId && message.citations.length > 0 && (

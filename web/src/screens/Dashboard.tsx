@@ -2,7 +2,7 @@
 // exam dates, and daily minutes with the streak.
 import { useMutation, useQuery } from "urql";
 import { DashboardQuery, DeleteGoalMutation, SetGoalMutation, TopicsQuery } from "../api/operations";
-import { ErrorText, Mastery, day, percent } from "../components/Status";
+import { ErrorText, Mastery, Select, day, percent } from "../components/Status";
 import { StudyChart } from "../components/StudyChart";
 import { onLinkClick } from "../router";
 
@@ -122,13 +122,10 @@ function Goals({ goals, onChange }: { goals: Goal[]; onChange: () => void }) {
       </ul>
       <form onSubmit={submit} className="goal-form">
         <label>Goal<input name="title" required maxLength={200} /></label>
-        <label>
-          Topic
-          <select name="topic" defaultValue="">
-            <option value="">Any topic</option>
-            {topics?.topics.edges.map(({ node }) => <option key={node.id} value={node.id}>{node.title}</option>)}
-          </select>
-        </label>
+        <Select label="Topic" name="topic" defaultValue="">
+          <option value="">Any topic</option>
+          {topics?.topics.edges.map(({ node }) => <option key={node.id} value={node.id}>{node.title}</option>)}
+        </Select>
         <label>Exam date<input name="dueDate" type="date" /></label>
         <label>Target mastery (%)<input name="mastery" type="number" min={1} max={100} /></label>
         <label>Minutes a week<input name="minutes" type="number" min={1} max={10000} /></label>

@@ -4,7 +4,7 @@ import { useCallback, useState } from "react";
 import { useMutation, useQuery, useSubscription } from "urql";
 import { EndSessionMutation, SendMessageMutation, SessionEventsSubscription, SessionQuery } from "../api/operations";
 import type { StudyMode } from "../gql/graphql";
-import { ErrorText } from "../components/Status";
+import { ErrorText, Select } from "../components/Status";
 import { onLinkClick } from "../router";
 import { AnswerView, LiveAnswer, RUNNING, type Message } from "./Answer";
 import { MODES } from "./TopicPage";
@@ -98,12 +98,9 @@ function AskForm({ sessionId, mode, onSent }: { sessionId: string; mode: StudyMo
         />
       </label>
       <div className="inline">
-        <label>
-          Mode
-          <select name="mode" defaultValue={mode}>
-            {MODES.map(([value, label]) => <option key={value} value={value}>{label}</option>)}
-          </select>
-        </label>
+        <Select label="Mode" name="mode" defaultValue={mode}>
+          {MODES.map(([value, label]) => <option key={value} value={value}>{label}</option>)}
+        </Select>
         <button type="submit" disabled={sent.fetching}>Ask</button>
         <span className="muted">Ctrl+Enter sends</span>
       </div>

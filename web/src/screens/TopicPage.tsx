@@ -1,7 +1,7 @@
 import { useMutation, useQuery } from "urql";
 import { ModelsQuery, StartSessionMutation, TopicQuery } from "../api/operations";
 import type { StudyMode } from "../gql/graphql";
-import { ErrorText, Mastery, when } from "../components/Status";
+import { ErrorText, Mastery, Select, when } from "../components/Status";
 import { navigate, onLinkClick } from "../router";
 import { Materials } from "./Materials";
 
@@ -58,19 +58,13 @@ function StartSession({ topicId }: { topicId: string }) {
   }
   return (
     <form onSubmit={submit} className="inline card" aria-label="Start studying">
-      <label>
-        Mode
-        <select name="mode" defaultValue="EXPLAIN">
-          {MODES.map(([value, label]) => <option key={value} value={value}>{label}</option>)}
-        </select>
-      </label>
-      <label>
-        Model
-        <select name="model" defaultValue="">
-          <option value="">Server default</option>
-          {models?.models.map((m) => <option key={m.id} value={m.id}>{m.id}{m.isDefault ? " (default)" : ""}</option>)}
-        </select>
-      </label>
+      <Select label="Mode" name="mode" defaultValue="EXPLAIN">
+        {MODES.map(([value, label]) => <option key={value} value={value}>{label}</option>)}
+      </Select>
+      <Select label="Model" name="model" defaultValue="">
+        <option value="">Server default</option>
+        {models?.models.map((m) => <option key={m.id} value={m.id}>{m.id}{m.isDefault ? " (default)" : ""}</option>)}
+      </Select>
       <button type="submit" disabled={started.fetching}>Start studying</button>
       <ErrorText error={started.error} />
     </form>
