@@ -24,6 +24,8 @@ def server(request, tmp_path_factory) -> Iterator[Server]:
             # Sign-in attempts slow down after two failures for an email.
             STUDYGRAPH_LOGIN_ATTEMPTS_PER_CLIENT="2",
             STUDYGRAPH_LOGIN_BACKOFF_SECONDS="30",
+            # Every test registers a learner of its own, all from 127.0.0.1.
+            STUDYGRAPH_REGISTRATIONS_PER_ADDRESS="500",
             STUDYGRAPH_DEAD_BASE_URL=f"http://127.0.0.1:{dead_port}/v1",
             STUDYGRAPH_DEAD_API_KEY="unused",
         ) as up,
@@ -44,9 +46,9 @@ def browser(server):
             launched.close()
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture
 def account(server) -> dict:
-    """A learner of its own (email and access token), registered over HTTP."""
+    """Each test's own learner (email and access token), registered over HTTP."""
     email = f"web-{uuid.uuid4().hex[:12]}@example.com"
     variables = {"input": {"email": email, "password": PASSWORD, "displayName": "Web"}}
     payload = graphql(server.base_url, REGISTER, variables)["register"]

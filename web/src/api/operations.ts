@@ -181,8 +181,8 @@ export const DashboardQuery = graphql(`
     studyMetrics(from: $from) {
       totalMinutes currentStreakDays longestStreakDays reviewsCount correctRate
       daily { date minutes reviews }
-      topics { mastery dueCardsCount minutesStudied topic { id title } }
     }
+    topics(first: 50) { edges { node { id title progress { mastery dueCardsCount minutesStudied } } } }
     nextUpTopics(limit: 5) { reason score dueCardsCount topic { id title } }
     studyPlan(days: 7) {
       days { date totalMinutes items { minutes mode reason dueCardsCount topic { id title } } }

@@ -1,7 +1,7 @@
 // What to study: mastery per topic, next up with reasons, the week's plan, goals with
 // exam dates, and daily minutes with the streak.
 import { useMutation, useQuery } from "urql";
-import { DashboardQuery, DeleteGoalMutation, SetGoalMutation, TopicsQuery } from "../api/operations";
+import { DashboardQuery, DeleteGoalMutation, SetGoalMutation } from "../api/operations";
 import { ErrorText, Mastery, Select, day, percent } from "../components/Status";
 import { StudyChart } from "../components/StudyChart";
 import { onLinkClick } from "../router";
@@ -15,6 +15,7 @@ export function Dashboard() {
   if (error) return <ErrorText error={error} />;
   if (!data) return <p role="status">Loading…</p>;
   const { studyMetrics: metrics, nextUpTopics, studyPlan, studyGoals } = data;
+  const topics = data.topics.edges.map((edge) => edge.node);
   const link = (id: string) => `/topics/${encodeURIComponent(id)}`;
   return (
     <div className="dashboard">
@@ -42,12 +43,12 @@ export function Dashboard() {
       </section>
       <section aria-labelledby="mastery-title" className="card">
         <h2 id="mastery-title">Mastery per topic</h2>
-        {metrics.topics.length === 0 ? <p>No topics yet.</p> : (
+        {topics.length === 0 ? <p>No topics yet.</p> : (
           <ul className="plain">
-            {metrics.topics.map((t) => (
-              <li key={t.topic.id}>
-                <a href={link(t.topic.id)} onClick={onLinkClick}>{t.topic.title}</a> <Mastery value={t.mastery} label={t.topic.title} />
-                <span className="muted"> {t.dueCardsCount} due · {t.minutesStudied} min</span>
+            {topics.map((t) => (
+              <li key={t.id}>
+                <a href={link(t.id)} onClick={onLinkClick}>{t.title}</a> <Mastery value={t.progress.mastery} label={t.title} />
+                <span className="muted"> {t.progress.dueCardsCount} due · {t.progress.minutesStudied} min</span>
               </li>
             ))}
           </ul>
@@ -75,15 +76,14 @@ export function Dashboard() {
           </p>
         ))}
       </section>
-      <Goals goals={studyGoals} onChange={() => refetch({ requestPolicy: "network-only" })} />
+      <Goals goals={studyGoals} topics={topics} onChange={() => refetch({ requestPolicy: "network-only" })} />
     </div>
   );
 }
 
 type Goal = { id: string; title: string; dueDate?: string | null; targetMastery?: number | null; targetMinutesPerWeek?: number | null; status: string; progress: number; topic?: { id: string; title: string } | null };
 
-function Goals({ goals, onChange }: { goals: Goal[]; onChange: () => void }) {
-  const [{ data: topics }] = useQuery({ query: TopicsQuery, variables: { search: null } });
+function Goals({ goals, topics, onChange }: { goals: Goal[]; topics: { id: string; title: string }[]; onChange: () => void }) {
   const [set, setGoal] = useMutation(SetGoalMutation);
   const [removed, remove] = useMutation(DeleteGoalMutation);
   async function submit(event: React.FormEvent<HTMLFormElement>) {
@@ -124,7 +124,7 @@ function Goals({ goals, onChange }: { goals: Goal[]; onChange: () => void }) {
         <label>Goal<input name="title" required maxLength={200} /></label>
         <Select label="Topic" name="topic" defaultValue="">
           <option value="">Any topic</option>
-          {topics?.topics.edges.map(({ node }) => <option key={node.id} value={node.id}>{node.title}</option>)}
+          {topics.map((t) => <option key={t.id} value={t.id}>{t.title}</option>)}
         </Select>
         <label>Exam date<input name="dueDate" type="date" /></label>
         <label>Target mastery (%)<input name="mastery" type="number" min={1} max={100} /></label>
