@@ -6,6 +6,7 @@ offline). Screenshots go to tests/web/screenshots/ (git ignores it).
 """
 
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -97,8 +98,11 @@ def graphql(base_url: str, query: str, variables: dict | None = None, token: str
 
 
 def normalised(text: str) -> str:
-    """Text with runs of whitespace as one space (the DOM's rendering aside)."""
-    return " ".join(text.replace("▍", "").split())
+    """An answer's words as both its Markdown and the page's rendering of it read: no
+    fence lines, quote or list marks, backticks or stars, runs of whitespace as one space."""
+    text = re.sub(r"^\s*```.*$", "", text, flags=re.MULTILINE)
+    text = re.sub(r"^\s*[-*] ", "", text, flags=re.MULTILINE)
+    return " ".join(re.sub(r"[>`*▍]", "", text).split())
 
 
 def answer_text(article) -> str:

@@ -4,6 +4,7 @@ import { useRef, useState } from "react";
 import { useMutation, useQuery, useSubscription } from "urql";
 import { GenerateCardsMutation, MessageEventsSubscription, ModelsQuery, MoreDetailMutation, RegenerateMutation, StopMutation } from "../api/operations";
 import type { MessageFieldsFragment } from "../gql/graphql";
+import { AnswerText } from "../components/AnswerText";
 import { ErrorText, Select } from "../components/Status";
 import { describeAnswerFailure } from "../errors";
 
@@ -61,10 +62,10 @@ export function AnswerView({ message, live = false, topicId }: { message: Messag
       data-status={message.status}
       data-message-id={message.id}
     >
-      <p className="text">
+      <div className="text">
         <Cited text={message.content} citations={message.citations} onOpen={setOpen} />
         {live && <span className="caret" aria-hidden="true">▍</span>}
-      </p>
+      </div>
       {open && <Passage citation={open} onClose={() => setOpen(null)} />}
       {!mine && <Actions message={message} live={live} topicId={topicId} />}
     </article>
@@ -74,18 +75,18 @@ export function AnswerView({ message, live = false, topicId }: { message: Messag
 function Cited({ text, citations, onOpen }: { text: string; citations: Citation[]; onOpen: (c: Citation) => void }) {
   const byMarker = new Map(citations.map((c, i) => [c.marker ?? i + 1, c] as const));
   return (
-    <>
-      {text.split(/(\[\d+\])/).map((part, index) => {
-        const marker = /^\[(\d+)\]$/.exec(part);
-        const citation = marker ? byMarker.get(Number(marker[1])) : undefined;
-        if (!citation) return part;
+    <AnswerText
+      text={text}
+      cite={(marker, key) => {
+        const citation = byMarker.get(marker);
+        if (!citation) return null;
         return (
-          <button type="button" key={index} className="cite" onClick={() => onOpen(citation)} aria-label={`Citation ${marker![1]}: ${citation.material.filename}`}>
-            {part}
+          <button type="button" key={key} className="cite" onClick={() => onOpen(citation)} aria-label={`Citation ${marker}: ${citation.material.filename}`}>
+            [{marker}]
           </button>
         );
-      })}
-    </>
+      }}
+    />
   );
 }
 

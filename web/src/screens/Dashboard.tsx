@@ -54,7 +54,7 @@ export function Dashboard() {
           </ul>
         )}
       </section>
-      <section aria-labelledby="plan-title" className="card">
+      <section aria-labelledby="plan-title" className="card wide">
         <h2 id="plan-title">This week's plan</h2>
         <ul className="plan">
           {studyPlan.days.map((d) => (
