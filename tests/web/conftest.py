@@ -1,21 +1,38 @@
 """Fixtures of the web app's browser tests: one real server on SQLite, one Chromium."""
 
+import subprocess
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.e2e.servers import REGISTER, Server, free_port, migrated_database, running_server
+from tests.e2e.servers import (
+    REGISTER,
+    STUDYGRAPH,
+    Server,
+    free_port,
+    migrated_database,
+    running_server,
+    server_env,
+)
 from tests.factories import PASSWORD
 from tests.web.browser import chromium_path, graphql
 
 
 @pytest.fixture(scope="package")
-def server(request, tmp_path_factory) -> Iterator[Server]:
+def server_database(request, tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    """The web tests' SQLite database (its URL) and the folder the server runs in."""
     workdir = tmp_path_factory.mktemp("webapp")
+    with migrated_database("sqlite", request, workdir) as url:
+        yield url, workdir
+
+
+@pytest.fixture(scope="package")
+def server(server_database) -> Iterator[Server]:
+    url, workdir = server_database
     dead_port = free_port()  # nothing listens there: a provider that always fails
     with (
-        migrated_database("sqlite", request, workdir) as url,
         running_server(
             url,
             workdir,
@@ -53,3 +70,21 @@ def account(server) -> dict:
     variables = {"input": {"email": email, "password": PASSWORD, "displayName": "Web"}}
     payload = graphql(server.base_url, REGISTER, variables)["register"]
     return {"email": email, "token": payload["accessToken"]}
+
+
+DEMO_TIMEOUT_SECONDS = 300
+
+
+@pytest.fixture(scope="package")
+def demo_learner(server, server_database) -> dict:
+    """`studygraph demo`'s learner, in the server's database: screens with real data."""
+    url, workdir = server_database
+    subprocess.run(
+        [str(STUDYGRAPH), "demo"],
+        cwd=workdir,
+        env=server_env(url, {}),
+        check=True,
+        capture_output=True,
+        timeout=DEMO_TIMEOUT_SECONDS,
+    )
+    return {"email": "demo@studygraph.dev", "password": "studygraph-demo"}

@@ -109,16 +109,21 @@ def test_dashboard_shows_progress_plan_goals_and_streak(server, browser, account
     context.close()
 
 
-def test_a_phone_in_the_dark_gets_the_whole_app(server, browser, account):
+def test_a_phone_in_the_dark_gets_the_whole_app(server, browser, demo_learner):
     watch = Watch()
     context = new_context(
         browser, watch, viewport={"width": 390, "height": 844}, color_scheme="dark"
     )
     page = context.new_page()
-    sign_in(page, server.base_url, account["email"], PASSWORD)
+    sign_in(page, server.base_url, demo_learner["email"], demo_learner["password"])
     background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
     assert background != "rgb(247, 248, 250)", "the dark scheme was not applied"
-    for name, path in (("10-phone-dashboard-dark", "/"), ("11-phone-topics-dark", "/topics")):
+    screens = (
+        ("10-phone-dashboard-dark", "/"),
+        ("11-phone-topics-dark", "/topics"),
+        ("12-phone-flashcards-dark", "/cards"),
+    )
+    for name, path in screens:
         page.goto(server.base_url + path)
         page.get_by_role("heading", level=1).wait_for()
         page.wait_for_load_state("networkidle")
@@ -127,5 +132,8 @@ def test_a_phone_in_the_dark_gets_the_whole_app(server, browser, account):
         )
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
         screenshot(page, name)
+    # The demo's five weeks of reviews show as bars and a streak.
+    page.goto(server.base_url + "/")
+    expect(page.locator("figcaption")).to_contain_text(re.compile(r"streak [1-9]"))
     watch.check()
     context.close()
