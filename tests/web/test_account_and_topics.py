@@ -1,6 +1,7 @@
 """The study app in a real browser: sign up, stay signed in across a token rotation,
 sign out and back in, errors in words, and topics (create, search, rename, delete)."""
 
+import json
 import re
 import time
 import uuid
@@ -27,6 +28,15 @@ def test_sign_up_stay_signed_in_through_rotation_and_sign_out(server, browser):
     page.get_by_role("heading", name="Dashboard").wait_for()
     assert page.get_by_text("Ada", exact=True).is_visible()
 
+    # A topic's page holds a subscription (materialEvents) on the websocket.
+    page.get_by_role("link", name="Topics").click()
+    page.get_by_label("New topic title").fill("Rotation")
+    page.get_by_role("button", name="Create topic").click()
+    frames: list[str] = []
+    page.on("websocket", lambda socket: socket.on("framesent", lambda f: frames.append(f)))
+    page.get_by_role("link", name="Rotation").click()
+    page.get_by_role("heading", name="Rotation").wait_for()
+
     # The access token is about to expire: the app renews it by itself (rotation).
     first = stored_tokens(page)
     soon = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 20))
@@ -44,6 +54,15 @@ def test_sign_up_stay_signed_in_through_rotation_and_sign_out(server, browser):
     renewed = stored_tokens(page)
     assert renewed["accessToken"] != first["accessToken"]
     assert renewed["accessTokenExpiresAt"] > first["accessTokenExpiresAt"]
+    # ... and reopens the websocket with it, subscribing again.
+    deadline = time.monotonic() + 20
+    while init_tokens(frames)[-1:] != [f"Bearer {renewed['accessToken']}"]:
+        assert time.monotonic() < deadline, init_tokens(frames)
+        page.wait_for_timeout(100)
+    tokens = init_tokens(frames)
+    assert f"Bearer {first['accessToken']}" in tokens
+    subscribes = [f for f in frames if '"subscribe"' in f and "materialEvents" in f]
+    assert len(subscribes) >= 2, subscribes
 
     # Still signed in after a reload, on the renewed tokens.
     page.reload()
@@ -59,6 +78,12 @@ def test_sign_up_stay_signed_in_through_rotation_and_sign_out(server, browser):
     sign_in(page, server.base_url, email, PASSWORD)
     watch.check()
     context.close()
+
+
+def init_tokens(frames: list[str]) -> list[str]:
+    """The authorization of each connection_init the page sent, in order."""
+    inits = [json.loads(f) for f in frames if '"connection_init"' in f]
+    return [init["payload"]["authorization"] for init in inits]
 
 
 def refresh_error(server, token: str) -> str:
