@@ -51,7 +51,7 @@ def server(server_database) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="package")
-def browser(server):
+def browser():
     from playwright.sync_api import sync_playwright
 
     executable = chromium_path()

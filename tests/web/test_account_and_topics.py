@@ -158,3 +158,20 @@ def test_topics_list_search_create_rename_delete(server, browser, account):
     page.get_by_role("link", name="Keyboard topic").wait_for()
     watch.check()
     context.close()
+
+
+def test_the_content_security_policy_holds_and_a_violation_fails_the_watch(server, browser):
+    watch = Watch()
+    context = new_context(browser, watch)
+    page = context.new_page()
+    page.goto(server.base_url + "/")
+    page.get_by_label("Email").wait_for()
+    # What an injected inline script would try: the policy stops it, and says so.
+    page.evaluate(
+        """() => { const s = document.createElement('script');
+                   s.textContent = 'window.injected = true'; document.body.append(s); }"""
+    )
+    page.wait_for_timeout(200)
+    assert page.evaluate("() => window.injected === undefined")
+    assert any("Content Security Policy" in problem for problem in watch.problems)
+    context.close()
