@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { Provider, useQuery } from "urql";
 import { keepRenewing, onTokens, signOut, storedTokens, type Tokens } from "./api/auth";
 import { createClient } from "./api/client";
@@ -13,7 +13,16 @@ import { navigate, onLinkClick, usePath } from "./router";
 
 export function App() {
   const [tokens, setTokens] = useState<Tokens | null>(storedTokens);
-  const client = useMemo(createClient, []);
+  const userId = tokens?.user.id ?? null;
+  const current = useMemo(createClient, [userId]);
+  // The previous learner's client goes once the next one is in use (not in an effect's
+  // cleanup: React's development mode runs those on a mount it then repeats).
+  const previous = useRef(current);
+  useEffect(() => {
+    if (previous.current !== current) previous.current.dispose();
+    previous.current = current;
+  }, [current]);
+  const client = current.client;
   useEffect(() => onTokens(setTokens), []);
   useEffect(() => (tokens ? keepRenewing() : undefined), [tokens !== null]);
   return (

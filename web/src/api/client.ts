@@ -36,7 +36,7 @@ async function authorisedFetch(input: RequestInfo | URL, init?: RequestInit): Pr
   return renewed ? send(renewed.accessToken) : response;
 }
 
-function websocketClient(): WsClient {
+function websocketClient(): { ws: WsClient; dispose: () => void } {
   let socket: WebSocket | null = null;
   let socketToken: string | null = null;
   const client = createWsClient({
@@ -60,24 +60,26 @@ function websocketClient(): WsClient {
   });
   // The server acts for a socket's token only while it is valid: once the stored token
   // is a newer one (renewed here or in another tab), reopen the socket with it.
-  onTokens((tokens) => {
-    if (socket && tokens && tokens.accessToken !== socketToken) {
-      socket.close(RECONNECT_FOR_NEW_TOKEN, "renewed access token");
-    }
-    if (socket && !tokens) client.terminate();
-  });
-  window.setInterval(() => {
+  const reopenIfStale = () => {
     const tokens = storedTokens();
     if (socket && tokens && tokens.accessToken !== socketToken) {
       socket.close(RECONNECT_FOR_NEW_TOKEN, "renewed access token");
     }
-  }, 5_000);
-  return client;
+  };
+  const unlisten = onTokens(reopenIfStale);
+  const timer = window.setInterval(reopenIfStale, 5_000);
+  const dispose = () => {
+    unlisten();
+    window.clearInterval(timer);
+    void client.dispose();
+  };
+  return { ws: client, dispose };
 }
 
-export function createClient(): Client {
-  const ws = websocketClient();
-  return new Client({
+// One client per signed-in learner: its cache never shows one learner's data to the next.
+export function createClient(): { client: Client; dispose: () => void } {
+  const { ws, dispose } = websocketClient();
+  const client = new Client({
     url: "/graphql",
     fetch: authorisedFetch,
     requestPolicy: "cache-and-network",
@@ -97,4 +99,5 @@ export function createClient(): Client {
       }),
     ],
   });
+  return { client, dispose };
 }

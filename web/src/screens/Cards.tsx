@@ -1,6 +1,6 @@
 // Reviewing due flashcards: show the front, reveal the back, rate it AGAIN to EASY with
 // when each rating would bring the card back.
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { DueCardsQuery, ReviewMutation } from "../api/operations";
 import type { ReviewRating } from "../gql/graphql";
@@ -22,13 +22,15 @@ export function Cards() {
   const [{ data, error, fetching }, refetch] = useQuery({ query: DueCardsQuery, requestPolicy: "network-only" });
   const [revealed, setRevealed] = useState(false);
   const [last, setLast] = useState<string | null>(null);
-  const [started] = useState(Date.now);
   const [reviewed, review] = useMutation(ReviewMutation);
   const card = data?.cards.edges[0]?.node;
+  // How long the learner looked at this card, for FSRS's review log.
+  const shown = useRef({ id: "", at: Date.now() });
+  if (card && shown.current.id !== card.id) shown.current = { id: card.id, at: Date.now() };
 
   async function rate(rating: ReviewRating) {
     if (!card) return;
-    const seconds = Math.round((Date.now() - started) / 1000);
+    const seconds = Math.round((Date.now() - shown.current.at) / 1000);
     const result = await review({ input: { cardId: card.id, rating, durationSeconds: Math.min(seconds, 3600) } });
     if (result.data) {
       setLast(`${LABELS[rating]}: “${card.front}” comes back ${when(result.data.reviewCard.due)}.`);
