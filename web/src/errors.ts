@@ -3,6 +3,11 @@ import type { CombinedError } from "urql";
 
 type Extensions = { code?: string; retryAfterSeconds?: number; field?: string };
 
+// The server's message as a sentence of ours: ending with a full stop.
+function sentence(message: string): string {
+  return /[.!?]$/.test(message) ? message : `${message}.`;
+}
+
 export function retryWords(seconds: number | undefined): string {
   if (seconds === undefined) return "Try again in a little while.";
   if (seconds < 60) return `Try again in ${Math.ceil(seconds)} seconds.`;
@@ -25,7 +30,7 @@ export function describeCode(code: string | undefined, message: string, ext: Ext
     case "BAD_USER_INPUT":
       return `Please check what you entered: ${message}`;
     case "UNSUPPORTED_MEDIA_TYPE":
-      return `That file type is not supported: ${message} Use text, Markdown, HTML, PDF or DOCX.`;
+      return `That file type is not supported: ${sentence(message)} Use text, Markdown, HTML, PDF or DOCX.`;
     case "PAYLOAD_TOO_LARGE":
       return "That file is too large to upload.";
     default:
