@@ -105,7 +105,7 @@ function Goals({ goals, topics, onChange }: { goals: Goal[]; topics: { id: strin
     }
   }
   return (
-    <section aria-labelledby="goals-title" className="card">
+    <section aria-labelledby="goals-title" className="card wide">
       <h2 id="goals-title">Goals</h2>
       <ul className="plain">
         {goals.map((g) => (
