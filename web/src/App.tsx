@@ -41,6 +41,13 @@ const NAV = [
 
 function SignedIn({ name }: { name: string }) {
   const path = usePath();
+  // After a navigation, keyboard and screen-reader users start at the new screen.
+  const main = useRef<HTMLElement>(null);
+  const first = useRef(true);
+  useEffect(() => {
+    if (!first.current) main.current?.focus();
+    first.current = false;
+  }, [path]);
   return (
     <>
       <header className="top">
@@ -54,7 +61,7 @@ function SignedIn({ name }: { name: string }) {
         </nav>
         <Account name={name} />
       </header>
-      <main id="main">
+      <main id="main" ref={main} tabIndex={-1}>
         <Screen path={path} />
       </main>
     </>

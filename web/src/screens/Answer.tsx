@@ -61,6 +61,7 @@ export function AnswerView({ message, live = false, topicId }: { message: Messag
       aria-label={mine ? "Question" : "Tutor's answer"}
       data-status={message.status}
       data-message-id={message.id}
+      aria-busy={live}
     >
       <div className="text">
         <Cited text={message.content} citations={message.citations} onOpen={setOpen} />

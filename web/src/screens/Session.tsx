@@ -51,7 +51,8 @@ export function SessionPage({ id }: { id: string }) {
         {session.topic && <a href={`/topics/${encodeURIComponent(session.topic.id)}`} onClick={onLinkClick}>{session.topic.title}</a>}
         {" · "}{session.mode.toLowerCase()} · {session.model}{session.active ? "" : " · ended"}
       </p>
-      <div className="conversation" aria-live="polite" aria-label="Conversation">
+      {/* Not a live region: a screen reader would read every streamed word. */}
+      <div className="conversation" aria-label="Conversation">
         {messages.length === 0 && <p>Ask your first question below.</p>}
         {messages.map((m) =>
           m.role === "ASSISTANT" && RUNNING.has(m.status) ? (
