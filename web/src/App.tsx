@@ -86,8 +86,14 @@ function Account({ name }: { name: string }) {
   const [{ data }] = useQuery({ query: MeQuery });
   const usage = data?.me.usage;
   const budget = usage?.dailyTokenBudget;
+  const current = data?.currentSession;
   return (
     <div className="account">
+      {current && (
+        <a href={`/sessions/${encodeURIComponent(current.id)}`} onClick={onLinkClick}>
+          Continue: {current.title}
+        </a>
+      )}
       <span className="who">{name}</span>
       {usage && (
         <span className="budget">
