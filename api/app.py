@@ -13,7 +13,7 @@ with collector_paused():
     from starlette.middleware import Middleware
     from starlette.routing import Mount, Route, WebSocketRoute
 
-    from api import graphiql, landing
+    from api import graphiql, landing, webapp
     from api.body_limit import BodySizeLimit, capped_form_adapter
     from api.graphql_view import StudygraphGraphQL
     from api.health import healthz, readyz
@@ -77,6 +77,8 @@ def create_app(settings: Settings, *, tune_runtime: bool = False) -> Starlette:
                 max_messages=settings.openai_max_messages,
                 model=settings.openai_model,
             ).routes(),
+            # Last: the web app answers / and its own client-side paths, nothing above.
+            *webapp.routes(),
         ],
         middleware=_middleware(settings, origins),
         lifespan=lifespan,
@@ -106,11 +108,15 @@ def _graphql_app(settings: Settings, origins: OriginPolicy) -> StudygraphGraphQL
 
 
 def _start_here_routes(settings: Settings, sdl: str) -> list[Route | Mount]:
-    """The landing page and README; in development the schema and GraphiQL's bundles."""
+    """The landing page (at / when the web app is not built) and README; in development
+    the schema and GraphiQL's bundles."""
+    page = landing.landing_route(production=settings.is_production)
     routes: list[Route | Mount] = [
-        Route("/", landing.landing_route(production=settings.is_production)),
+        Route("/start", page),
         Route("/README.md", landing.readme),
     ]
+    if not webapp.is_built():
+        routes.append(Route("/", page))
     if not settings.is_production:
         routes += [
             Route("/schema.graphql", landing.schema_route(sdl)),

@@ -1,5 +1,6 @@
-"""GET /: a small page telling a visitor what this server is and where to go next;
-GET /README.md and, in development, GET /schema.graphql, which it links to."""
+"""GET /start (and / when the web app is not built): a small page telling a visitor what
+this server is and where to go next; GET /README.md and, in development, GET
+/schema.graphql, which it links to."""
 
 from importlib.metadata import metadata
 
@@ -24,6 +25,7 @@ _PAGE = """<!doctype html>
   <h1>studygraph</h1>
   <p>The GraphQL API of an AI study companion is running here ({env}).</p>
   <ul>
+    <li><a href="/">The study app</a>: sign up, topics, material, the tutor, flashcards</li>
     {ide}
     <li><a href="/graphql">/graphql</a>: the endpoint (POST, and websockets with
         graphql-transport-ws)</li>

@@ -216,6 +216,7 @@ def build_model_catalog(settings: Settings) -> ModelCatalog:
         default_model=settings.model,
         providers=configured_providers(explicit),
         request_timeout_seconds=settings.model_timeout_seconds,
+        local_word_delay_seconds=settings.offline_tutor_word_delay_seconds,
     )
 
 

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # Origins allowed for browser CORS and cross-origin websockets, comma separated.
     allowed_origins: Annotated[list[str], NoDecode] = []
     model: str = "local:tutor"
+    # For tests that must see an answer mid-stream (stop it, reload during it): the
+    # offline tutor waits this long after each word. 0 (no wait) outside such tests.
+    offline_tutor_word_delay_seconds: float = Field(default=0.0, ge=0, le=2)
     # JSON bodies beyond this are refused with 413 before they are buffered (uploads
     # have their own limit).
     max_request_bytes: int = Field(default=1_048_576, gt=0)

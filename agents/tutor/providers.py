@@ -107,7 +107,10 @@ class ModelCatalog:
         providers: Mapping[str, ProviderSettings],
         request_timeout_seconds: float,
         monotonic: Callable[[], float] = time.monotonic,
+        local_word_delay_seconds: float = 0.0,
     ) -> None:
+        # The offline tutor's pause after each word: 0 but in tests that watch a stream.
+        self.local_word_delay_seconds = local_word_delay_seconds
         self.providers = {name.lower(): settings for name, settings in providers.items()}
         self.request_timeout_seconds = request_timeout_seconds
         self._monotonic = monotonic
@@ -139,7 +142,7 @@ class ModelCatalog:
 
         provider, model = split_model_name(self.check(name))
         if provider == LOCAL_PROVIDER:
-            return LocalTutorModel()
+            return LocalTutorModel(word_delay_seconds=self.local_word_delay_seconds)
         # The chat-completions API is the one every compatible server speaks.
         return OpenAIChatCompletionsModel(model=model, openai_client=self._client(provider))
 

@@ -54,7 +54,7 @@ _PAGE = """<!doctype html>
     </span>
     <span id="sign-in-status">Not signed in: only register, login and serverInfo work.</span>
     <button id="sign-out" type="button">Sign out</button>
-    <a href="/">studygraph home</a>
+    <a href="/start">studygraph home</a>
   </form>
   <div id="graphiql">Loading…</div>
   <script src="{static}/react.production.min.js"></script>

@@ -112,6 +112,17 @@ def apply_rating(
     return reviewed
 
 
+def review_outcomes(row: Card, at: datetime) -> list[tuple[ReviewRating, datetime, CardState]]:
+    """For each rating, when the card would be due and in which state, were it reviewed
+    at `at`. No fuzzing (SCHEDULER), so this is exactly what a review would store."""
+    card = to_fsrs(row)
+    outcomes = []
+    for rating in RATINGS:
+        reviewed = apply_rating(card, rating, at)
+        outcomes.append((rating, reviewed.due, _STATE_NAMES[reviewed.state]))
+    return outcomes
+
+
 def retrievability(card: FsrsCard, at: datetime) -> float:
     """Predicted probability of recalling the card at `at`; 0 before its first review.
 

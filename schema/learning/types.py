@@ -8,7 +8,7 @@ import strawberry
 
 from db.learning.goals import GoalView
 from db.learning.progress import TopicProgressFacts
-from db.learning.scheduling import row_retrievability
+from db.learning.scheduling import review_outcomes, row_retrievability
 from db.models import Card as CardRow
 from schema.context import Info
 from schema.materials.types import Citation, live_citations
@@ -51,6 +51,13 @@ class GoalStatus(Enum):
     ACTIVE = strawberry.enum_value("ACTIVE", description="Being worked toward.")
     ACHIEVED = strawberry.enum_value("ACHIEVED", description="Its targets were reached.")
     ARCHIVED = strawberry.enum_value("ARCHIVED", description="Put aside by the learner.")
+
+
+@strawberry.type(description="When a card would next be due after one rating.")
+class ReviewOutcome:
+    rating: ReviewRating = strawberry.field(description="The rating.")
+    due: datetime = strawberry.field(description="When the card would next be due.")
+    state: CardState = strawberry.field(description="Where the card would be in the schedule.")
 
 
 @strawberry.type(description="A flashcard, scheduled with FSRS.")
@@ -109,6 +116,16 @@ class Card(Node):
         if self.row.last_reviewed_at is None:
             return None
         return row_retrievability(self.row, info.context.clock())
+
+    @strawberry.field(
+        description="For each rating, AGAIN to EASY, when the card would next be due if "
+        "rated so now (what a review button can show before the learner picks one)."
+    )
+    def review_outcomes(self, info: Info) -> list[ReviewOutcome]:
+        return [
+            ReviewOutcome(rating=ReviewRating(rating), due=due, state=CardState(state))
+            for rating, due, state in review_outcomes(self.row, info.context.clock())
+        ]
 
     @strawberry.field(description="The topic the card belongs to.")
     async def topic(self, info: Info) -> TopicType:

@@ -1,4 +1,4 @@
-"""GET / says where to go; GraphiQL's page and bundles come from this server, no CDN.
+"""GET /start says where to go; GraphiQL's page and bundles come from this server, no CDN.
 
 The browser check (the page renders and signs in with no request leaving 127.0.0.1) is
 tests/e2e/test_graphiql_browser.py; these check what the server sends.
@@ -35,7 +35,7 @@ def local_references(html: str) -> list[str]:
 
 
 async def test_the_landing_page_links_graphiql_health_schema_and_readme(settings):
-    landing, readme, schema = await fetch(settings, "/", "/README.md", "/schema.graphql")
+    landing, readme, schema = await fetch(settings, "/start", "/README.md", "/schema.graphql")
     assert landing.status_code == 200 and "text/html" in landing.headers["content-type"]
     links = set(local_references(landing.text))
     assert {"/graphql", "/healthz", "/readyz", "/schema.graphql", "/README.md"} <= links
@@ -46,7 +46,7 @@ async def test_the_landing_page_links_graphiql_health_schema_and_readme(settings
 
 async def test_production_lands_without_ide_schema_or_demo(production):
     landing, schema, bundle = await fetch(
-        production, "/", "/schema.graphql", "/graphiql/graphiql.min.js"
+        production, "/start", "/schema.graphql", "/graphiql/graphiql.min.js"
     )
     assert landing.status_code == 200
     assert "GraphiQL" not in landing.text and "studygraph demo" not in landing.text

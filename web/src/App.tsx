@@ -1,0 +1,118 @@
+import { useEffect, useMemo, useRef, useState } from "react";
+import { Provider, useQuery } from "urql";
+import { keepRenewing, onTokens, signOut, storedTokens, type Tokens } from "./api/auth";
+import { createClient } from "./api/client";
+import { MeQuery } from "./api/operations";
+import { Cards } from "./screens/Cards";
+import { Dashboard } from "./screens/Dashboard";
+import { SessionPage } from "./screens/Session";
+import { SignIn } from "./screens/SignIn";
+import { TopicPage } from "./screens/TopicPage";
+import { Topics } from "./screens/Topics";
+import { navigate, onLinkClick, usePath } from "./router";
+
+export function App() {
+  const [tokens, setTokens] = useState<Tokens | null>(storedTokens);
+  const userId = tokens?.user.id ?? null;
+  const current = useMemo(createClient, [userId]);
+  // The previous learner's client goes once the next one is in use (not in an effect's
+  // cleanup: React's development mode runs those on a mount it then repeats).
+  const previous = useRef(current);
+  useEffect(() => {
+    if (previous.current !== current) previous.current.dispose();
+    previous.current = current;
+  }, [current]);
+  const client = current.client;
+  useEffect(() => onTokens(setTokens), []);
+  useEffect(() => (tokens ? keepRenewing() : undefined), [tokens !== null]);
+  return (
+    <Provider value={client}>
+      {tokens ? <SignedIn key={tokens.user.id} name={tokens.user.displayName || tokens.user.email} /> : <SignIn />}
+      <Footer />
+    </Provider>
+  );
+}
+
+const NAV = [
+  ["/", "Dashboard"],
+  ["/topics", "Topics"],
+  ["/cards", "Flashcards"],
+] as const;
+
+function SignedIn({ name }: { name: string }) {
+  const path = usePath();
+  // After a navigation, keyboard and screen-reader users start at the new screen.
+  const main = useRef<HTMLElement>(null);
+  const first = useRef(true);
+  useEffect(() => {
+    if (!first.current) main.current?.focus();
+    first.current = false;
+  }, [path]);
+  return (
+    <>
+      <header className="top">
+        <a className="brand" href="/" onClick={onLinkClick}>studygraph</a>
+        <nav aria-label="Main">
+          {NAV.map(([href, label]) => (
+            <a key={href} href={href} onClick={onLinkClick} aria-current={section(path) === href ? "page" : undefined}>
+              {label}
+            </a>
+          ))}
+        </nav>
+        <Account name={name} />
+      </header>
+      <main id="main" ref={main} tabIndex={-1}>
+        <Screen path={path} />
+      </main>
+    </>
+  );
+}
+
+function section(path: string): string {
+  if (path.startsWith("/topics") || path.startsWith("/sessions")) return "/topics";
+  return path.startsWith("/cards") ? "/cards" : "/";
+}
+
+function Screen({ path }: { path: string }) {
+  const [, kind, id] = path.split("/");
+  if (kind === "topics" && id) return <TopicPage id={decodeURIComponent(id)} />;
+  if (kind === "topics") return <Topics />;
+  if (kind === "sessions" && id) return <SessionPage id={decodeURIComponent(id)} />;
+  if (kind === "cards") return <Cards />;
+  return <Dashboard />;
+}
+
+function Account({ name }: { name: string }) {
+  const [{ data }] = useQuery({ query: MeQuery });
+  const usage = data?.me.usage;
+  const budget = usage?.dailyTokenBudget;
+  const current = data?.currentSession;
+  return (
+    <div className="account">
+      {current && (
+        <a href={`/sessions/${encodeURIComponent(current.id)}`} onClick={onLinkClick}>
+          Continue: {current.title}
+        </a>
+      )}
+      <span className="who">{name}</span>
+      {usage && (
+        <span className="budget">
+          {budget ? `${usage.remainingTokens ?? 0} of ${budget} tokens left today` : `${usage.inputTokens + usage.outputTokens} tokens today`}
+        </span>
+      )}
+      <button type="button" onClick={() => void signOut().then(() => navigate("/"))}>Sign out</button>
+    </div>
+  );
+}
+
+function Footer() {
+  return (
+    <footer className="foot">
+      <span>studygraph</span>
+      <a href="/start">About this server</a>
+      <a href="/graphql">GraphiQL</a>
+      <a href="/schema.graphql">Schema</a>
+      <a href="/healthz">Health</a>
+    </footer>
+  );
+}
