@@ -209,6 +209,11 @@ class Settings(BaseSettings):
             weakness = weak_secret_reason(self.jwt_secret)
             if weakness:
                 raise ValueError(f"STUDYGRAPH_JWT_SECRET {weakness}; {GENERATE_HINT}")
+            if self.offline_tutor_word_delay_seconds:
+                raise ValueError(
+                    "STUDYGRAPH_OFFLINE_TUTOR_WORD_DELAY_SECONDS is for tests; "
+                    "it must be 0 in production"
+                )
         elif self.jwt_secret is not None and len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
             raise ValueError(f"STUDYGRAPH_JWT_SECRET must have at least {MIN_SECRET_BYTES} bytes")
         return self

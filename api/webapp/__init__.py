@@ -66,6 +66,8 @@ def _file(path: Path, request: Request, cache_control: str) -> Response:
 async def asset(request: Request) -> Response:
     """A hashed asset; never a file outside assets/ (no dot segments, no .gz by name)."""
     name = request.path_params["name"]
+    if "\x00" in name:  # Path.resolve() raises on a NUL byte
+        return PlainTextResponse("Not Found", status_code=404)
     path = (ASSETS_DIR / name).resolve()
     if path.parent != ASSETS_DIR.resolve() or name.endswith(".gz") or not path.is_file():
         return PlainTextResponse("Not Found", status_code=404)

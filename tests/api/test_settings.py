@@ -38,6 +38,14 @@ def test_production_requires_a_strong_secret(monkeypatch, secret):
     assert Settings(env="production", jwt_secret=strong).resolve_jwt_secret() == strong
 
 
+def test_production_refuses_the_test_only_word_delay(monkeypatch):
+    monkeypatch.delenv("STUDYGRAPH_JWT_SECRET", raising=False)
+    strong = "8dTq3-vLz0pWm_Xe7RkYb2NcHf9sJu4AgQ1oVi6KtE5w"
+    with pytest.raises(ValidationError, match="WORD_DELAY"):
+        Settings(env="production", jwt_secret=strong, offline_tutor_word_delay_seconds=0.2)
+    assert Settings(jwt_secret=strong, offline_tutor_word_delay_seconds=0.2)
+
+
 def test_development_generates_a_private_secret_once(tmp_path, monkeypatch):
     monkeypatch.delenv("STUDYGRAPH_JWT_SECRET", raising=False)
     path = tmp_path / "state" / "jwt-secret"

@@ -92,6 +92,7 @@ async def test_the_api_keeps_its_paths(settings):
         "/assets/missing.js",
         "/assets/../__init__.py",
         "/assets/%2e%2e/__init__.py",
+        "/assets/%00",
         "/favicon.ico",
         "/start/extra",
         "/graphql/extra",
