@@ -18,12 +18,18 @@ INSTALL_TIMEOUT_SECONDS = 600
 _MARKER = ".studygraph-lock-sha256"
 
 
-def require_npm() -> str:
-    """npm's path; skips (or fails, where Node is required) without Node and npm."""
-    npm = shutil.which("npm")
-    if shutil.which("node") and npm:
-        return npm
+def require_npm(minimum_node: tuple[int, int] = (0, 0)) -> str:
+    """npm's path; skips (or fails, where Node is required) without Node and npm, or
+    with a Node older than `minimum_node`."""
+    npm, node = shutil.which("npm"), shutil.which("node")
     reason = "Node.js and npm are not installed"
+    if node and npm:
+        printed = subprocess.run([node, "--version"], capture_output=True, text=True).stdout
+        version = tuple(int(part) for part in printed.strip().lstrip("v").split(".")[:2])
+        if version >= minimum_node:
+            return npm
+        wanted = ".".join(map(str, minimum_node))
+        reason = f"Node {printed.strip()} is older than the {wanted} this needs"
     if os.environ.get("STUDYGRAPH_REQUIRE_NODE") == "1":
         pytest.fail(f"STUDYGRAPH_REQUIRE_NODE=1 but {reason}")
     pytest.skip(reason)
