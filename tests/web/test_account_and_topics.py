@@ -171,7 +171,11 @@ def test_the_content_security_policy_holds_and_a_violation_fails_the_watch(serve
         """() => { const s = document.createElement('script');
                    s.textContent = 'window.injected = true'; document.body.append(s); }"""
     )
-    page.wait_for_timeout(200)
+    # The violation reaches the console asynchronously: wait for it (bounded), no fixed sleep.
+    for _ in range(100):
+        if any("Content Security Policy" in problem for problem in watch.problems):
+            break
+        page.wait_for_timeout(100)
     assert page.evaluate("() => window.injected === undefined")
     assert any("Content Security Policy" in problem for problem in watch.problems)
     context.close()
