@@ -1,6 +1,6 @@
 // Reviewing due flashcards: show the front, reveal the back, rate it AGAIN to EASY with
 // when each rating would bring the card back.
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { DueCardsQuery, ReviewMutation } from "../api/operations";
 import type { ReviewRating } from "../gql/graphql";
@@ -23,7 +23,12 @@ export function Cards() {
   const [revealed, setRevealed] = useState(false);
   const [last, setLast] = useState<string | null>(null);
   const [reviewed, review] = useMutation(ReviewMutation);
-  const card = data?.cards.edges[0]?.node;
+  // The card just rated stays hidden until the next list arrives, so a second key press
+  // cannot rate it twice.
+  const [answered, setAnswered] = useState<string | null>(null);
+  useEffect(() => setAnswered(null), [data]);
+  const next = data?.cards.edges[0]?.node;
+  const card = next && next.id !== answered ? next : undefined;
   // How long the learner looked at this card, for FSRS's review log.
   const shown = useRef({ id: "", at: Date.now() });
   if (card && shown.current.id !== card.id) shown.current = { id: card.id, at: Date.now() };
@@ -33,6 +38,7 @@ export function Cards() {
     const seconds = Math.round((Date.now() - shown.current.at) / 1000);
     const result = await review({ input: { cardId: card.id, rating, durationSeconds: Math.min(seconds, 3600) } });
     if (result.data) {
+      setAnswered(card.id);
       setLast(`${LABELS[rating]}: “${card.front}” comes back ${when(result.data.reviewCard.due)}.`);
       setRevealed(false);
       refetch({ requestPolicy: "network-only" });
@@ -45,7 +51,7 @@ export function Cards() {
       <p role="status">{data ? `${data.cards.totalCount} due now` : fetching ? "Loading…" : ""}</p>
       {last && <p className="muted">{last}</p>}
       <ErrorText error={error ?? reviewed.error} />
-      {data && !card && <p>Nothing is due. Make cards from a tutor's answer, or come back later.</p>}
+      {data && !next && <p>Nothing is due. Make cards from a tutor's answer, or come back later.</p>}
       {card && (
         <article className="flashcard card" aria-label="Flashcard">
           <p className="muted">{card.topic.title}</p>

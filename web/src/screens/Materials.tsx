@@ -29,7 +29,11 @@ export function Materials({ topicId, initial }: { topicId: string; initial: Mate
     for (const file of Array.from(files)) {
       const result = await upload({ topicId, file });
       if (result.error) setProblems((prev) => [...prev, `${file.name}: ${describeError(result.error)}`]);
-      else setLive((prev) => ({ ...prev, [result.data!.uploadStudyMaterial.id]: result.data!.uploadStudyMaterial }));
+      else {
+        const material = result.data!.uploadStudyMaterial;
+        // materialEvents may have told a later state (READY) before this answer arrived.
+        setLive((prev) => (material.id in prev ? prev : { ...prev, [material.id]: material }));
+      }
     }
   }
 
