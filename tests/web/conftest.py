@@ -37,7 +37,7 @@ def server(server_database) -> Iterator[Server]:
             url,
             workdir,
             # Slow enough to stop an answer or reload the page while it streams.
-            STUDYGRAPH_OFFLINE_TUTOR_WORD_DELAY_SECONDS="0.04",
+            STUDYGRAPH_OFFLINE_TUTOR_WORD_DELAY_SECONDS="0.08",
             # Sign-in attempts slow down after two failures for an email.
             STUDYGRAPH_LOGIN_ATTEMPTS_PER_CLIENT="2",
             STUDYGRAPH_LOGIN_BACKOFF_SECONDS="30",

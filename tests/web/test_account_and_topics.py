@@ -36,6 +36,13 @@ def test_sign_up_stay_signed_in_through_rotation_and_sign_out(server, browser):
     page.on("websocket", lambda socket: socket.on("framesent", lambda f: frames.append(f)))
     page.get_by_role("link", name="Rotation").click()
     page.get_by_role("heading", name="Rotation").wait_for()
+    topic_reads: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            topic_reads.append(request.url) if "query Topic(" in (request.post_data or "") else None
+        ),
+    )
 
     # The access token is about to expire: the app renews it by itself (rotation).
     first = stored_tokens(page)
@@ -63,6 +70,12 @@ def test_sign_up_stay_signed_in_through_rotation_and_sign_out(server, browser):
     assert f"Bearer {first['accessToken']}" in tokens
     subscribes = [f for f in frames if '"subscribe"' in f and "materialEvents" in f]
     assert len(subscribes) >= 2, subscribes
+    # materialEvents has no afterSeq: what happened while the socket reopened is read
+    # again from the topic's query instead.
+    deadline = time.monotonic() + 20
+    while not topic_reads:
+        assert time.monotonic() < deadline, "the topic was not read again after the reconnect"
+        page.wait_for_timeout(100)
 
     # Still signed in after a reload, on the renewed tokens.
     page.reload()

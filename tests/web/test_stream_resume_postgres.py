@@ -33,7 +33,7 @@ def server(tmp_path_factory) -> Iterator[Server]:
             url,
             workdir,
             STUDYGRAPH_BROADCAST_URL="postgres://" + url.split("://", 1)[1],
-            STUDYGRAPH_OFFLINE_TUTOR_WORD_DELAY_SECONDS="0.04",
+            STUDYGRAPH_OFFLINE_TUTOR_WORD_DELAY_SECONDS="0.08",
         ) as up:
             yield up
     finally:

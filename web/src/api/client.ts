@@ -3,6 +3,7 @@
 import { createClient as createWsClient, type Client as WsClient } from "graphql-ws";
 import { Client, cacheExchange, fetchExchange, subscriptionExchange } from "urql";
 import { freshAccessToken, onTokens, renew, storedTokens } from "./auth";
+import { announceReconnected } from "./reconnects";
 
 // A close code of our own: graphql-ws reconnects after it (it is not a fatal code) and
 // re-subscribes every live subscription with a fresh connection_init.
@@ -39,6 +40,7 @@ async function authorisedFetch(input: RequestInfo | URL, init?: RequestInit): Pr
 function websocketClient(): { ws: WsClient; dispose: () => void } {
   let socket: WebSocket | null = null;
   let socketToken: string | null = null;
+  let connectedBefore = false;
   const client = createWsClient({
     url: websocketUrl(),
     lazy: true,
@@ -52,6 +54,8 @@ function websocketClient(): { ws: WsClient; dispose: () => void } {
     on: {
       connected: (opened) => {
         socket = opened as WebSocket;
+        if (connectedBefore) announceReconnected();
+        connectedBefore = true;
       },
       closed: () => {
         socket = null;

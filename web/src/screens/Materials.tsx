@@ -1,6 +1,7 @@
 import { useRef, useState } from "react";
 import { useMutation, useSubscription } from "urql";
 import { DeleteMaterialMutation, MaterialEventsSubscription, UploadMutation } from "../api/operations";
+import { useOnReconnect } from "../api/reconnects";
 import type { MaterialFieldsFragment } from "../gql/graphql";
 import { ErrorText } from "../components/Status";
 import { describeError } from "../errors";
@@ -15,6 +16,10 @@ export function Materials({ topicId, initial }: { topicId: string; initial: Mate
   const picker = useRef<HTMLInputElement>(null);
   const [, upload] = useMutation(UploadMutation);
   const [deleted, remove] = useMutation(DeleteMaterialMutation);
+
+  // After a reconnect the topic's query is read again (TopicPage); what was live here may
+  // be stale by then, so the fresh list wins.
+  useOnReconnect(() => setLive({}));
 
   // Processing progress and status changes, live from the server.
   useSubscription({ query: MaterialEventsSubscription, variables: { topicId } }, (_, event) => {

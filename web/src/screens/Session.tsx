@@ -3,6 +3,7 @@
 import { useCallback, useState } from "react";
 import { useMutation, useQuery, useSubscription } from "urql";
 import { EndSessionMutation, SendMessageMutation, SessionEventsSubscription, SessionQuery } from "../api/operations";
+import { useOnReconnect } from "../api/reconnects";
 import type { StudyMode } from "../gql/graphql";
 import { ErrorText, Select } from "../components/Status";
 import { onLinkClick } from "../router";
@@ -19,6 +20,7 @@ export function SessionPage({ id }: { id: string }) {
   const [{ data, error }, refetch] = useQuery({ query: SessionQuery, variables: { id }, requestPolicy: "network-only" });
   const [local, setLocal] = useState<Record<string, Message>>({});
   const reload = useCallback(() => refetch({ requestPolicy: "network-only" }), [refetch]);
+  useOnReconnect(reload);
   const remember = useCallback((...messages: (Message | null | undefined)[]) => {
     setLocal((prev) => Object.fromEntries([...Object.entries(prev), ...messages.filter((m): m is Message => !!m).map((m) => [m.id, m])]));
   }, []);

@@ -1,5 +1,6 @@
 import { useMutation, useQuery } from "urql";
 import { ModelsQuery, StartSessionMutation, TopicQuery } from "../api/operations";
+import { useOnReconnect } from "../api/reconnects";
 import type { StudyMode } from "../gql/graphql";
 import { ErrorText, Mastery, Select, when } from "../components/Status";
 import { navigate, onLinkClick } from "../router";
@@ -13,7 +14,8 @@ export const MODES: [StudyMode, string][] = [
 ];
 
 export function TopicPage({ id }: { id: string }) {
-  const [{ data, error }] = useQuery({ query: TopicQuery, variables: { id } });
+  const [{ data, error }, refetch] = useQuery({ query: TopicQuery, variables: { id } });
+  useOnReconnect(() => refetch({ requestPolicy: "network-only" }));
   const topic = data?.topic;
   if (error) return <ErrorText error={error} />;
   if (!topic) return data ? <p>That topic is gone.</p> : <p role="status">Loading…</p>;
