@@ -152,6 +152,14 @@ async def update_study_goal_with_progress(
     return await _goal_view(session, owner_id=owner_id, goal=goal, now=now)
 
 
+async def get_study_goal_view(
+    session: AsyncSession, *, owner_id: int, goal_id: int, now: datetime
+) -> GoalView:
+    """One of the owner's goals with its progress, or NotFound."""
+    goal = await get_study_goal(session, owner_id=owner_id, goal_id=goal_id)
+    return await _goal_view(session, owner_id=owner_id, goal=goal, now=now)
+
+
 async def _goal_view(
     session: AsyncSession, *, owner_id: int, goal: StudyGoal, now: datetime
 ) -> GoalView:
