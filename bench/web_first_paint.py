@@ -6,7 +6,7 @@ reported beside two baselines from the same server in the same run: the static l
 page /start (HTML only, no script) and GraphiQL at /graphql (vendored React bundles).
 Also prints what the app's JavaScript and CSS weigh gzipped, as served.
 
-    flock /work/.../bench.lock uv run python bench/web_first_paint.py [--runs 9]
+    uv run python bench/web_first_paint.py [--runs 9]
 """
 
 import argparse
