@@ -3,6 +3,7 @@ import { Provider, useQuery } from "urql";
 import { keepRenewing, onTokens, signOut, storedTokens, type Tokens } from "./api/auth";
 import { createClient } from "./api/client";
 import { MeQuery } from "./api/operations";
+import { useOnAnswerEnded } from "./api/answerEnds";
 import { Cards } from "./screens/Cards";
 import { Dashboard } from "./screens/Dashboard";
 import { SessionPage } from "./screens/Session";
@@ -83,7 +84,9 @@ function Screen({ path }: { path: string }) {
 }
 
 function Account({ name }: { name: string }) {
-  const [{ data }] = useQuery({ query: MeQuery });
+  const [{ data }, refetch] = useQuery({ query: MeQuery });
+  // The budget left changes when an answer ends (its tokens are charged then).
+  useOnAnswerEnded(() => refetch({ requestPolicy: "network-only" }));
   const usage = data?.me.usage;
   const budget = usage?.dailyTokenBudget;
   const current = data?.currentSession;
