@@ -10,7 +10,14 @@ from urllib.parse import unquote_plus
 import httpx
 
 from tests.factories import PASSWORD
-from tests.web.browser import Watch, new_context, screenshot, sign_in, stored_tokens
+from tests.web.browser import (
+    Watch,
+    labels_contain_visible_text,
+    new_context,
+    screenshot,
+    sign_in,
+    stored_tokens,
+)
 
 
 def test_sign_up_stay_signed_in_through_rotation_and_sign_out(server, browser):
@@ -164,7 +171,8 @@ def test_topics_list_search_create_rename_delete(server, browser, account):
     page.get_by_role("link", name="Exceptions").wait_for()
 
     page.get_by_role("button", name="Delete Linear algebra").click()
-    page.get_by_role("button", name="Confirm deleting Linear algebra").click()
+    labels_contain_visible_text(page)
+    page.get_by_role("button", name="Confirm delete Linear algebra").click()
     page.wait_for_function("() => document.querySelectorAll('.topic').length === 2")
     assert page.get_by_role("link", name="Linear algebra").count() == 0
 

@@ -56,7 +56,7 @@ def test_study_by_keyboard_alone(server, browser, account):
     answer = page.locator('article[aria-label="Tutor\'s answer"]').first
     expect(answer).to_have_attribute("data-status", "COMPLETE", timeout=TIMEOUT_MS)
 
-    tab_to(page, answer.get_by_role("button", name=re.compile(r"^Citation 1")))
+    tab_to(page, answer.get_by_role("button", name=re.compile(r"^\[1\] citation")))
     keys.press("Enter")
     passage = page.get_by_role("region", name="Quoted passage")
     expect(passage.get_by_role("heading")).to_contain_text("tutorial-errors.md")

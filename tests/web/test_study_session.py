@@ -13,6 +13,7 @@ from tests.web.browser import (
     TIMEOUT_MS,
     Watch,
     answer_text,
+    labels_contain_visible_text,
     new_context,
     normalised,
     screenshot,
@@ -134,9 +135,10 @@ def test_a_session_streams_stops_regenerates_details_and_cites(server, browser, 
     assert wait_longer(first, len(early) + 20).startswith(early)
     wait_status(first, "COMPLETE")
 
-    first.get_by_role("button", name=re.compile(r"^Citation 1")).first.click()
+    first.get_by_role("button", name=re.compile(r"^\[1\] citation")).first.click()
     passage = page.get_by_role("region", name="Quoted passage")
     passage.get_by_role("heading", name=re.compile("tutorial-errors.md")).wait_for()
+    labels_contain_visible_text(page)
     assert len(passage.locator("blockquote").inner_text()) > 20
     screenshot(page, "05-session-answer-with-passage")
 
@@ -250,7 +252,7 @@ def test_a_pdf_citation_opens_its_passage_with_the_page(server, browser, account
     page.get_by_role("button", name="Ask").click()
     answer = page.locator(ANSWERS).nth(0)
     wait_status(answer, "COMPLETE")
-    answer.get_by_role("button", name=re.compile(r"^Citation 1")).first.click()
+    answer.get_by_role("button", name=re.compile(r"^\[1\] citation")).first.click()
     passage = page.get_by_role("region", name="Quoted passage")
     heading = passage.get_by_role("heading", name=re.compile(r"tutorial-modules\.pdf, page \d+$"))
     heading.wait_for()

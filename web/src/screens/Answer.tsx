@@ -82,7 +82,7 @@ function Cited({ text, citations, onOpen }: { text: string; citations: Citation[
         const citation = byMarker.get(marker);
         if (!citation) return null;
         return (
-          <button type="button" key={key} className="cite" onClick={() => onOpen(citation)} aria-label={`Citation ${marker}: ${citation.material.filename}`}>
+          <button type="button" key={key} className="cite" onClick={() => onOpen(citation)} aria-label={`[${marker}] citation: ${citation.material.filename}`}>
             [{marker}]
           </button>
         );
