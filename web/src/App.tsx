@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { Provider, useQuery } from "urql";
 import { keepRenewing, onTokens, signOut, storedTokens, type Tokens } from "./api/auth";
 import { createClient } from "./api/client";
+import { forgetAllStreams } from "./api/streamCache";
 import { MeQuery } from "./api/operations";
 import { useOnAnswerEnded } from "./api/answerEnds";
 import { Cards } from "./screens/Cards";
@@ -25,6 +26,10 @@ export function App() {
   }, [current]);
   const client = current.client;
   useEffect(() => onTokens(setTokens), []);
+  // Signed out (here or in another tab): no answer text stays behind in this tab.
+  useEffect(() => {
+    if (!userId) forgetAllStreams();
+  }, [userId]);
   useEffect(() => (tokens ? keepRenewing() : undefined), [tokens !== null]);
   return (
     <Provider value={client}>
