@@ -165,6 +165,7 @@ def context_values(settings: Settings, services: Services) -> dict[str, Any]:
             database=dialect_name(services.database_url),
             broadcast=services.bus.kind,
             default_model=settings.model,
+            developer_tools=not settings.is_production,
         ),
     }
 

@@ -64,6 +64,8 @@ class ServerFacts:
     database: str
     broadcast: str
     default_model: str
+    # GraphiQL and /schema.graphql are served (development only).
+    developer_tools: bool = False
 
 
 @dataclass

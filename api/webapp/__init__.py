@@ -84,7 +84,7 @@ class IndexPage:
     async def respond(self, request: Request) -> Response:
         if not _is_app_path(request.url.path):
             return PlainTextResponse("Not Found", status_code=404)
-        if request.headers.get("if-none-match") == self.etag:
+        if _none_match_hits(request.headers.get("if-none-match", ""), self.etag):
             return Response(status_code=304, headers=self._headers())
         response = _file(self.path, request, REVALIDATE)
         response.headers.update(self._headers())
@@ -98,6 +98,13 @@ class IndexPage:
             "x-content-type-options": "nosniff",
             "referrer-policy": "same-origin",
         }
+
+
+def _none_match_hits(header: str, etag: str) -> bool:
+    """If-None-Match by weak comparison (RFC 9110 13.1.2): any of a comma list, "*", or
+    the tag marked W/ (as a proxy that compresses on the way marks it) all match."""
+    tags = [tag.strip() for tag in header.split(",")]
+    return "*" in tags or any(tag.removeprefix("W/") == etag for tag in tags)
 
 
 def _is_app_path(path: str) -> bool:

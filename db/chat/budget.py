@@ -1,7 +1,7 @@
 """Token budgets: today's use against the daily budget, and answers running at once."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
@@ -65,7 +65,19 @@ async def check_token_budget(
         raise RateLimited(
             f"today's token budget of {budget} is spent; it renews at midnight",
             budget=budget,
+            # A client can say when to retry (the learner's midnight) without a clock of
+            # its own in the learner's time zone.
+            retryAfterSeconds=await _seconds_to_midnight(session, owner_id, now),
         )
+
+
+async def _seconds_to_midnight(session: AsyncSession, owner_id: int, now: datetime) -> int:
+    """Whole seconds until the next midnight in the user's time zone (at least 1)."""
+    user = await session.get(User, owner_id)
+    zone = ZoneInfo(user.timezone if user and user.timezone else "UTC")
+    local_now = now.astimezone(zone)
+    midnight = datetime.combine(local_now.date() + timedelta(days=1), datetime.min.time(), zone)
+    return max(1, int((midnight - local_now).total_seconds()) + 1)
 
 
 async def check_running_answers(session: AsyncSession, *, owner_id: int, limit: int | None) -> None:

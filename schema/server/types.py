@@ -11,6 +11,10 @@ class ServerInfo:
     database: str = strawberry.field(description="`sqlite` or `postgresql`.")
     broadcast: str = strawberry.field(description="`memory`, `postgres` or `redis`.")
     default_model: str = strawberry.field(description="The tutor model used unless one is chosen.")
+    developer_tools: bool = strawberry.field(
+        description="Whether this server offers GraphiQL at /graphql and the SDL at "
+        "/schema.graphql (development only)."
+    )
 
     @classmethod
     def from_facts(cls, facts: ServerFacts) -> "ServerInfo":
@@ -19,4 +23,5 @@ class ServerInfo:
             database=facts.database,
             broadcast=facts.broadcast,
             default_model=facts.default_model,
+            developer_tools=facts.developer_tools,
         )

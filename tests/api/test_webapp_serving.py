@@ -41,6 +41,22 @@ async def test_root_is_the_app_revalidated_under_a_strict_policy(settings):
     assert again.status_code == 304 and again.headers["cache-control"] == "no-cache"
 
 
+@pytest.mark.parametrize(
+    "sent",
+    ["W/{etag}", '"old", {etag}', '"old",W/{etag}', "*"],
+    ids=["weak", "list", "list-weak", "any"],
+)
+async def test_a_weak_or_listed_etag_still_revalidates(settings, sent):
+    # A proxy that gzips on the way marks the tag weak; a browser holding several
+    # versions sends them all. Either way the page it has is current.
+    [page] = await fetch(settings, "/")
+    header = sent.format(etag=page.headers["etag"])
+    [again] = await fetch(settings, "/", **{"if-none-match": header})
+    assert again.status_code == 304, header
+    [other] = await fetch(settings, "/", **{"if-none-match": 'W/"old", "older"'})
+    assert other.status_code == 200
+
+
 def test_the_build_has_no_inline_script_or_style_and_nothing_from_elsewhere():
     html = (DIST_DIR / "index.html").read_text()
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "an inline script"

@@ -120,3 +120,14 @@ def wait_longer(article, characters: int, timeout: float = TIMEOUT_MS / 1000) ->
     raise AssertionError(
         f"the answer stayed at {characters} characters or fewer: {article.inner_html()[:2000]}"
     )
+
+
+def labels_contain_visible_text(page) -> None:
+    """Label in name (WCAG 2.5.3): a control whose accessible name is an aria-label says
+    the words it shows, so a speech user can say what they see to press it."""
+    mismatched = page.evaluate(
+        """() => [...document.querySelectorAll("button[aria-label], a[aria-label]")]
+            .map((el) => ({label: el.getAttribute("aria-label"), text: el.innerText.trim()}))
+            .filter(({label, text}) => text && !label.toLowerCase().includes(text.toLowerCase()))"""
+    )
+    assert not mismatched, f"accessible names without their visible text: {mismatched}"

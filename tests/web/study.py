@@ -1,43 +1,65 @@
 """Set-up for the study-session browser tests, over the public API from the test."""
 
 import json
+import time
 from pathlib import Path
 
 import httpx
 
 from tests.web.browser import graphql
 
+READY_TIMEOUT_SECONDS = 120
+
 CREATE_TOPIC = "mutation($t: String!) { createTopic(input: {title: $t}) { id } }"
 UPLOAD = """mutation($topic: ID!, $file: Upload!) {
   uploadStudyMaterial(topicId: $topic, file: $file) { id status }
 }"""
-START = """mutation($topic: ID!, $mode: StudyMode) {
-  startStudySession(input: {topicId: $topic, mode: $mode}) { id }
+START = """mutation($topic: ID!, $mode: StudyMode, $model: String) {
+  startStudySession(input: {topicId: $topic, mode: $mode, model: $model}) { id }
 }"""
-MESSAGE = "query($id: ID!) { message(id: $id) { status content } }"
+SESSION = "query($id: ID!) { studySession(id: $id) { mode model } }"
+MATERIALS = "query($id: ID!) { topic(id: $id) { materials { edges { node { status } } } } }"
+MESSAGE = "query($id: ID!) { message(id: $id) { status content model } }"
 REGENERATE = """mutation($id: ID!, $model: String) {
   regenerateMessage(messageId: $id, model: $model) { assistantMessage { id } }
 }"""
 
 
-def topic_with_material(base_url: str, token: str, title: str, material: Path) -> str:
-    """A new topic holding one text file, READY (small text is extracted at once)."""
+def topic_with_material(
+    base_url: str, token: str, title: str, material: Path, media_type: str = "text/markdown"
+) -> str:
+    """A new topic holding one file, READY (small text is extracted at once; a PDF is
+    waited for)."""
     topic = graphql(base_url, CREATE_TOPIC, {"t": title}, token)["createTopic"]["id"]
     operations = {"query": UPLOAD, "variables": {"topic": topic, "file": None}}
     answer = httpx.post(
         f"{base_url}/graphql",
         headers={"authorization": f"Bearer {token}", "graphql-preflight": "1"},
         data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
-        files={"0": (material.name, material.read_bytes(), "text/markdown")},
+        files={"0": (material.name, material.read_bytes(), media_type)},
         timeout=60,
     ).json()
     assert "errors" not in answer, answer
-    return topic
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        edges = graphql(base_url, MATERIALS, {"id": topic}, token)["topic"]["materials"]["edges"]
+        materials = [edge["node"] for edge in edges]
+        if all(m["status"] == "READY" for m in materials):
+            return topic
+        assert all(m["status"] != "FAILED" for m in materials), materials
+        time.sleep(0.2)
+    raise AssertionError(f"{material.name} was not READY within {READY_TIMEOUT_SECONDS} s")
 
 
-def start_session(base_url: str, token: str, topic: str, mode: str = "EXPLAIN") -> str:
-    data = graphql(base_url, START, {"topic": topic, "mode": mode}, token)
+def start_session(
+    base_url: str, token: str, topic: str, mode: str = "EXPLAIN", model: str | None = None
+) -> str:
+    data = graphql(base_url, START, {"topic": topic, "mode": mode, "model": model}, token)
     return data["startStudySession"]["id"]
+
+
+def stored_session(base_url: str, token: str, session_id: str) -> dict:
+    return graphql(base_url, SESSION, {"id": session_id}, token)["studySession"]
 
 
 def stored_message(base_url: str, token: str, message_id: str) -> dict:

@@ -13,6 +13,7 @@ from tests.web.browser import Watch, graphql, new_context, screenshot, sign_in
 CREATE_CARD = """mutation($topic: ID!, $front: String!, $back: String!) {
   createCard(input: {topicId: $topic, front: $front, back: $back}) { id }
 }"""
+NEXT_UP = "{ nextUpTopics(limit: 5) { reason topic { title } } }"
 CARDS = "{ cards(first: 10) { edges { node { id due reviewOutcomes { rating due } } } } }"
 
 
@@ -87,7 +88,16 @@ def test_dashboard_shows_progress_plan_goals_and_streak(server, browser, account
     chart.wait_for()
     assert "streak" in page.locator("figcaption").inner_text()
     next_up = page.get_by_role("region", name="Next up")
-    expect(next_up.get_by_role("listitem").first).to_contain_text("Capitals")
+    # The reason is the point of "next up": the two due cards, in the server's words.
+    [reason] = [
+        pick["reason"]
+        for pick in graphql(server.base_url, NEXT_UP, token=account["token"])["nextUpTopics"]
+        if pick["topic"]["title"] == "Capitals"
+    ]
+    assert "2" in reason and "due" in reason, reason
+    expect(next_up.get_by_role("listitem").first).to_have_text(
+        re.compile("^" + re.escape(f"Capitals: {reason}"))
+    )
     mastery = page.get_by_role("region", name="Mastery per topic")
     expect(mastery.get_by_role("meter", name="Capitals mastery").first).to_be_visible()
     plan = page.get_by_role("region", name="This week's plan")

@@ -3,7 +3,7 @@ streams token by token, stop, regenerate with a model from the picker, more deta
 citations that open their passage, flashcards from an answer, a failed answer's retry."""
 
 import re
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from playwright.sync_api import expect
 
@@ -13,6 +13,7 @@ from tests.web.browser import (
     TIMEOUT_MS,
     Watch,
     answer_text,
+    labels_contain_visible_text,
     new_context,
     normalised,
     screenshot,
@@ -25,10 +26,21 @@ from tests.web.study import (
     session_path,
     start_session,
     stored_message,
+    stored_session,
     topic_with_material,
 )
 
 ANSWERS = 'article[aria-label="Tutor\'s answer"]'
+# Every <progress> bar the page ever shows, recorded as the DOM changes: processing can
+# be over between two polls of a locator.
+RECORD_PROGRESS = """
+window.__progress = [];
+new MutationObserver(() => {
+  for (const bar of document.querySelectorAll("progress")) {
+    window.__progress.push({label: bar.getAttribute("aria-label"), value: bar.value, max: bar.max});
+  }
+}).observe(document, {subtree: true, childList: true, attributes: true});
+"""
 
 
 def wait_status(article, status: str) -> None:
@@ -39,6 +51,7 @@ def wait_status(article, status: str) -> None:
 def test_material_is_uploaded_followed_live_refused_in_words_and_deleted(server, browser, account):
     watch = Watch()
     context = new_context(browser, watch)
+    context.add_init_script(RECORD_PROGRESS)
     page = context.new_page()
     sign_in(page, server.base_url, account["email"], PASSWORD)
     topic = graphql(
@@ -70,6 +83,11 @@ def test_material_is_uploaded_followed_live_refused_in_words_and_deleted(server,
     files.get_by_role("listitem").filter(has_text="tutorial-modules.pdf").filter(
         has_text=re.compile(r"Ready: \d+ pages?, \d+ passages")
     ).wait_for()
+    # On its way there the learner watched it being indexed, passage by passage.
+    bars = page.evaluate("window.__progress")
+    shown = [b for b in bars if b["label"] == "tutorial-modules.pdf processing" and b["max"] > 0]
+    assert shown, f"no processing progress was shown: {bars[:5]}"
+    assert all(0 <= b["value"] <= b["max"] for b in shown), shown
 
     # A PDF named .txt is refused, and the learner is told why in words.
     page.get_by_label("Choose files").set_input_files(
@@ -96,9 +114,16 @@ def test_a_session_streams_stops_regenerates_details_and_cites(server, browser, 
     page = context.new_page()
     sign_in(page, server.base_url, account["email"], PASSWORD)
     page.goto(f"{server.base_url}/topics/{quote(topic)}")
-    page.get_by_label("Mode", exact=True).select_option("EXPLAIN")
+    # Not the default mode: the session must be started in the one picked.
+    page.get_by_label("Mode", exact=True).select_option(label="Quiz me")
     page.get_by_role("button", name="Start studying").click()
     page.get_by_label("Your question").wait_for()
+    expect(page.get_by_label("Mode", exact=True)).to_have_value("QUIZ")
+    expect(page.locator(".session > p.muted")).to_contain_text("quiz")
+    session_id = unquote(page.url.rsplit("/", 1)[-1])
+    assert stored_session(server.base_url, account["token"], session_id)["mode"] == "QUIZ"
+    # A question may still ask for another mode (a quiz answer cites nothing).
+    page.get_by_label("Mode", exact=True).select_option("EXPLAIN")
     answers = page.locator(ANSWERS)
 
     page.get_by_label("Your question").fill("What is the else clause of a try statement for?")
@@ -110,9 +135,10 @@ def test_a_session_streams_stops_regenerates_details_and_cites(server, browser, 
     assert wait_longer(first, len(early) + 20).startswith(early)
     wait_status(first, "COMPLETE")
 
-    first.get_by_role("button", name=re.compile(r"^Citation 1")).first.click()
+    first.get_by_role("button", name=re.compile(r"^\[1\] citation")).first.click()
     passage = page.get_by_role("region", name="Quoted passage")
     passage.get_by_role("heading", name=re.compile("tutorial-errors.md")).wait_for()
+    labels_contain_visible_text(page)
     assert len(passage.locator("blockquote").inner_text()) > 20
     screenshot(page, "05-session-answer-with-passage")
 
@@ -175,5 +201,60 @@ def test_a_failed_answer_says_why_and_retries(server, browser, account):
     failed.get_by_role("button", name="Retry").click()
     answers.nth(2).wait_for()
     wait_status(answers.nth(2), "COMPLETE")
+    watch.check()
+    context.close()
+
+
+def test_regenerate_uses_the_model_picked_not_the_sessions(server, browser, account):
+    # The session's own model is a provider that is down: an answer regenerated with
+    # "Same model" fails again; only the model picked can complete it.
+    topic = topic_with_material(
+        server.base_url, account["token"], "Models", DATA / "tutorial-errors.md"
+    )
+    session = start_session(server.base_url, account["token"], topic, model="dead:any")
+    watch = Watch()
+    context = new_context(browser, watch)
+    page = context.new_page()
+    sign_in(page, server.base_url, account["email"], PASSWORD)
+    page.goto(server.base_url + session_path(session))
+    page.get_by_label("Your question").fill("What does finally do?")
+    page.get_by_role("button", name="Ask").click()
+    answers = page.locator(ANSWERS)
+    wait_status(answers.nth(0), "FAILED")
+    picker = answers.nth(0).get_by_label("Model for regenerating")
+    assert "local:tutor" in picker.locator("option").all_inner_texts()
+    picker.select_option("local:tutor")
+    answers.nth(0).get_by_role("button", name="Regenerate").click()
+    wait_status(answers.nth(1), "COMPLETE")
+    regenerated = answers.nth(1).get_attribute("data-message-id")
+    stored = stored_message(server.base_url, account["token"], regenerated)
+    assert stored["model"] == "local:tutor", stored
+    assert stored_session(server.base_url, account["token"], session)["model"] == "dead:any"
+    watch.check()
+    context.close()
+
+
+def test_a_pdf_citation_opens_its_passage_with_the_page(server, browser, account):
+    topic = topic_with_material(
+        server.base_url,
+        account["token"],
+        "Modules",
+        DATA / "tutorial-modules.pdf",
+        media_type="application/pdf",
+    )
+    session = start_session(server.base_url, account["token"], topic)
+    watch = Watch()
+    context = new_context(browser, watch)
+    page = context.new_page()
+    sign_in(page, server.base_url, account["email"], PASSWORD)
+    page.goto(server.base_url + session_path(session))
+    page.get_by_label("Your question").fill("How do I import a module?")
+    page.get_by_role("button", name="Ask").click()
+    answer = page.locator(ANSWERS).nth(0)
+    wait_status(answer, "COMPLETE")
+    answer.get_by_role("button", name=re.compile(r"^\[1\] citation")).first.click()
+    passage = page.get_by_role("region", name="Quoted passage")
+    heading = passage.get_by_role("heading", name=re.compile(r"tutorial-modules\.pdf, page \d+$"))
+    heading.wait_for()
     watch.check()
     context.close()

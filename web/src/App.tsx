@@ -1,8 +1,10 @@
-import { useEffect, useMemo, useRef, useState } from "react";
-import { Provider, useQuery } from "urql";
+import { useEffect, useRef, useState } from "react";
+import { type Client, Provider, useQuery } from "urql";
 import { keepRenewing, onTokens, signOut, storedTokens, type Tokens } from "./api/auth";
 import { createClient } from "./api/client";
-import { MeQuery } from "./api/operations";
+import { forgetAllStreams } from "./api/streamCache";
+import { MeQuery, ServerInfoQuery } from "./api/operations";
+import { useOnAnswerEnded } from "./api/answerEnds";
 import { Cards } from "./screens/Cards";
 import { Dashboard } from "./screens/Dashboard";
 import { SessionPage } from "./screens/Session";
@@ -14,19 +16,25 @@ import { navigate, onLinkClick, usePath } from "./router";
 export function App() {
   const [tokens, setTokens] = useState<Tokens | null>(storedTokens);
   const userId = tokens?.user.id ?? null;
-  const current = useMemo(createClient, [userId]);
-  // The previous learner's client goes once the next one is in use (not in an effect's
-  // cleanup: React's development mode runs those on a mount it then repeats).
-  const previous = useRef(current);
+  // One client per learner, made in an effect and disposed in its cleanup: creating it
+  // starts timers and listeners, which a render must not do (React may render twice, or
+  // mount, unmount and mount again in development, and would leak the extra ones).
+  const [made, setMade] = useState<{ userId: string | null; client: Client } | null>(null);
   useEffect(() => {
-    if (previous.current !== current) previous.current.dispose();
-    previous.current = current;
-  }, [current]);
-  const client = current.client;
+    const { client, dispose } = createClient();
+    setMade({ userId, client });
+    return dispose;
+  }, [userId]);
   useEffect(() => onTokens(setTokens), []);
+  // Signed out (here or in another tab): no answer text stays behind in this tab.
+  useEffect(() => {
+    if (!userId) forgetAllStreams();
+  }, [userId]);
   useEffect(() => (tokens ? keepRenewing() : undefined), [tokens !== null]);
+  // Never the previous learner's client, not even for the one render before the effect.
+  if (!made || made.userId !== userId) return null;
   return (
-    <Provider value={client}>
+    <Provider value={made.client}>
       {tokens ? <SignedIn key={tokens.user.id} name={tokens.user.displayName || tokens.user.email} /> : <SignIn />}
       <Footer />
     </Provider>
@@ -83,7 +91,9 @@ function Screen({ path }: { path: string }) {
 }
 
 function Account({ name }: { name: string }) {
-  const [{ data }] = useQuery({ query: MeQuery });
+  const [{ data }, refetch] = useQuery({ query: MeQuery });
+  // The budget left changes when an answer ends (its tokens are charged then).
+  useOnAnswerEnded(() => refetch({ requestPolicy: "network-only" }));
   const usage = data?.me.usage;
   const budget = usage?.dailyTokenBudget;
   const current = data?.currentSession;
@@ -106,12 +116,15 @@ function Account({ name }: { name: string }) {
 }
 
 function Footer() {
+  // Production serves neither GraphiQL nor the SDL: no links to pages that are not there.
+  const [{ data }] = useQuery({ query: ServerInfoQuery });
+  const tools = data?.serverInfo.developerTools === true;
   return (
     <footer className="foot">
-      <span>studygraph</span>
+      <span>studygraph{data && ` ${data.serverInfo.version}`}</span>
       <a href="/start">About this server</a>
-      <a href="/graphql">GraphiQL</a>
-      <a href="/schema.graphql">Schema</a>
+      {tools && <a href="/graphql">GraphiQL</a>}
+      {tools && <a href="/schema.graphql">Schema</a>}
       <a href="/healthz">Health</a>
     </footer>
   );

@@ -1,7 +1,7 @@
 // Errors in words a learner understands, from the API's extensions.code.
 import type { CombinedError } from "urql";
 
-type Extensions = { code?: string; retryAfterSeconds?: number; field?: string };
+type Extensions = { code?: string; retryAfterSeconds?: number; field?: string; budget?: number };
 
 // The server's message as a sentence of ours: ending with a full stop.
 function sentence(message: string): string {
@@ -11,12 +11,17 @@ function sentence(message: string): string {
 export function retryWords(seconds: number | undefined): string {
   if (seconds === undefined) return "Try again in a little while.";
   if (seconds < 60) return `Try again in ${Math.ceil(seconds)} seconds.`;
-  return `Try again in ${Math.ceil(seconds / 60)} minutes.`;
+  if (seconds < 5400) return `Try again in ${Math.ceil(seconds / 60)} minutes.`;
+  return `Try again in ${Math.round(seconds / 3600)} hours.`;
 }
 
 export function describeCode(code: string | undefined, message: string, ext: Extensions = {}): string {
   switch (code) {
     case "RATE_LIMITED":
+      // A spent daily budget renews at the learner's midnight: say so, and how far off.
+      if (ext.budget !== undefined) {
+        return `Today's token budget of ${ext.budget} tokens is spent; it renews at midnight. ${retryWords(ext.retryAfterSeconds)}`;
+      }
       // The server's message names the limit; the wait, when it says one, in our words.
       return ext.retryAfterSeconds === undefined
         ? `You have reached a limit for now: ${message}`

@@ -2,13 +2,14 @@
 //
 // Access tokens live 15 minutes; a refresh token works once (rotation), and reusing an
 // old one signs the learner out everywhere. So only one tab refreshes at a time (a Web
-// Lock), and inside the lock it re-reads the stored tokens: when another tab already
-// rotated them, it uses theirs instead of spending a refresh token twice.
+// Lock, or a lease in localStorage where there are none), and while it holds that it
+// re-reads the stored tokens: when another tab already rotated them, it uses theirs
+// instead of spending a refresh token twice.
 import { Client, fetchExchange } from "urql";
 import { LoginMutation, LogoutMutation, RefreshMutation, RegisterMutation } from "./operations";
+import { exclusively } from "./refreshLease";
 
 const KEY = "studygraph.auth";
-const LOCK = "studygraph.refresh";
 // Renew this long before the access token expires, so no request races its expiry.
 export const RENEW_MARGIN_MS = 60_000;
 
@@ -98,12 +99,6 @@ export async function signOut(): Promise<void> {
   } finally {
     store(null);
   }
-}
-
-async function exclusively<T>(work: () => Promise<T>): Promise<T> {
-  // Web Locks serialise the refresh across this origin's tabs.
-  if ("locks" in navigator) return navigator.locks.request(LOCK, work);
-  return work();
 }
 
 async function rotate(spent: string): Promise<Tokens | null> {

@@ -199,3 +199,7 @@ export const SetGoalMutation = graphql(`
 export const DeleteGoalMutation = graphql(`
   mutation DeleteGoal($id: ID!) { deleteStudyGoal(id: $id) }
 `);
+
+export const ServerInfoQuery = graphql(`
+  query ServerInfo { serverInfo { version developerTools } }
+`);

@@ -45,6 +45,7 @@ type Documents = {
     "\n  query Dashboard($from: Date) {\n    studyMetrics(from: $from) {\n      totalMinutes currentStreakDays longestStreakDays reviewsCount correctRate\n      daily { date minutes reviews }\n    }\n    topics(first: 50) { edges { node { id title progress { mastery dueCardsCount minutesStudied } } } }\n    nextUpTopics(limit: 5) { reason score dueCardsCount topic { id title } }\n    studyPlan(days: 7) {\n      days { date totalMinutes items { minutes mode reason dueCardsCount topic { id title } } }\n      exams { goalId dueDate targetMastery predictedMastery topic { title } }\n    }\n    studyGoals { id title dueDate targetMastery targetMinutesPerWeek status progress topic { id title } }\n  }\n": typeof types.DashboardDocument,
     "\n  mutation SetGoal($input: StudyGoalInput!) { setStudyGoal(input: $input) { id title dueDate } }\n": typeof types.SetGoalDocument,
     "\n  mutation DeleteGoal($id: ID!) { deleteStudyGoal(id: $id) }\n": typeof types.DeleteGoalDocument,
+    "\n  query ServerInfo { serverInfo { version developerTools } }\n": typeof types.ServerInfoDocument,
 };
 const documents: Documents = {
     "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) { accessToken refreshToken accessTokenExpiresAt user { id email displayName } }\n  }\n": types.LoginDocument,
@@ -78,6 +79,7 @@ const documents: Documents = {
     "\n  query Dashboard($from: Date) {\n    studyMetrics(from: $from) {\n      totalMinutes currentStreakDays longestStreakDays reviewsCount correctRate\n      daily { date minutes reviews }\n    }\n    topics(first: 50) { edges { node { id title progress { mastery dueCardsCount minutesStudied } } } }\n    nextUpTopics(limit: 5) { reason score dueCardsCount topic { id title } }\n    studyPlan(days: 7) {\n      days { date totalMinutes items { minutes mode reason dueCardsCount topic { id title } } }\n      exams { goalId dueDate targetMastery predictedMastery topic { title } }\n    }\n    studyGoals { id title dueDate targetMastery targetMinutesPerWeek status progress topic { id title } }\n  }\n": types.DashboardDocument,
     "\n  mutation SetGoal($input: StudyGoalInput!) { setStudyGoal(input: $input) { id title dueDate } }\n": types.SetGoalDocument,
     "\n  mutation DeleteGoal($id: ID!) { deleteStudyGoal(id: $id) }\n": types.DeleteGoalDocument,
+    "\n  query ServerInfo { serverInfo { version developerTools } }\n": types.ServerInfoDocument,
 };
 
 /**
@@ -218,6 +220,10 @@ export function graphql(source: "\n  mutation SetGoal($input: StudyGoalInput!) {
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation DeleteGoal($id: ID!) { deleteStudyGoal(id: $id) }\n"): (typeof documents)["\n  mutation DeleteGoal($id: ID!) { deleteStudyGoal(id: $id) }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ServerInfo { serverInfo { version developerTools } }\n"): (typeof documents)["\n  query ServerInfo { serverInfo { version developerTools } }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -7,25 +7,15 @@ import type { MessageFieldsFragment } from "../gql/graphql";
 import { AnswerText } from "../components/AnswerText";
 import { ErrorText, Select } from "../components/Status";
 import { describeAnswerFailure } from "../errors";
+import { cacheStream, cachedStream, forgetStream, type Stream } from "../api/streamCache";
 
 export type Message = MessageFieldsFragment;
 type Citation = Message["citations"][number];
-type Stream = { seq: number; content: string };
 
 export const RUNNING = new Set(["PENDING", "STREAMING"]);
-const CACHE = "studygraph.stream.";
-
-// What this tab has shown of a running answer, so a reload resumes after it (afterSeq).
-function cached(id: string): Stream | null {
-  try {
-    return JSON.parse(sessionStorage.getItem(CACHE + id) ?? "null");
-  } catch {
-    return null;
-  }
-}
 
 export function LiveAnswer({ message, onEnd }: { message: Message; onEnd: (m: Message) => void }) {
-  const start = useRef<Stream>(cached(message.id) ?? { seq: 0, content: message.content });
+  const start = useRef<Stream>(cachedStream(message.id) ?? { seq: 0, content: message.content });
   const [stream, setStream] = useState<Stream>(start.current);
   const latest = useRef(stream);
   useSubscription(
@@ -41,9 +31,9 @@ export function LiveAnswer({ message, onEnd }: { message: Message; onEnd: (m: Me
       latest.current = next;
       setStream(next);
       if (event.__typename === "MessageSnapshot" || event.__typename === "MessageDelta") {
-        sessionStorage.setItem(CACHE + message.id, JSON.stringify(next));
+        cacheStream(message.id, next);
       } else if ("message" in event) {
-        sessionStorage.removeItem(CACHE + message.id);
+        forgetStream(message.id);
         onEnd(event.message);
       }
       return data;
@@ -82,7 +72,7 @@ function Cited({ text, citations, onOpen }: { text: string; citations: Citation[
         const citation = byMarker.get(marker);
         if (!citation) return null;
         return (
-          <button type="button" key={key} className="cite" onClick={() => onOpen(citation)} aria-label={`Citation ${marker}: ${citation.material.filename}`}>
+          <button type="button" key={key} className="cite" onClick={() => onOpen(citation)} aria-label={`[${marker}] citation: ${citation.material.filename}`}>
             [{marker}]
           </button>
         );

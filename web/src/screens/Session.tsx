@@ -4,6 +4,7 @@ import { useCallback, useState } from "react";
 import { useMutation, useQuery, useSubscription } from "urql";
 import { EndSessionMutation, SendMessageMutation, SessionEventsSubscription, SessionQuery } from "../api/operations";
 import { useOnReconnect } from "../api/reconnects";
+import { ENDING_EVENTS, announceAnswerEnded } from "../api/answerEnds";
 import type { StudyMode } from "../gql/graphql";
 import { ErrorText, Select } from "../components/Status";
 import { onLinkClick } from "../router";
@@ -29,6 +30,7 @@ export function SessionPage({ id }: { id: string }) {
   useSubscription({ query: SessionEventsSubscription, variables: { id } }, (_, event) => {
     const kind = event.sessionEvents.__typename;
     if (kind !== "MessageDelta" && kind !== "ToolCallEvent") reload();
+    if (ENDING_EVENTS.has(kind)) announceAnswerEnded();
     return event;
   });
 

@@ -93,7 +93,7 @@ function TopicRow({ topic, onChange }: { topic: Topic; onChange: () => void }) {
         {!renaming && <button type="button" onClick={() => setRenaming(true)} aria-label={`Rename ${topic.title}`}>Rename</button>}
         {confirming ? (
           <>
-            <button type="button" className="danger" onClick={async () => { if (!(await remove({ id: topic.id })).error) onChange(); }} aria-label={`Confirm deleting ${topic.title}`}>Confirm delete</button>
+            <button type="button" className="danger" onClick={async () => { if (!(await remove({ id: topic.id })).error) onChange(); }} aria-label={`Confirm delete ${topic.title}`}>Confirm delete</button>
             <button type="button" onClick={() => setConfirming(false)}>Keep it</button>
           </>
         ) : (
