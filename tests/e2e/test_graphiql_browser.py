@@ -7,28 +7,17 @@ token, and renew the token.
 """
 
 import asyncio
-import os
-import shutil
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 
+from tests.chromium import launched_chromium
 from tests.e2e.servers import Server, migrated_database, register, running_server
 from tests.factories import PASSWORD
 
 HOST = "127.0.0.1"
 TIMEOUT_MS = 60_000
-
-
-def chromium_path() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        reason = "Debian's chromium is not installed (apt-get install -y chromium)"
-        if os.environ.get("STUDYGRAPH_REQUIRE_CHROMIUM") == "1":
-            pytest.fail(f"STUDYGRAPH_REQUIRE_CHROMIUM=1 but {reason}")
-        pytest.skip(reason)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -47,15 +36,8 @@ def account(server) -> dict:
 
 @pytest.fixture(scope="module")
 def browser(account):
-    from playwright.sync_api import sync_playwright
-
-    executable = chromium_path()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched_chromium() as launched:
+        yield launched
 
 
 def test_graphiql_works_offline_and_signs_in(server, account, browser):

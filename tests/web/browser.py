@@ -5,31 +5,18 @@ request to any host but the server's is aborted and fails it too (the app must w
 offline). Screenshots go to tests/web/screenshots/ (git ignores it).
 """
 
-import os
 import re
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-import pytest
 
 HOST = "127.0.0.1"
 TIMEOUT_MS = 60_000
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 DATA = Path(__file__).resolve().parents[1] / "data"
-
-
-def chromium_path() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        reason = "Debian's chromium is not installed (apt-get install -y chromium)"
-        if os.environ.get("STUDYGRAPH_REQUIRE_CHROMIUM") == "1":
-            pytest.fail(f"STUDYGRAPH_REQUIRE_CHROMIUM=1 but {reason}")
-        pytest.skip(reason)
-    return path
 
 
 @dataclass

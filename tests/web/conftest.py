@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.chromium import launched_chromium
 from tests.e2e.servers import (
     REGISTER,
     STUDYGRAPH,
@@ -17,7 +18,7 @@ from tests.e2e.servers import (
     server_env,
 )
 from tests.factories import PASSWORD
-from tests.web.browser import chromium_path, graphql
+from tests.web.browser import graphql
 
 
 @pytest.fixture(scope="package")
@@ -52,15 +53,8 @@ def server(server_database) -> Iterator[Server]:
 
 @pytest.fixture(scope="package")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = chromium_path()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched_chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
