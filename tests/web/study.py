@@ -6,7 +6,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.web.browser import graphql
+from tests.factories import PASSWORD
+from tests.web.browser import Watch, graphql, new_context, sign_in
 
 READY_TIMEOUT_SECONDS = 120
 
@@ -68,3 +69,22 @@ def stored_message(base_url: str, token: str, message_id: str) -> dict:
 
 def session_path(session_id: str) -> str:
     return f"/sessions/{session_id}"
+
+
+def session_page(server, browser, account: dict, title: str, material: Path, **session):
+    """A signed-in, watched page on a new study session of a new topic holding `material`
+    (READY); `session` goes to start_session (mode, model). (page, context, watch, id)."""
+    topic = topic_with_material(server.base_url, account["token"], title, material)
+    session_id = start_session(server.base_url, account["token"], topic, **session)
+    watch = Watch()
+    context = new_context(browser, watch)
+    page = context.new_page()
+    sign_in(page, server.base_url, account["email"], PASSWORD)
+    page.goto(server.base_url + session_path(session_id))
+    return page, context, watch, session_id
+
+
+def ask(page, question: str) -> None:
+    """Type a question in the session page's box and press Ask."""
+    page.get_by_label("Your question").fill(question)
+    page.get_by_role("button", name="Ask").click()

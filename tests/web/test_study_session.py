@@ -22,7 +22,9 @@ from tests.web.browser import (
 )
 from tests.web.study import (
     REGENERATE,
+    ask,
     graphql,
+    session_page,
     session_path,
     start_session,
     stored_message,
@@ -126,8 +128,7 @@ def test_a_session_streams_stops_regenerates_details_and_cites(server, browser, 
     page.get_by_label("Mode", exact=True).select_option("EXPLAIN")
     answers = page.locator(ANSWERS)
 
-    page.get_by_label("Your question").fill("What is the else clause of a try statement for?")
-    page.get_by_role("button", name="Ask").click()
+    ask(page, "What is the else clause of a try statement for?")
     first = answers.nth(0)
     wait_status(first, "STREAMING")
     # Token by token: the text grows while the answer streams.
@@ -146,8 +147,7 @@ def test_a_session_streams_stops_regenerates_details_and_cites(server, browser, 
     first.get_by_role("status").filter(has_text=re.compile(r"[1-9]\d* flashcards? made")).wait_for()
 
     # Stop: the answer ends CANCELLED with the text written so far.
-    page.get_by_label("Your question").fill("How do I raise an exception of my own?")
-    page.get_by_role("button", name="Ask").click()
+    ask(page, "How do I raise an exception of my own?")
     second = answers.nth(1)
     wait_status(second, "STREAMING")
     wait_longer(second, 30)
@@ -174,17 +174,10 @@ def test_a_session_streams_stops_regenerates_details_and_cites(server, browser, 
 
 
 def test_a_failed_answer_says_why_and_retries(server, browser, account):
-    topic = topic_with_material(
-        server.base_url, account["token"], "Retry", DATA / "tutorial-errors.md"
+    page, context, watch, _session = session_page(
+        server, browser, account, "Retry", DATA / "tutorial-errors.md"
     )
-    session = start_session(server.base_url, account["token"], topic)
-    watch = Watch()
-    context = new_context(browser, watch)
-    page = context.new_page()
-    sign_in(page, server.base_url, account["email"], PASSWORD)
-    page.goto(server.base_url + session_path(session))
-    page.get_by_label("Your question").fill("What does finally do?")
-    page.get_by_role("button", name="Ask").click()
+    ask(page, "What does finally do?")
     answers = page.locator(ANSWERS)
     wait_status(answers.nth(0), "COMPLETE")
 
@@ -208,17 +201,10 @@ def test_a_failed_answer_says_why_and_retries(server, browser, account):
 def test_regenerate_uses_the_model_picked_not_the_sessions(server, browser, account):
     # The session's own model is a provider that is down: an answer regenerated with
     # "Same model" fails again; only the model picked can complete it.
-    topic = topic_with_material(
-        server.base_url, account["token"], "Models", DATA / "tutorial-errors.md"
+    page, context, watch, session = session_page(
+        server, browser, account, "Models", DATA / "tutorial-errors.md", model="dead:any"
     )
-    session = start_session(server.base_url, account["token"], topic, model="dead:any")
-    watch = Watch()
-    context = new_context(browser, watch)
-    page = context.new_page()
-    sign_in(page, server.base_url, account["email"], PASSWORD)
-    page.goto(server.base_url + session_path(session))
-    page.get_by_label("Your question").fill("What does finally do?")
-    page.get_by_role("button", name="Ask").click()
+    ask(page, "What does finally do?")
     answers = page.locator(ANSWERS)
     wait_status(answers.nth(0), "FAILED")
     picker = answers.nth(0).get_by_label("Model for regenerating")
@@ -248,8 +234,7 @@ def test_a_pdf_citation_opens_its_passage_with_the_page(server, browser, account
     page = context.new_page()
     sign_in(page, server.base_url, account["email"], PASSWORD)
     page.goto(server.base_url + session_path(session))
-    page.get_by_label("Your question").fill("How do I import a module?")
-    page.get_by_role("button", name="Ask").click()
+    ask(page, "How do I import a module?")
     answer = page.locator(ANSWERS).nth(0)
     wait_status(answer, "COMPLETE")
     answer.get_by_role("button", name=re.compile(r"^\[1\] citation")).first.click()

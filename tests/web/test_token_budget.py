@@ -8,9 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.servers import Server, migrated_database, running_server
-from tests.factories import PASSWORD
-from tests.web.browser import DATA, TIMEOUT_MS, Watch, new_context, sign_in
-from tests.web.study import session_path, start_session, topic_with_material
+from tests.web.browser import DATA, TIMEOUT_MS
+from tests.web.study import ask, session_page
 
 # Less than one answer of the offline tutor: the first answer spends it all.
 BUDGET = 40
@@ -30,27 +29,19 @@ def server(request, sqlite_template, tmp_path_factory) -> Iterator[Server]:
 def test_the_budget_left_updates_after_an_answer_and_a_spent_one_says_when(
     server, browser, account
 ):
-    topic = topic_with_material(
-        server.base_url, account["token"], "Budget", DATA / "tutorial-errors.md"
+    page, context, watch, _session = session_page(
+        server, browser, account, "Budget", DATA / "tutorial-errors.md"
     )
-    session = start_session(server.base_url, account["token"], topic)
-    watch = Watch()
-    context = new_context(browser, watch)
-    page = context.new_page()
-    sign_in(page, server.base_url, account["email"], PASSWORD)
-    page.goto(server.base_url + session_path(session))
     budget = page.locator(".account .budget")
     expect(budget).to_have_text(f"{BUDGET} of {BUDGET} tokens left today")
 
-    page.get_by_label("Your question").fill("What does finally do?")
-    page.get_by_role("button", name="Ask").click()
+    ask(page, "What does finally do?")
     answer = page.locator('article[aria-label="Tutor\'s answer"]').nth(0)
     expect(answer).to_have_attribute("data-status", "COMPLETE", timeout=TIMEOUT_MS)
     # No reload and no navigation: the header learns of the spent tokens by itself.
     expect(budget).to_have_text(f"0 of {BUDGET} tokens left today")
 
-    page.get_by_label("Your question").fill("And what does else do?")
-    page.get_by_role("button", name="Ask").click()
+    ask(page, "And what does else do?")
     refused = page.get_by_role("alert").filter(has_text="token budget")
     expect(refused).to_contain_text(f"Today's token budget of {BUDGET} tokens is spent")
     assert re.search(r"Try again in \d+ (hours|minutes|seconds)\.", refused.inner_text())
