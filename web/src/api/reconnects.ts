@@ -1,22 +1,8 @@
 // sessionEvents and materialEvents have no afterSeq: whatever happened while the
 // websocket was reopening (after a token renewal, or a dropped network) is not replayed.
 // Screens that follow them re-read their queries when the socket is back.
-import { useEffect, useRef } from "react";
+import { createSignal } from "./signal";
 
-const listeners = new Set<() => void>();
-
-export function announceReconnected(): void {
-  listeners.forEach((listener) => listener());
-}
-
-export function useOnReconnect(callback: () => void): void {
-  const latest = useRef(callback);
-  latest.current = callback;
-  useEffect(() => {
-    const listener = () => latest.current();
-    listeners.add(listener);
-    return () => {
-      listeners.delete(listener);
-    };
-  }, []);
-}
+const reconnected = createSignal();
+export const announceReconnected = reconnected.announce;
+export const useOnReconnect = reconnected.useOn;
