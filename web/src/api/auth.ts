@@ -19,6 +19,8 @@ export type Tokens = {
   refreshToken: string;
   accessTokenExpiresAt: string;
   user: User;
+  // When this browser received them, by its own clock (see msLeft).
+  receivedAt?: number;
 };
 
 export class AuthError extends Error {
@@ -46,7 +48,7 @@ export function storedTokens(): Tokens | null {
 }
 
 function store(tokens: Tokens | null): void {
-  if (tokens) localStorage.setItem(KEY, JSON.stringify(tokens));
+  if (tokens) localStorage.setItem(KEY, JSON.stringify({ ...tokens, receivedAt: tokens.receivedAt ?? Date.now() }));
   else localStorage.removeItem(KEY);
   listeners.forEach((listener) => listener(tokens));
 }
@@ -61,8 +63,25 @@ window.addEventListener("storage", (event) => {
   if (event.key === KEY || event.key === null) listeners.forEach((l) => l(storedTokens()));
 });
 
+// How long the access token still works. The server's clock says how long it lives
+// (its expiry less the token's `iat`), this browser's clock how long ago it arrived: a
+// browser clock set minutes wrong then neither renews every few seconds nor keeps an
+// expired token.
 function msLeft(tokens: Tokens): number {
-  return Date.parse(tokens.accessTokenExpiresAt) - Date.now();
+  const expires = Date.parse(tokens.accessTokenExpiresAt);
+  const issued = issuedAtMs(tokens.accessToken);
+  if (tokens.receivedAt === undefined || issued === null) return expires - Date.now();
+  return tokens.receivedAt + (expires - issued) - Date.now();
+}
+
+function issuedAtMs(accessToken: string): number | null {
+  try {
+    const payload = accessToken.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    const iat = (JSON.parse(atob(payload)) as { iat?: unknown }).iat;
+    return typeof iat === "number" ? iat * 1000 : null;
+  } catch {
+    return null;
+  }
 }
 
 function authError(error: { graphQLErrors: readonly { message: string; extensions?: Record<string, unknown> }[]; message: string }): AuthError {
