@@ -34,17 +34,9 @@ async def get_last_asked_quiz_card_id(
     session: AsyncSession, *, owner_id: int, session_id: int, before_message_id: int
 ) -> int | None:
     """The card asked by the latest recent answer of the session before `before_message_id`."""
-    query = (
-        select(Message.quiz_card_id)
-        .where(
-            Message.owner_id == owner_id,
-            Message.session_id == session_id,
-            Message.role == MessageRole.ASSISTANT,
-            col(Message.id) < before_message_id,
-        )
-        .order_by(col(Message.id).desc())
-        .limit(RECENT_ANSWERS)
-    )
+    query = _earlier_answers(
+        select(Message.quiz_card_id), owner_id, session_id, before_message_id
+    ).limit(RECENT_ANSWERS)
     card = next((card for card in await session.exec(query) if card is not None), None)
     return None if card == ANSWERED else card
 
@@ -73,15 +65,16 @@ async def get_previous_answer(
 ) -> Message | None:
     """The owner's latest answer in the session before `before_message_id` (the question
     the learner is replying to is in it)."""
-    query = (
-        select(Message)
-        .where(
-            Message.owner_id == owner_id,
-            Message.session_id == session_id,
-            Message.role == MessageRole.ASSISTANT,
-            col(Message.id) < before_message_id,
-        )
-        .order_by(col(Message.id).desc())
-        .limit(1)
-    )
+    query = _earlier_answers(select(Message), owner_id, session_id, before_message_id).limit(1)
     return (await session.exec(query)).first()
+
+
+def _earlier_answers(query, owner_id: int, session_id: int, before_message_id: int):
+    """`query` narrowed to the owner's tutor answers in the session before
+    `before_message_id`, latest first."""
+    return query.where(
+        Message.owner_id == owner_id,
+        Message.session_id == session_id,
+        Message.role == MessageRole.ASSISTANT,
+        col(Message.id) < before_message_id,
+    ).order_by(col(Message.id).desc())
