@@ -1,5 +1,6 @@
 """The composition root: create_app(settings) wires settings, database, bus and schema."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -60,6 +61,12 @@ def create_app(settings: Settings, *, tune_runtime: bool = False) -> Starlette:
         )
         try:
             yield
+        except asyncio.CancelledError:
+            # A forced exit (a second Ctrl-C): uvicorn skipped the graceful shutdown, and
+            # the closing below is cut short too. Answers left running are failed by the
+            # lease reaper (tutor.stream.reaper) of any process serving once their lease lapses.
+            logger.warning("forced exit: running answers and uploads were cut short")
+            raise
         finally:
             await services.close()
             retire_process_gauges()

@@ -5,6 +5,7 @@ uvicorn's own access and error lines included: the handlers add it from the requ
 context (api/request_id.py), not the code that logs.
 """
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +29,27 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = current_request_id() or "-"
         return True
+
+
+class ForcedExitTraceback(logging.Filter):
+    """Drops the tracebacks uvicorn logs when a forced exit cancels the app's tasks.
+
+    A second Ctrl-C makes uvicorn skip the graceful shutdown and cancel what still runs:
+    each request cut short is logged as "Exception in ASGI application" with its
+    CancelledError, and the lifespan's cancellation as a failed shutdown, a page of
+    traceback text ending in CancelledError. The lifespan says "forced exit" in one line
+    instead (api/app.py); any other failure still prints its traceback.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError):
+            return False
+        message = record.msg
+        return not (
+            isinstance(message, str)
+            and message.startswith("Traceback (most recent call last)")
+            and message.rstrip().endswith("asyncio.exceptions.CancelledError")
+        )
 
 
 class JsonFormatter(logging.Formatter):
@@ -64,14 +86,22 @@ def logging_config(*, level: str, json_format: bool) -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": RequestIdFilter}},
+        "filters": {
+            "request_id": {"()": RequestIdFilter},
+            "forced_exit": {"()": ForcedExitTraceback},
+        },
         "formatters": {"default": formatter},
         "handlers": {"default": handler},
         "root": {"handlers": ["default"], "level": level.upper()},
         "loggers": {
             # uvicorn's loggers propagate to the root's handler: one format for all.
             "uvicorn": {"handlers": [], "level": level.upper(), "propagate": True},
-            "uvicorn.error": {"handlers": [], "level": level.upper(), "propagate": True},
+            "uvicorn.error": {
+                "handlers": [],
+                "level": level.upper(),
+                "propagate": True,
+                "filters": ["forced_exit"],
+            },
             "uvicorn.access": {"handlers": [], "level": level.upper(), "propagate": True},
         },
     }

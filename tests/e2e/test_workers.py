@@ -9,6 +9,7 @@ the connections it accepted, so /proc shows which process holds each one.
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -182,6 +183,41 @@ def test_ctrl_c_shuts_down_cleanly_on_every_broadcast_backend(kind, postgres_url
     assert exit_code == 0, output
     assert "Traceback" not in output and "connection lost" not in output, output
     assert "Application shutdown complete" in output
+
+
+def request_left_half_sent(base_url: str) -> socket.socket:
+    """A request whose body never finishes arriving, so a graceful shutdown waits for
+    it (as it would for a slow upload)."""
+    host, port = base_url.removeprefix("http://").split(":")
+    connection = socket.create_connection((host, int(port)), timeout=10)
+    connection.sendall(
+        f"POST /graphql HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+        'Content-Length: 1000\r\n\r\n{"query": '.encode()
+    )
+    return connection
+
+
+def wait_for_output(server: Server, text: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while text not in server.output():
+        assert time.monotonic() < deadline, f"no {text!r} in:\n{server.output()}"
+        time.sleep(0.05)
+
+
+def test_a_second_ctrl_c_forces_the_exit_with_one_line_not_a_traceback(postgres_url, tmp_path):
+    # A second Ctrl-C makes uvicorn skip the graceful shutdown: the lifespan is cancelled
+    # where it waits, and Starlette reported that cancellation as a failed shutdown
+    # with a page of traceback. A forced exit is what was asked for: say so in one line.
+    with running_server(postgres_url, tmp_path) as server:
+        with request_left_half_sent(server.base_url):
+            server.process.send_signal(signal.SIGINT)
+            wait_for_output(server, "Waiting for connections to close")
+            server.process.send_signal(signal.SIGINT)
+            exit_code = server.process.wait(timeout=30)
+        output = server.output()
+    assert exit_code == 0, output
+    assert "Traceback" not in output and "CancelledError" not in output, output
+    assert "forced exit" in output, output
 
 
 @pytest.mark.parametrize("kind", ["postgres", "redis"])
