@@ -198,7 +198,8 @@ def teaching(
     for other in scored[1:]:
         if len(chosen) >= limit or other.score < best.score * SAME_PASSAGE_SHARE:
             break
-        # As in answering(): one holding few of the words the best matched is off-subject.
+        # As in answering(): one holding few of the words the best matched, and not
+        # nearly as close in meaning, is off-subject.
         if (
             other.sentence.passage == best.sentence.passage
             and other.sentence not in chosen
