@@ -100,3 +100,19 @@ def test_a_sentence_far_in_meaning_that_shares_no_word_is_not_quoted_beside_the_
     meaning = {texts[0]: 0.60, texts[1]: 0.45, texts[2]: 0.05}
     chosen = answering("how do I sort items biggest first?", [SORTING], limit=3, meaning=meaning)
     assert [s.text for s in chosen] == texts[:1]
+
+
+def test_when_the_best_holds_the_learners_words_one_without_them_is_off_subject():
+    # "Explain exception chaining": the best holds both words, the other only the
+    # common one; however close in meaning, it is about something else.
+    passage = Passage(
+        1,
+        "errors.md",
+        "Exception chaining happens automatically when an exception is raised in a handler. "
+        "Exceptions should typically be derived from the Exception class. "
+        "Strings can be written with single or double quotes today.",
+    )
+    texts = [s.text for s in sentences_of(passage)]
+    meaning = {texts[0]: 0.60, texts[1]: 0.58, texts[2]: 0.05}
+    chosen = answering("explain exception chaining", [passage], limit=3, meaning=meaning)
+    assert [s.text for s in chosen] == texts[:1]

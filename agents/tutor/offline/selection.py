@@ -45,6 +45,10 @@ SAME_PASSAGE_SHARE = 0.8
 # half's such sentence through (bench/tutor_answers.py: tuning 0.607 -> 0.643 with the
 # "For instance" rule below; extra 0.561 -> 0.585; held-out 0.464 -> 0.571).
 MEANING_MARGIN = 0.06
+# ... but only when the best holds under this share of the question's weighted words:
+# when it holds most ("exception chaining"), a sentence without them is about something
+# else however close in meaning ("Exceptions should typically be derived from ...").
+FEW_WORDS = 0.5
 _POINTING_BACK = frozenset(
     "it this that these they those such thus so however but also otherwise then here".split()
 )
@@ -170,10 +174,11 @@ def answering(
 
 def on_subject(other: Scored, best: Scored) -> bool:
     """Whether a sentence beside the best is about the same thing: it holds at least half
-    of the words the best matched, or it is nearly as close in meaning."""
+    of the words the best matched; or, when the best itself holds few of the question's
+    words (the learner did not use the book's), it is nearly as close in meaning."""
     if other.share >= best.share / 2:
         return True
-    if other.meaning is None or best.meaning is None:
+    if other.meaning is None or best.meaning is None or best.share >= FEW_WORDS:
         return False
     return other.meaning >= best.meaning - MEANING_MARGIN
 
