@@ -4,7 +4,8 @@ Uploads the tutorial chapters (tests/data) through the real material pipeline, a
 the labelled questions phrased as students ask them (tests/data/tutor/paraphrased.json)
 and the questions the chapters do not cover (tests/data/tutor/outside.json), and
 prints, for each: the share of answers that state the fact, cite the right material
-verbatim and store only what they cite; the share of plain "not in your material"
+verbatim and store only what they cite, and why the others failed (counts per class,
+tests/tutor/evaluation.py FAILURE_CLASSES); the share of plain "not in your material"
 answers. The baseline printed beside it is the same questions phrased with the book's
 own words (the needle itself as the question), measured in the same run.
 
@@ -70,9 +71,10 @@ async def _answers(harness, library, items: list[dict], verbose: bool) -> dict:
         verdict = evaluation.judge_answer(library, item, text, stored)
         judged.append(verdict)
         if not verdict["ok"]:
-            failures.append({"question": item["question"], **verdict})
+            why = evaluation.failure_class(library, item, text, verdict)
+            failures.append({"question": item["question"], "why": why, **verdict})
             if verbose:
-                expected = f"(expected: {item['needle']}; {verdict})"
+                expected = f"(expected: {item['needle']}; {failures[-1]['why']}; {verdict})"
                 print(f"--- {item['question']}\n{expected}\n{text}\n", file=sys.stderr)
     count = len(judged)
     return {
@@ -87,7 +89,12 @@ async def _answers(harness, library, items: list[dict], verbose: bool) -> dict:
             sum(v["ok"] for v in judged if v["shown"]) / max(1, sum(v["shown"] for v in judged)),
             3,
         ),
-        "failures": [f["question"] for f in failures],
+        "failure_classes": {
+            why: count
+            for why in evaluation.FAILURE_CLASSES
+            if (count := sum(f["why"] == why for f in failures))
+        },
+        "failures": [f"{f['question']} ({f['why']})" for f in failures],
     }
 
 

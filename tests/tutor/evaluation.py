@@ -140,6 +140,35 @@ def judge_answer(library: Library, item: dict[str, str], text: str, stored: list
     }  # fmt: skip
 
 
+FAILURE_CLASSES = (
+    "answering passage not shown",  # search did not return it: retrieval's part
+    "another passage quoted",  # shown, but the sentences chosen come from other passages
+    "another sentence of the answering passage",  # the right passage, the wrong sentence
+    "fact stated, citation wrong",  # the needle is in the text, no right citation holds it
+    "stores other than it cites",  # markers, stored citations and quotes disagree
+)
+
+
+def failure_class(library: Library, item: dict[str, str], text: str, verdict: dict) -> str:
+    """Why an answer judged not OK failed, from what a learner sees: one of
+    FAILURE_CLASSES (the first that applies, in that order)."""
+    needle = _plain(item["needle"])
+    material_id = library.material_ids[item["file"]]
+    answering = {
+        number
+        for number, shown in enumerate(library.last_shown, 1)
+        if shown["material_id"] == material_id and needle in _plain(shown["quote"])
+    }
+    if not verdict["shown"]:
+        return FAILURE_CLASSES[0]
+    if not verdict["states"]:
+        quoted = set(cited_markers(text))
+        return FAILURE_CLASSES[2] if quoted & answering else FAILURE_CLASSES[1]
+    if not verdict["cites"]:
+        return FAILURE_CLASSES[3]
+    return FAILURE_CLASSES[4]
+
+
 def judge_outside(text: str, stored: list[dict]) -> bool:
     """A plain "not in your material" answer that quotes and stores nothing."""
     return text.startswith(NOT_COVERED) and not stored and not _QUOTE.search(text)

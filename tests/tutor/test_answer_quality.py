@@ -7,9 +7,10 @@ chapters are uploaded once per database.
 
 from tests.tutor import evaluation
 
-# Measured by bench/tutor_answers.py (see the README's Benchmarks section): 0.54 of the
-# 56 questions answered OK, 1.0 store only what they cite, 1.0 outside said plainly.
-ANSWERS_OK_FLOOR = 0.5  # states the fact, cites it verbatim, stores only what it cites
+# Measured by bench/tutor_answers.py (see the README's Benchmarks section): 0.607 of the
+# 56 questions answered OK (tuning half 0.643, held-out 0.571), 1.0 store only what they
+# cite, 1.0 outside said plainly. The floor leaves room for one question.
+ANSWERS_OK_FLOOR = 0.58  # states the fact, cites it verbatim, stores only what it cites
 STORES_ONLY_CITED_FLOOR = 0.98
 OUTSIDE_FLOOR = 0.95  # a plain "not in your material" answer
 
