@@ -1,4 +1,5 @@
-"""The background task of one turn: drive it with the flusher alongside, then end it."""
+"""The background task of one turn: drive it (the process's flusher writes its progress
+meanwhile), then end it."""
 
 import asyncio
 import functools
@@ -12,7 +13,6 @@ from tutor.stream.attempts import drive
 from tutor.stream.coalesce import TextCoalescer
 from tutor.stream.drain import TurnOutcome, usage_of
 from tutor.stream.finish import finish
-from tutor.stream.flush import flush_forever
 from tutor.stream.publish import publish_text_now, release_held_text
 from tutor.stream.settings import TurnRequest
 from tutor.stream.state import RunHandle, TurnState
@@ -29,7 +29,7 @@ async def run_turn(generations: "Generations", request: TurnRequest, run: RunHan
         generations.settings.coalesce_window_seconds,
         functools.partial(publish_text_now, generations.bus, request, state),
     )
-    flusher = asyncio.create_task(flush_forever(generations, request, state))
+    generations.flusher.add(request, state)
     cancelled = False
     try:
         outcome = await drive(generations, request, run, state)
@@ -42,7 +42,7 @@ async def run_turn(generations: "Generations", request: TurnRequest, run: RunHan
     except Exception as exc:  # the runner itself failed: still end the turn
         outcome = TurnOutcome(MessageStatus.FAILED, classify_failure(exc))
     finally:
-        flusher.cancel()
+        generations.flusher.remove(request.message_id)
     if outcome.usage == (None, None) and run.result is not None:
         # What the model reported before a stop or failure still counts.
         outcome = replace(outcome, usage=usage_of(run.result))
