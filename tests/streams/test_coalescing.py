@@ -131,7 +131,7 @@ async def test_a_stop_publishes_the_held_text_before_the_cancelled_event(harness
 
     async def append_then_stop(generations, request, state, delta):
         await real_append(generations, request, state, delta)
-        if not held_at_stop and len(state.coalescer.pending.split()) >= 3:
+        if not held_at_stop and len(state.coalescer.pending.split()) >= 2:
             held_at_stop.append(state.coalescer.pending)
             generations.stop_here(request.message_id)
 

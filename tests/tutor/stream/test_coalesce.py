@@ -42,7 +42,8 @@ async def test_deltas_within_the_window_become_one_event():
     await asyncio.sleep(WINDOW * 3)
     assert published.texts == ["A ", "loop repeats its body."]
     assert coalescer.pending == ""
-    assert published.times[1] - started == pytest.approx(WINDOW, abs=0.02)
+    # Not before the window ended (a busy machine may run the timer late, never early).
+    assert published.times[1] - started >= WINDOW * 0.95
 
 
 async def test_a_delta_after_a_quiet_window_goes_out_at_once():
