@@ -253,4 +253,5 @@ def generation_settings(settings: Settings, catalog: ModelCatalog) -> Generation
         turn_timeout_seconds=settings.turn_timeout_seconds,
         model_call_timeout_seconds=settings.model_timeout_seconds,
         tracing=settings.agents_tracing,
+        coalesce_window_seconds=settings.stream_coalesce_ms / 1000,
     )

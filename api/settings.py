@@ -166,6 +166,10 @@ class Settings(BaseSettings):
     # A generation whose process stops renewing its lease for this long is declared
     # dead by the others (checked every reap interval): FAILED within their sum.
     generation_lease_seconds: float = Field(default=30.0, gt=0)
+    # Text deltas arriving within this many milliseconds of an answer's last text event
+    # are merged into its next one (fewer events to deliver); 0 sends each delta alone.
+    # At most 50: the stream promises no delta waits longer.
+    stream_coalesce_ms: float = Field(default=30.0, ge=0, le=50)
     generation_reap_interval_seconds: float = Field(default=15.0, gt=0)
     # OpenAI-compatible providers: STUDYGRAPH_<NAME>_BASE_URL, STUDYGRAPH_<NAME>_API_KEY
     # and STUDYGRAPH_<NAME>_TOOL_CHOICE_REQUIRED (true/false) for any <NAME>, gathered

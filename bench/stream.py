@@ -62,16 +62,19 @@ from sqlalchemy import text
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
-from db.accounts import users
-from db.accounts.tokens import TokenPolicy
-from db.engine import create_engine, create_session_factory, normalize_database_url
+from db.accounts.passwords import hash_password
+from db.accounts.tokens import TokenPolicy, issue_access_token
+from db.engine import create_engine, create_session_factory, normalize_database_url, unit_of_work
 from db.migrate import upgrade_database
+from db.models import User
 
 logger = logging.getLogger("bench.stream")
 
 MODEL = "bench:sim"
 RATE = 30.0  # deltas per second per stream
-USERS = 20  # 2,000 streams at most 100 running answers each
+# Streams (and subscribers) in the delivery part. Each stream has a learner of its own:
+# a learner has one active study session at a time (starting one ends the others).
+USERS = 20
 PASSWORD = "bench-password-0123"
 LATENCY_BOUND_MS = 100.0  # a level is held when p99 stays under this
 # Subscribers per stream in the delivery part.
@@ -144,23 +147,28 @@ QUICK_PLAN = Plan(
 # --- database and processes -----------------------------------------------------------
 
 
-async def seed(url: str, secret: str, run_id: str) -> list[str]:
-    """Migrate, then USERS users; returns their access tokens (15 minutes)."""
+async def seed(url: str, secret: str, run_id: str, learners: int) -> list[str]:
+    """Migrate, then `learners` users (one argon2 hash shared by all: hashing each would
+    take minutes); returns their access tokens (15 minutes)."""
     await upgrade_database(url)
     engine = create_engine(url)
+    policy = TokenPolicy(secret=secret)
     try:
         session_factory = create_session_factory(engine)
-        tokens = []
-        for number in range(USERS):
-            credentials = await users.register_user(
-                session_factory,
-                policy=TokenPolicy(secret=secret),
-                email=f"stream-{run_id}-{number}@bench.example.com",
-                password=PASSWORD,
-                display_name=f"Bench {number}",
-            )
-            tokens.append(credentials.access_token)
-        return tokens
+        password_hash = await hash_password(PASSWORD)
+        async with unit_of_work(session_factory) as session:
+            rows = [
+                User(
+                    email=f"stream-{run_id}-{number}@bench.example.com",
+                    display_name=f"Bench {number}",
+                    password_hash=password_hash,
+                )
+                for number in range(learners)
+            ]
+            session.add_all(rows)
+            await session.flush()
+            user_ids = [row.id for row in rows]
+        return [issue_access_token(policy, user_id=user_id)[0] for user_id in user_ids]
     finally:
         await engine.dispose()
 
@@ -177,7 +185,7 @@ async def database_version(url: str) -> str:
         await engine.dispose()
 
 
-def contenders(database_url: str, secret: str) -> list[ServerSpec]:
+def contenders(database_url: str, secret: str, coalesce_ms: float | None) -> list[ServerSpec]:
     """The simulated model, then studygraph pointed at it."""
     model_port = free_port()
     model_env = {k: v for k, v in os.environ.items() if not k.startswith("STUDYGRAPH_")}
@@ -186,12 +194,16 @@ def contenders(database_url: str, secret: str) -> list[ServerSpec]:
         STUDYGRAPH_BENCH_BASE_URL=f"http://{HOST}:{model_port}/v1",
         STUDYGRAPH_BENCH_API_KEY="bench-key",
         STUDYGRAPH_MODEL=MODEL,
-        # The ramp runs up to 2,000 streams over USERS learners: lift the per-learner
-        # caps on running answers and open subscriptions (their maxima) so that the
-        # process, not a quota, is what a level tests.
+        # Lift the per-learner caps on running answers and open subscriptions (their
+        # maxima) so that the process, not a quota, is what a level tests.
         STUDYGRAPH_MAX_RUNNING_ANSWERS_PER_USER="100",
         STUDYGRAPH_MAX_SUBSCRIPTIONS_PER_USER="1000",
+        # Every bench socket comes from 127.0.0.1: lift the per-address and total caps.
+        STUDYGRAPH_MAX_WEBSOCKETS="10000",
+        STUDYGRAPH_MAX_WEBSOCKETS_PER_CLIENT="10000",
     )
+    if coalesce_ms is not None:
+        env["STUDYGRAPH_STREAM_COALESCE_MS"] = f"{coalesce_ms:g}"
     return [
         ServerSpec(
             "model",
@@ -488,6 +500,7 @@ class Report:
     load_average: str
     plan: Plan
     compression: str = ""
+    coalesce: str = "the server's default"
     memory: Memory | None = None
     idle_server_rate: float = 0.0
     baseline: Baseline | None = None
@@ -530,8 +543,11 @@ class Bench:
         self.model = model
         self.tokens = tokens
         self.compression = compression
-        self.sessions: list[str] = []  # session i belongs to user i % USERS
+        self.sessions: list[str] = []  # session i belongs to user i
         self.sockets: list[Socket] = []  # socket i is signed in as session i's owner
+        # The delivery part's further subscribers: (stream, copy) -> a socket signed in
+        # as that stream's owner.
+        self.extra_sockets: dict[tuple[int, int], Socket] = {}
         self.websocket_url = studygraph.base_url.replace("http://", "ws://") + "/graphql"
         self._groups = count(1)
 
@@ -578,6 +594,26 @@ class Bench:
             for index in range(first, wanted)
         ]
         self.sockets.extend(await gather_limited(factories, SOCKET_OPEN_CONCURRENCY))
+
+    async def ensure_extra_sockets(self, streams: int, subscribers: int) -> None:
+        """Sockets for subscribers 1.. of streams 0.., each signed in as the stream's
+        owner, as ownership requires."""
+        wanted = [
+            (index, copy)
+            for index in range(streams)
+            for copy in range(1, subscribers)
+            if (index, copy) not in self.extra_sockets
+        ]
+        opened = await gather_limited(
+            [
+                lambda index=index: Socket.open(
+                    self.websocket_url, self.token_of(index), self.compression
+                )
+                for index, _ in wanted
+            ],
+            SOCKET_OPEN_CONCURRENCY,
+        )
+        self.extra_sockets.update(zip(wanted, opened, strict=True))
 
     async def send(self, index: int, content: str) -> str:
         variables = {"input": {"sessionId": self.sessions[index], "content": content}}
@@ -685,13 +721,10 @@ class Bench:
     ) -> StepResult:
         """`streams` turns at once, `subscribers` messageEvents subscribers each (each on
         its own websocket), for `seconds`."""
-        if subscribers > 1 and streams % USERS:
-            raise ValueError("with several subscribers, streams must be a multiple of USERS")
         setup_started = time.monotonic()
         await self.ensure_sessions(streams)
-        # Subscriber j of stream i is on socket i + j * streams: the same user as the
-        # stream's session (streams is a multiple of USERS), as ownership requires.
-        await self.ensure_sockets(streams * subscribers)
+        await self.ensure_sockets(streams)
+        await self.ensure_extra_sockets(streams, subscribers)
         group = f"g{next(self._groups)}-{streams}"
         deltas = round(seconds * RATE)
         content = f"bench group={group} deltas={deltas} rate={RATE:g}"
@@ -705,7 +738,7 @@ class Bench:
             for copy in range(subscribers):
                 follower = Follower(samples)
                 followers.append(follower)
-                socket = self.sockets[index + copy * streams]
+                socket = self.extra_sockets[index, copy] if copy else self.sockets[index]
                 await socket.subscribe(MESSAGE_EVENTS, {"id": message_id}, follower)
         await self.wait_waiting(group, streams)
         # The subscriptions were sent before the wait; give the last ones a moment to be
@@ -749,7 +782,8 @@ class Bench:
         )
 
     async def close(self) -> None:
-        await asyncio.gather(*(socket.close() for socket in self.sockets))
+        sockets = [*self.sockets, *self.extra_sockets.values()]
+        await asyncio.gather(*(socket.close() for socket in sockets))
 
 
 async def settled_rss(pid: int, within: float = 10.0) -> int:
@@ -891,10 +925,13 @@ def headline_step(report: Report) -> StepResult | None:
     return report.single
 
 
-STEP_FORMAT = "{:>7} {:>9} {:>7} {:>7} {:>7} {:>8} {:>8} {:>9} {:>8} {:>8} {:>8}  {}"
+# "events" are model deltas delivered (each with its latency); "msg/ev" is the share of
+# them that took a MessageDelta of their own (1.00: no coalescing, 0.50: two per message).
+STEP_FORMAT = "{:>7} {:>9} {:>6} {:>7} {:>7} {:>7} {:>8} {:>8} {:>9} {:>8} {:>8} {:>8}  {}"
 STEP_HEADER = STEP_FORMAT.format(
     "streams",
     "events/s",
+    "msg/ev",
     "p50 ms",
     "p99 ms",
     "max ms",
@@ -922,7 +959,8 @@ def print_report(report: Report) -> None:
     )
     print(
         f"model bench:sim: {RATE:g} deltas/s per stream; one websocket and one messageEvents "
-        f"subscriber per stream; websocket extensions: {report.compression}"
+        f"subscriber per stream; websocket extensions: {report.compression}; coalescing "
+        f"window: {report.coalesce}"
     )
     print()
 
@@ -1029,6 +1067,7 @@ def step_row(step: StepResult) -> str:
     return STEP_FORMAT.format(
         f"{step.streams}x{step.subscribers}" if step.subscribers > 1 else step.streams,
         fmt(rate, ".0f"),
+        fmt(step.events / step.delivered if step.delivered else math.nan, ".2f"),
         fmt(percentile(step.latencies, 50), ".1f"),
         fmt(percentile(step.latencies, 99), ".1f"),
         fmt(percentile(step.latencies, 100), ".1f"),
@@ -1091,6 +1130,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--idle-subscriptions", type=int, help="idle subscriptions for the memory figure"
     )
+    parser.add_argument(
+        "--ramp-seconds",
+        type=float,
+        help="the ramp's time budget (default 200 s, --quick 30 s): --quick stops near 100 "
+        "streams without a longer one",
+    )
+    parser.add_argument(
+        "--coalesce-ms",
+        type=float,
+        help="the server's STUDYGRAPH_STREAM_COALESCE_MS (default: the server's own default)",
+    )
     args = parser.parse_args(argv)
     if args.idle_subscriptions is not None and not 1 <= args.idle_subscriptions <= 5000:
         parser.error("--idle-subscriptions must be in [1, 5000]")
@@ -1101,19 +1151,25 @@ def run(args: argparse.Namespace) -> Report:
     plan = QUICK_PLAN if args.quick else DEFAULT_PLAN
     if args.idle_subscriptions:
         plan = Plan(**{**plan.__dict__, "idle_subscriptions": args.idle_subscriptions})
+    if args.ramp_seconds:
+        plan = Plan(**{**plan.__dict__, "ramp_budget_seconds": args.ramp_seconds})
     secret = secrets.token_urlsafe(36)
     run_id = secrets.token_hex(4)
     with tempfile.TemporaryDirectory(prefix="studygraph-stream-") as tmp:
         workdir = Path(tmp)
         url = normalize_database_url(args.database_url or f"sqlite:///{workdir / 'bench.db'}")
-        tokens = uvloop.run(seed(url, secret, run_id))
+        learners = max(plan.idle_subscriptions, *plan.levels, USERS)
+        tokens = uvloop.run(seed(url, secret, run_id, learners))
         report = Report(
             started_at=datetime.now(UTC),
             database=uvloop.run(database_version(url)),
             load_average=load_average(),
             plan=plan,
         )
-        with running_servers(contenders(url, secret), workdir) as servers:
+        if args.coalesce_ms is not None:
+            report.coalesce = f"{args.coalesce_ms:g} ms"
+        servers_to_run = contenders(url, secret, args.coalesce_ms)
+        with running_servers(servers_to_run, workdir) as servers:
             uvloop.run(bench(servers, tokens, report, args))
     return report
 

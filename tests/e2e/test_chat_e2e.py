@@ -408,7 +408,8 @@ async def test_the_stream_over_a_websocket_is_the_stored_answer(server):
     stored = await read_message(server, token, answer_id)
     assert stored["status"] == "COMPLETE"
     assert_rebuilds(answer, stored, typename="MessageCompleted")
-    assert deltas(answer) >= len(stored["content"].split()) > 10  # word by word
+    # Streamed in several events (the words of one coalescing window share one).
+    assert deltas(answer) >= 2 and len(stored["content"].split()) > 10
     assert {"ToolCallEvent"} <= {event["__typename"] for event in answer}
 
     # messageEvents on the finished answer: one snapshot standing for it all, then the end.

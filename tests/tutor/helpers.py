@@ -132,8 +132,12 @@ async def run_turn(
     *,
     mode: str = "EXPLAIN",
     max_turns: int = MAX_TURNS,
+    coalesce_window_seconds: float | None = None,
 ) -> Turn:
     """Runs one turn through the real runner and returns what it stored and published.
+
+    `coalesce_window_seconds=0` publishes each of the model's deltas as its own event
+    (for tests of what the model streams); by default the runner's window merges them.
 
     The history is stored as a chain of rows ending in a PENDING answer, as sendMessage
     leaves them (so a test can branch, as regenerate does); the runner builds the model's
@@ -155,7 +159,16 @@ async def run_turn(
         bus=harness.bus,
         catalog=OneModelCatalog(model),
         clock=harness.clock,
-        settings=replace(TEST_GENERATION_SETTINGS, max_turns=max_turns, retry_attempts=0),
+        settings=replace(
+            TEST_GENERATION_SETTINGS,
+            max_turns=max_turns,
+            retry_attempts=0,
+            coalesce_window_seconds=(
+                TEST_GENERATION_SETTINGS.coalesce_window_seconds
+                if coalesce_window_seconds is None
+                else coalesce_window_seconds
+            ),
+        ),
     )
     await generations.start(reap=False)
     try:

@@ -38,7 +38,11 @@ async def test_explain_quotes_and_cites_a_real_passage(harness):
 async def test_streams_one_delta_per_word_and_reports_usage(harness):
     learner = await make_learner(harness, chapter="tutorial-controlflow.md")
     turn = await run_turn(
-        harness, learner, LocalTutorModel(), [{"role": "user", "content": BREAK_QUESTION}]
+        harness,
+        learner,
+        LocalTutorModel(),
+        [{"role": "user", "content": BREAK_QUESTION}],
+        coalesce_window_seconds=0,  # the model's own deltas, one event each
     )
     assert "".join(turn.deltas) == turn.text
     assert len(turn.deltas) == len(turn.text.split())

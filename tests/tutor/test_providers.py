@@ -29,7 +29,9 @@ async def test_streams_text_and_reports_usage(harness, fake_openai):
     learner = await make_learner(harness)
     fake_openai.script([text("Loops repeat a block of code.")])
     model = catalog_for(fake_openai).model_for("fake:gpt-test")
-    turn = await run_turn(harness, learner, model, [{"role": "user", "content": "What is a loop?"}])
+    question = [{"role": "user", "content": "What is a loop?"}]
+    # The provider's own deltas, one event each: no coalescing window.
+    turn = await run_turn(harness, learner, model, question, coalesce_window_seconds=0)
     assert turn.text == "Loops repeat a block of code."
     assert "".join(turn.deltas) == turn.text
     assert len(turn.deltas) == 6

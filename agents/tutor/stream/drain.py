@@ -27,7 +27,7 @@ from tutor.failures import AnswerTooLong, TurnFailure
 from tutor.links import neutralise
 from tutor.stream.byte_bounds import TOOL_ARGUMENTS_STORED_BYTES, bounded_arguments
 from tutor.stream.codec import EventType
-from tutor.stream.publish import publish_next, publish_text
+from tutor.stream.publish import flush_text, publish_next, publish_text
 from tutor.stream.settings import TurnRequest
 from tutor.stream.state import TurnState
 
@@ -157,8 +157,10 @@ async def _on_stream_event(
             await _append_text(generations, request, state, data.delta)
             return "text"
         return None
-    if event.type != "run_item_stream_event":
+    if event.type != "run_item_stream_event" or event.name not in ("tool_called", "tool_output"):
         return None
+    # The text before the call goes out first, and before the call joins the state.
+    await flush_text(state)
     if event.name == "tool_called":
         call = _tool_call(event.item.raw_item)
         state.tool_calls.append(call)

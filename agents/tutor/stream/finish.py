@@ -10,7 +10,7 @@ from db.models import Message
 from tutor.citations import citations_to_store
 from tutor.links import LinkPolicy, neutralise
 from tutor.stream.drain import TurnOutcome
-from tutor.stream.publish import publish_event, terminal_event
+from tutor.stream.publish import flush_text, publish_event, terminal_event
 from tutor.stream.settings import TurnRequest
 from tutor.stream.state import TurnState
 
@@ -26,7 +26,9 @@ FINISH_RETRY_PAUSES = (0.2, 1.0, 3.0)
 async def finish(
     generations: "Generations", request: TurnRequest, state: TurnState, outcome: TurnOutcome
 ) -> None:
-    """Store the turn's end (retrying a database blip) and tell its subscribers."""
+    """Publish the text still coalescing, store the turn's end (retrying a database
+    blip) and tell its subscribers."""
+    await flush_text(state)
     terminal_seq = state.seq + 1
     row = await _store_end(generations, request, state, outcome, terminal_seq)
     if row is None:

@@ -2,7 +2,8 @@
 
 One `Generations` per process owns the running turns: it starts them, cancels them
 when asked on any process (a control channel on the bus), renews their lease (through
-each turn's flusher), and fails the turns of processes that died (their lease lapsed).
+its flusher, one transaction an interval for all of them), and fails the turns of
+processes that died (their lease lapsed).
 """
 
 import asyncio
@@ -15,6 +16,7 @@ from db.models import Message
 from db.pubsub import Bus
 from tutor.providers import ModelCatalog
 from tutor.stream import reaper, stop
+from tutor.stream.flush import Flusher
 from tutor.stream.observer import NoTurnObserver, TurnObserver
 from tutor.stream.settings import GenerationSettings, TurnRequest
 from tutor.stream.state import RunHandle
@@ -44,6 +46,8 @@ class Generations:
         # Told when turns start, stream, fail and end (the API's metrics).
         self.observer = observer or NoTurnObserver()
         self._runs: dict[int, RunHandle] = {}
+        # Writes every running turn's progress and lease, in one transaction an interval.
+        self.flusher = Flusher(self)
         self._watchers: list[asyncio.Task] = []
         self._closing = False
 
@@ -77,6 +81,7 @@ class Generations:
                 run.task.cancel()
         tasks = [run.task for run in self._runs.values() if run.task is not None]
         await asyncio.gather(*self._watchers, *tasks, return_exceptions=True)
+        await self.flusher.close()
 
     def running_here(self, message_id: int) -> bool:
         return message_id in self._runs

@@ -32,7 +32,10 @@ async def announce_messages(bus: Bus, request: TurnRequest) -> None:
 async def publish_next(
     bus: Bus, request: TurnRequest, state: TurnState, kind: EventType, **fields
 ) -> None:
-    """The turn's next event, with the next seq (nothing once it ended elsewhere)."""
+    """The turn's next event, with the next seq (nothing once it ended elsewhere); any
+    other event than a delta publishes the coalesced text first, so order is kept."""
+    if kind != EventType.DELTA:
+        await flush_text(state)
     if state.ended_elsewhere:
         return
     state.seq += 1
@@ -47,12 +50,28 @@ async def publish_next(
 
 
 async def publish_text(bus: Bus, request: TurnRequest, state: TurnState, text: str) -> None:
-    """Append model text to the answer as delta events, a long one split so that each
-    event fits the bus. Each piece joins the text together with its seq (no await in
-    between), so a flush never stores text its seq does not cover."""
+    """Append model text to the answer: through the turn's coalescer (which merges the
+    deltas of a window into one event), or at once when it has none."""
+    state.text_bytes += len(text.encode())
+    if state.coalescer is None:
+        await publish_text_now(bus, request, state, text)
+    else:
+        await state.coalescer.add(text)
+
+
+async def flush_text(state: TurnState) -> None:
+    """Publish the text still coalescing: before the state changes in any other way
+    (a row flush must never see a tool call or an end its seq does not cover yet)."""
+    if state.coalescer is not None:
+        await state.coalescer.flush()
+
+
+async def publish_text_now(bus: Bus, request: TurnRequest, state: TurnState, text: str) -> None:
+    """Text as delta events, a long one split so that each event fits the bus. Each
+    piece joins the text together with its seq (no await in between), so a flush never
+    stores text its seq does not cover."""
     for piece in split_by_bytes(text, DELTA_EVENT_BYTES):
         state.parts.append(piece)
-        state.text_bytes += len(piece.encode())
         await publish_next(bus, request, state, EventType.DELTA, delta=piece)
 
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from tutor.links import LinkPolicy
+from tutor.stream.coalesce import check_window
 
 # Model calls per turn (each tool round trip is one): enough for overview, search,
 # quiz card and answer, small enough that a looping model fails fast with MAX_TURNS.
@@ -19,6 +20,9 @@ class GenerationSettings:
     lease_seconds: float = 30.0
     reap_interval: float = 15.0
     flush_interval: float = 1.0
+    # Text deltas arriving within this many seconds of the last text event are merged
+    # into the next one (at most 50 ms, see `coalesce`; 0: one event per delta).
+    coalesce_window_seconds: float = 0.03
     max_turns: int = MAX_TURNS
     turn_timeout_seconds: float = 300.0
     # The longest wait for a model call's first text (or tool call), and then between
@@ -38,6 +42,9 @@ class GenerationSettings:
     # How long a stop waits for the model and tools to wind down before cancelling.
     stop_grace_seconds: float = 5.0
     tracing: bool = False
+
+    def __post_init__(self) -> None:
+        check_window(self.coalesce_window_seconds)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from tutor.links import LinkGuard, LinkPolicy
 if TYPE_CHECKING:
     from agents.result import RunResultStreaming
 
+    from tutor.stream.coalesce import TextCoalescer
+
 
 @dataclass
 class TurnState:
@@ -19,7 +21,8 @@ class TurnState:
 
     seq: int = 0
     parts: list[str] = field(default_factory=list)
-    # UTF-8 bytes of the text so far (the answer's size limit counts these).
+    # UTF-8 bytes of the text so far, published or still coalescing (the answer's size
+    # limit counts these).
     text_bytes: int = 0
     # The model's text passes through this before it is published or stored: links to
     # hosts off the allowlist are neutralised (one split across deltas is held back).
@@ -29,6 +32,9 @@ class TurnState:
     # Another process ended this turn (our lease lapsed): publish nothing more, since
     # subscribers already have its terminal event.
     ended_elsewhere: bool = False
+    # Holds text deltas back to merge those of one window into one event (None: every
+    # delta is published at once). `parts` has only the text already published.
+    coalescer: TextCoalescer | None = None
 
     @property
     def text(self) -> str:

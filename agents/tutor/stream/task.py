@@ -1,6 +1,8 @@
-"""The background task of one turn: drive it with the flusher alongside, then end it."""
+"""The background task of one turn: drive it (the process's flusher writes its progress
+meanwhile), then end it."""
 
 import asyncio
+import functools
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -8,10 +10,10 @@ from db.chat.states import MessageStatus
 from tutor.failures import INTERRUPTED, classify_failure
 from tutor.links import LinkGuard
 from tutor.stream.attempts import drive
+from tutor.stream.coalesce import TextCoalescer
 from tutor.stream.drain import TurnOutcome, usage_of
 from tutor.stream.finish import finish
-from tutor.stream.flush import flush_forever
-from tutor.stream.publish import release_held_text
+from tutor.stream.publish import publish_text_now, release_held_text
 from tutor.stream.settings import TurnRequest
 from tutor.stream.state import RunHandle, TurnState
 
@@ -23,7 +25,11 @@ async def run_turn(generations: "Generations", request: TurnRequest, run: RunHan
     """Run the turn to its end; its end is stored even if the task is cancelled."""
     generations.observer.started(request)
     state = TurnState(links=LinkGuard(generations.settings.link_policy))
-    flusher = asyncio.create_task(flush_forever(generations, request, state))
+    state.coalescer = TextCoalescer(
+        generations.settings.coalesce_window_seconds,
+        functools.partial(publish_text_now, generations.bus, request, state),
+    )
+    generations.flusher.add(request, state)
     cancelled = False
     try:
         outcome = await drive(generations, request, run, state)
@@ -36,7 +42,7 @@ async def run_turn(generations: "Generations", request: TurnRequest, run: RunHan
     except Exception as exc:  # the runner itself failed: still end the turn
         outcome = TurnOutcome(MessageStatus.FAILED, classify_failure(exc))
     finally:
-        flusher.cancel()
+        generations.flusher.remove(request.message_id)
     if outcome.usage == (None, None) and run.result is not None:
         # What the model reported before a stop or failure still counts.
         outcome = replace(outcome, usage=usage_of(run.result))
