@@ -15,6 +15,7 @@ from collections import deque
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schema.relay import to_global_id
+from schema.subscription_quota import SubscriptionQuota
 from tests.chat.helpers import SESSION_EVENTS, learner_with_session
 from tests.chat.helpers import subscribe as open_subscription
 from tutor.stream.followers import SessionFollower
@@ -22,7 +23,7 @@ from tutor.stream.followers import SessionFollower
 
 @contextlib.asynccontextmanager
 async def _idle_session_events(harness):
-    """A sessionEvents subscription waiting for its first event."""
+    """A sessionEvents subscription waiting for its first event; yields its user's id."""
     user_id, study_session = await learner_with_session(harness)
     baseline = harness.bus.subscriber_count()
     stream = await open_subscription(
@@ -32,7 +33,7 @@ async def _idle_session_events(harness):
     await harness.subscribers_beyond(baseline)
     await asyncio.sleep(0.05)  # the follower's first read, then its wait
     try:
-        yield
+        yield user_id
     finally:
         first.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -79,3 +80,15 @@ async def test_an_idle_bus_subscription_has_no_queue_storage_nor_event(harness):
         await harness.bus.publish("idle-memory", "first")
         async with asyncio.timeout(5):
             assert await waiting == "first"
+
+
+async def test_an_idle_subscription_holds_its_quota_slot_and_channel_without_generators(
+    harness,
+):
+    harness.subscription_quota = SubscriptionQuota(max_per_user=5)
+    async with _idle_session_events(harness) as user_id:
+        held = {g.gi_code.co_qualname for g in _suspended(types.GeneratorType)}
+        held |= {g.ag_code.co_qualname for g in _suspended(types.AsyncGeneratorType)}
+        assert harness.subscription_quota.open_for(user_id) == 1
+    assert not held & {"Context.listen", "SubscriptionQuota.slot"}
+    assert harness.subscription_quota.open_for(user_id) == 0
