@@ -9,7 +9,9 @@ traced per socket):
   and makes a waiter only while the app waits;
 - an asyncio.Event telling whether the transport takes writes: set nearly always,
   with a deque of waiters (~0.7 KiB); WriteGate makes a waiter only while one waits;
-- the handshake's response (its headers), used only to send it.
+- the handshake's request and response (their headers, ~2.5 KiB), used only to
+  answer it: uvicorn keeps both, and `websockets`' parser keeps the request in its
+  generator's frame; after the handshake, a frame parser started afresh replaces it.
 
 Everything else is uvicorn's own code: `studygraph serve` names this class as uvicorn's
 `ws` protocol (api/cli.py). tests/test_pinned_internals.py pins what it relies on.
@@ -19,6 +21,7 @@ import asyncio
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.protocol import Protocol, State
 
 
 class ReceiveQueue:
@@ -117,3 +120,14 @@ class LeanWebSocketsProtocol(WebSocketsSansIOProtocol):
             # Accepted or refused, the handshake's answer is on the wire: nothing reads
             # the request or the response again.
             self.request = self.response = None
+            self._restart_frame_parser()
+
+    def _restart_frame_parser(self) -> None:
+        """ServerProtocol.parse read the request, then runs Protocol.parse (the frames)
+        with the request still a local of its frame. With nothing buffered, that frame
+        parser is waiting for the first frame: one started afresh is the same parser."""
+        connection = self.conn
+        if connection.state is not State.OPEN or connection.reader.buffer:
+            return
+        connection.parser = Protocol.parse(connection)
+        next(connection.parser)  # to its first wait, as websockets starts its parsers

@@ -13,6 +13,7 @@ from starlette.routing import WebSocketRoute
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocket
 from websockets.asyncio.client import connect
+from websockets.http11 import Request
 
 from api.app import create_app
 from api.body_limit import BodySizeLimit
@@ -71,6 +72,9 @@ async def test_a_socket_talks_and_holds_no_handshake_nor_asyncio_queue():
             assert isinstance(protocol.queue, ReceiveQueue)
             assert isinstance(protocol.writable, WriteGate)
             assert protocol.response is None and protocol.request is None
+            # websockets' parser no longer keeps the handshake request in its frame.
+            parser_locals = protocol.conn.parser.gi_frame.f_locals.values()
+            assert not [value for value in parser_locals if isinstance(value, Request)]
         async with asyncio.timeout(5):
             while server.server_state.connections:  # noqa: ASYNC110 (a set, no event)
                 await asyncio.sleep(0.02)
