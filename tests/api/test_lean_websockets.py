@@ -32,13 +32,18 @@ async def _echo(websocket: WebSocket) -> None:
 
 
 @contextlib.asynccontextmanager
-async def _served():
+async def _served(compression: bool = False):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     app = Starlette(routes=[WebSocketRoute("/ws", _echo)])
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", ws=LeanWebSocketsProtocol
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws=LeanWebSocketsProtocol,
+        ws_per_message_deflate=compression,
     )
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())
@@ -57,9 +62,13 @@ def test_serve_uses_the_lean_protocol():
     assert uvicorn_options(settings)["ws"] is LeanWebSocketsProtocol
 
 
-async def test_a_socket_talks_and_holds_no_handshake_nor_asyncio_queue():
-    async with _served() as (server, url):
-        async with connect(url, subprotocols=["graphql-transport-ws"]) as client:
+@pytest.mark.parametrize("compression", [False, True], ids=["plain", "deflate"])
+async def test_a_socket_talks_and_holds_no_handshake_nor_asyncio_queue(compression):
+    async with _served(compression) as (server, url):
+        offer = "deflate" if compression else None
+        async with connect(url, subprotocols=["graphql-transport-ws"], compression=offer) as client:
+            negotiated = client.response.headers.get("Sec-WebSocket-Extensions") or ""
+            assert ("permessage-deflate" in negotiated) == compression
             assert client.subprotocol == "graphql-transport-ws"
             for word in ("one", "two", "three"):
                 await client.send(word)
