@@ -20,6 +20,7 @@ Starlette's defaults allowed a thousand of each.
 
 import json
 import logging
+from collections.abc import Awaitable
 
 from cross_web import FormData, HTTPException, StarletteRequestAdapter
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -64,10 +65,14 @@ class BodySizeLimit:
         self.max_bytes = max_bytes
         self.max_upload_bytes = max_upload_bytes or max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # Not a coroutine itself: a websocket (or lifespan) gets the inner app's awaitable,
+        # so no frame of this middleware is held for the socket's life.
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)
+        return self._http(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if is_multipart(scope):
             await self._upload(scope, receive, send)
             return

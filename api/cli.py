@@ -108,16 +108,27 @@ def _run_uvicorn(
         # (api/app.py); uvicorn's own default would trust any client on 127.0.0.1.
         proxy_headers=False,
         log_config=log_config,
-        # Named, not "auto", so a missing extra fails loudly instead of silently
-        # falling back to asyncio's loop and the pure-Python HTTP parser.
-        loop="uvloop",
-        http="httptools",
-        ws_per_message_deflate=settings.websocket_compression,
-        # The same cap as HTTP bodies, for each websocket message (uvicorn allows 16 MiB).
-        ws_max_size=settings.max_request_bytes,
         timeout_worker_healthcheck=worker_supervision.WORKER_HEALTHCHECK_SECONDS,
+        **uvicorn_options(settings),
     )
     worker_supervision.run(config)
+
+
+def uvicorn_options(settings: Settings) -> dict:
+    """uvicorn's protocol options for the server (bench/traced_server.py uses them too)."""
+    from api.lean_websockets import LeanWebSocketsProtocol
+
+    return {
+        # Named, not "auto", so a missing extra fails loudly instead of silently
+        # falling back to asyncio's loop and the pure-Python HTTP parser.
+        "loop": "uvloop",
+        "http": "httptools",
+        # uvicorn's sans-I/O protocol, holding less per socket (api/lean_websockets.py).
+        "ws": LeanWebSocketsProtocol,
+        "ws_per_message_deflate": settings.websocket_compression,
+        # The same cap as HTTP bodies, for each websocket message (uvicorn allows 16 MiB).
+        "ws_max_size": settings.max_request_bytes,
+    }
 
 
 async def connection_budget_warning(settings: Settings, workers: int) -> str | None:

@@ -10,7 +10,6 @@ import logging
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLError
@@ -83,14 +82,13 @@ def observe_errors(errors: list[GraphQLError]) -> None:
 class ObservedSubscriptionQuota(SubscriptionQuota):
     """The per-user cap, also counting every open subscription for the gauge."""
 
-    @contextmanager
-    def slot(self, user_id: int) -> Iterator[None]:
-        with super().slot(user_id):
-            metrics.OPEN_SUBSCRIPTIONS.inc()
-            try:
-                yield
-            finally:
-                metrics.OPEN_SUBSCRIPTIONS.dec()
+    def claim(self, user_id: int) -> None:
+        super().claim(user_id)
+        metrics.OPEN_SUBSCRIPTIONS.inc()
+
+    def release(self, user_id: int) -> None:
+        super().release(user_id)
+        metrics.OPEN_SUBSCRIPTIONS.dec()
 
 
 class ObservedExtractionPool(ExtractionPool):

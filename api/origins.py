@@ -8,6 +8,7 @@ refused origin is logged once per process with the setting that would allow it.
 
 import logging
 import re
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 
 from starlette.datastructures import Headers
@@ -68,6 +69,7 @@ class PolicyCORS:
     """Starlette's CORS middleware for the policy, explaining refused preflights."""
 
     def __init__(self, app: ASGIApp, *, policy: OriginPolicy, **options) -> None:
+        self.app = app
         self.cors = CORSMiddleware(
             app,
             allow_origins=sorted(policy.allowed),
@@ -76,8 +78,16 @@ class PolicyCORS:
         )
         self.policy = policy
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "OPTIONS":
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # Not a coroutine itself: a websocket goes straight to the app (Starlette's CORS
+        # passes it through untouched), holding no frame of this or Starlette's CORS
+        # middleware for the socket's life. Websocket origins: StudygraphGraphQL.
+        if scope["type"] != "http":
+            return self.app(scope, receive, send)
+        return self._http(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] == "OPTIONS":
             headers = Headers(scope=scope)
             origin = headers.get("origin")
             preflight = "access-control-request-method" in headers

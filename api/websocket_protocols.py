@@ -7,6 +7,7 @@
 - The legacy `graphql-ws` protocol closed 1011 (internal error) when the
   connection_init's token was refused; it now closes 4403 as graphql-transport-ws does.
 - The legacy protocol had no connection_init timeout at all; it gets the same one.
+- graphql-transport-ws drops its connection_init deadline's task once the init came.
 """
 
 import asyncio
@@ -57,6 +58,13 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
             await self.handle_invalid_message(problem)
             return
         await super().handle_message(message)
+
+    async def handle_connection_init(self, message: Any) -> None:
+        await super().handle_connection_init(message)
+        # Strawberry cancels its init deadline here but keeps the task (and with it the
+        # CancelledError and its traceback) for the socket's life: ~1 KiB per socket
+        # (bench/subscription_memory.py). The loop finishes the cancelled task on its own.
+        self.connection_init_timeout_task = None
 
 
 class LegacyWSHandler(BaseGraphQLWSHandler):

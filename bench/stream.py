@@ -185,11 +185,16 @@ async def database_version(url: str) -> str:
         await engine.dispose()
 
 
-def contenders(database_url: str, secret: str, coalesce_ms: float | None) -> list[ServerSpec]:
-    """The simulated model, then studygraph pointed at it."""
+def contenders(
+    database_url: str, secret: str, coalesce_ms: float | None, tree: str | None = None
+) -> list[ServerSpec]:
+    """The simulated model, then studygraph pointed at it (the code of `tree` if given)."""
     model_port = free_port()
     model_env = {k: v for k, v in os.environ.items() if not k.startswith("STUDYGRAPH_")}
     env = studygraph_env(database_url, secret)
+    if tree:
+        # Ahead of the editable install's path entries, so `studygraph serve` imports it.
+        env["PYTHONPATH"] = os.pathsep.join([tree, os.path.join(tree, "agents")])
     env.update(
         STUDYGRAPH_BENCH_BASE_URL=f"http://{HOST}:{model_port}/v1",
         STUDYGRAPH_BENCH_API_KEY="bench-key",
@@ -198,9 +203,11 @@ def contenders(database_url: str, secret: str, coalesce_ms: float | None) -> lis
         # maxima) so that the process, not a quota, is what a level tests.
         STUDYGRAPH_MAX_RUNNING_ANSWERS_PER_USER="100",
         STUDYGRAPH_MAX_SUBSCRIPTIONS_PER_USER="1000",
-        # Every bench socket comes from 127.0.0.1: lift the per-address and total caps.
+        # Every socket comes from 127.0.0.1 for USERS learners: lift the websocket caps
+        # per address and per learner too (the per-address one answered 429 past 50).
         STUDYGRAPH_MAX_WEBSOCKETS="10000",
         STUDYGRAPH_MAX_WEBSOCKETS_PER_CLIENT="10000",
+        STUDYGRAPH_MAX_WEBSOCKETS_PER_USER="1000",
     )
     if coalesce_ms is not None:
         env["STUDYGRAPH_STREAM_COALESCE_MS"] = f"{coalesce_ms:g}"
@@ -509,6 +516,8 @@ class Report:
     ramp_stop: str = ""
     # The delivery part: the same streams with one subscriber each, then with several.
     fanout: tuple[StepResult, StepResult] | None = None
+    # --memory-only: part 4 alone, its subscriptions not checked live by an answer.
+    memory_only: bool = False
 
     @property
     def delivery_us_per_event(self) -> float:
@@ -647,7 +656,7 @@ class Bench:
         after = self.cpu_mark()
         return (after.server - before.server) / seconds
 
-    async def memory(self, subscriptions: int) -> Memory:
+    async def memory(self, subscriptions: int, check_live: bool = True) -> Memory:
         """RSS before and after `subscriptions` websockets, then one sessionEvents on each."""
         pid = self.studygraph.process.pid
         await asyncio.sleep(1.0)
@@ -663,7 +672,7 @@ class Bench:
         ]
         rss_subscribed = await settled_rss(pid)
         # Live, not just accepted: a short answer in three of the sessions must reach them.
-        for index in sorted({0, subscriptions // 2, subscriptions - 1}):
+        for index in sorted({0, subscriptions // 2, subscriptions - 1}) if check_live else ():
             await self.check_watcher(index, watchers[index])
         problems = [problem for watcher in watchers for problem in watcher.problems]
         for index, operation in enumerate(operations):
@@ -828,6 +837,16 @@ async def bench(servers: list[Server], tokens: list[str], report: Report, args) 
 async def run_parts(runner: Bench, report: Report, plan: Plan) -> None:
     logger.info("warming up: sessions and one short stream")
     await runner.ensure_sessions(max(plan.idle_subscriptions, plan.levels[0]))
+    if report.memory_only:
+        # No answer: a learner's newer session ends the older ones, so most of the
+        # sessions cannot take a message; the subscriptions are only opened and held.
+        # A first socket and subscription, thrown away: what they import or cache once
+        # (the streaming modules, the parsed document) is not per subscription.
+        await runner.memory(1, check_live=False)
+        report.compression = runner.sockets[0].extensions or "none"
+        await runner.sockets.pop().close()
+        report.memory = await runner.memory(plan.idle_subscriptions, check_live=False)
+        return
     warm = await runner.step(1, 1.0, 0.0)
     if warm.problems or warm.missing:
         raise RuntimeError(f"the warm-up stream failed: {warm.problems} missing {warm.missing}")
@@ -945,8 +964,7 @@ STEP_HEADER = STEP_FORMAT.format(
 )
 
 
-def print_report(report: Report) -> None:
-    plan = report.plan
+def print_header(report: Report) -> None:
     cpus = os.cpu_count()
     print(f"studygraph streaming benchmark, {report.started_at:%Y-%m-%d %H:%M} UTC")
     print(
@@ -964,6 +982,10 @@ def print_report(report: Report) -> None:
     )
     print()
 
+
+def print_report(report: Report) -> None:
+    plan = report.plan
+    print_header(report)
     baseline, single = report.baseline, report.single
     print(f"1. latency, one stream, one subscriber ({len(single.latencies)} deltas)")
     print("                                 p50 ms   p99 ms   max ms")
@@ -1034,7 +1056,12 @@ def print_report(report: Report) -> None:
     )
     print()
 
-    memory = report.memory
+    print_memory(report.memory)
+    print()
+    print_summary(report)
+
+
+def print_memory(memory: Memory) -> None:
     print(
         f"4. memory: {memory.subscriptions} idle sessionEvents subscriptions, each on its own "
         f"websocket (RSS {memory.rss_before / 2**20:.1f} -> {memory.rss_connected / 2**20:.1f} "
@@ -1050,8 +1077,6 @@ def print_report(report: Report) -> None:
     )
     for problem in sorted(set(memory.problems))[:3]:
         print(f"   problem: {problem}")
-    print()
-    print_summary(report)
 
 
 def added_latency(report: Report) -> tuple[float, float]:
@@ -1141,6 +1166,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=float,
         help="the server's STUDYGRAPH_STREAM_COALESCE_MS (default: the server's own default)",
     )
+    parser.add_argument(
+        "--memory-only", action="store_true", help="the memory part only (no answer streamed)"
+    )
+    parser.add_argument(
+        "--server-tree",
+        help="serve another checkout's code (say, `git archive` of an older commit "
+        "unpacked there) with this environment, to compare the same figure",
+    )
     args = parser.parse_args(argv)
     if args.idle_subscriptions is not None and not 1 <= args.idle_subscriptions <= 5000:
         parser.error("--idle-subscriptions must be in [1, 5000]")
@@ -1165,10 +1198,11 @@ def run(args: argparse.Namespace) -> Report:
             database=uvloop.run(database_version(url)),
             load_average=load_average(),
             plan=plan,
+            memory_only=args.memory_only,
         )
         if args.coalesce_ms is not None:
             report.coalesce = f"{args.coalesce_ms:g} ms"
-        servers_to_run = contenders(url, secret, args.coalesce_ms)
+        servers_to_run = contenders(url, secret, args.coalesce_ms, args.server_tree)
         with running_servers(servers_to_run, workdir) as servers:
             uvloop.run(bench(servers, tokens, report, args))
     return report
@@ -1181,7 +1215,11 @@ def main(argv: list[str] | None = None) -> int:
 
     def run_and_report() -> int:
         report = run(args)
-        print_report(report)
+        if report.memory_only:
+            print_header(report)
+            print_memory(report.memory)
+        else:
+            print_report(report)
         print(f"\nwall time {time.monotonic() - started:.0f} s")
         return 0
 

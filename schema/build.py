@@ -1,15 +1,10 @@
 """The Strawberry schema: the roots assembled from each domain, and its extensions."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    QueryDepthLimiter,
-    SchemaExtension,
-)
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.types.execution import ExecutionContext
 from strawberry.types.graphql import OperationType
 
@@ -124,6 +119,24 @@ def limit_rules() -> list:
     ]
 
 
+class LimitRules(SchemaExtension):
+    """Strawberry's AddValidationRules, on validation instead of on operation.
+
+    An operation hook is held (with its generator and context manager) for as long as
+    the operation runs, which for a subscription is as long as a client follows it;
+    this one's work is over once the document is validated. Listed before DocumentWork,
+    whose validation reads the rules.
+    """
+
+    def __init__(self, rules: list) -> None:
+        self.rules = tuple(rules)
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        context.validation_rules = (*context.validation_rules, *self.rules)
+        yield
+
+
 def build_schema(
     *,
     mask_unexpected_errors: bool = True,
@@ -156,7 +169,7 @@ def build_schema(
             # Before the parser cache, so that its limits reach the parser and its
             # checks see the parsed document before any validation rule does.
             lambda: DocumentLimitsExtension(limits),
-            lambda: AddValidationRules(rules),
+            lambda: LimitRules(rules),
             # Strawberry's ParserCache and ValidationCache, but what they miss is parsed
             # and validated off the event loop (schema/document_work.py).
             lambda: DocumentWork(parsed, validated),

@@ -186,7 +186,9 @@ class DocumentLimitsExtension(SchemaExtension):
     def __init__(self, limits: DocumentLimits) -> None:
         self.limits = limits
 
-    def on_operation(self) -> Iterator[None]:
+    # On parse, not on operation: an operation hook lives as long as the operation, and a
+    # subscription's for as long as its socket follows it (bench/subscription_memory.py).
+    def on_parse(self) -> Iterator[None]:
         query = self.execution_context.query
         # Checked here rather than with the parser's max_source_length: graphql-core's
         # error for that works out a line and column by scanning the whole text
@@ -197,9 +199,6 @@ class DocumentLimitsExtension(SchemaExtension):
                 f"{self.limits.max_characters}"
             )
         self.execution_context.parse_options.update(self.limits.parse_options())
-        yield
-
-    def on_parse(self) -> Iterator[None]:
         yield  # the caches after this extension parse the document
         document = self.execution_context.graphql_document
         if document is None:

@@ -430,3 +430,25 @@ def test_openai_prepare_options_hook_sees_the_request_body():
     assert parameters(AsyncOpenAI._prepare_options) == ["self", "options"]
     options = FinalRequestOptions(method="post", url="/chat/completions", json_data={"a": 1})
     assert (options.url, options.json_data) == ("/chat/completions", {"a": 1})
+
+
+# --- uvicorn's websocket protocol and websockets' parser (api/lean_websockets.py) -------
+
+
+def test_uvicorn_websocket_protocol_internals_the_lean_one_replaces():
+    """uvicorn's sans-I/O protocol uses only put_nowait/get/empty of `queue` and
+    set/clear/wait of `writable`, keeps `request`/`response` for the handshake only,
+    and websockets' ServerProtocol.parse reads the request, then `yield from`s
+    Protocol.parse (a frame loop whose state lives in `reader`)."""
+    import re
+
+    from uvicorn.protocols.websockets import websockets_sansio_impl
+    from websockets.protocol import Protocol
+    from websockets.server import ServerProtocol
+
+    source = inspect.getsource(websockets_sansio_impl.WebSocketsSansIOProtocol)
+    assert set(re.findall(r"self\.queue\.(\w+)", source)) == {"put_nowait", "get", "empty"}
+    assert set(re.findall(r"self\.writable\.(\w+)", source)) == {"set", "clear", "wait"}
+    assert len(re.findall(r"self\.request\b", source)) == 1, "assigned, never read"
+    assert "yield from super().parse()" in inspect.getsource(ServerProtocol.parse)
+    assert "self.reader.at_eof()" in inspect.getsource(Protocol.parse)

@@ -280,27 +280,35 @@ class SessionFollower:
         )
 
     async def follow(self, events: Subscription) -> AsyncGenerator[FollowedItem, None]:
-        """Messages newer than now, and their events, from `events` (already subscribed)."""
+        """Messages newer than now, and their events, from `events` (already subscribed).
+
+        While it waits, this generator's frame holds no database session, payload or
+        row: an idle subscriber may wait for hours, and a row can be a whole answer.
+        The work happens in methods whose frames end before the wait.
+        """
+        self.newest_announced = await self._newest_message_id()
+        while True:
+            batch = await self._next_batch(events)
+            while batch:
+                yield batch.pop(0)
+
+    async def _newest_message_id(self) -> int:
         async with unit_of_work(self.session_factory) as session:
-            self.newest_announced = await messages.get_newest_message_id(
+            return await messages.get_newest_message_id(
                 session, owner_id=self.owner_id, session_id=self.session_id
             )
-        while True:
-            try:
-                payload = await events.next_within(LIVENESS_SECONDS)
-            except TimeoutError:
-                self.check_access()
-                if self.open:
-                    for item in await self._reread(lagged=False):
-                        yield item
-                continue
-            except SubscriberLagged:
-                for item in await self._reread(lagged=True):
-                    yield item
-                continue
-            item = await self._on_event(MessageEventData.decode(payload))
-            if item is not None:
-                yield item
+
+    async def _next_batch(self, events: Subscription) -> list[FollowedItem]:
+        """What the next event, lag or quiet period gives the client (maybe nothing)."""
+        try:
+            payload = await events.next_within(LIVENESS_SECONDS)
+        except TimeoutError:
+            self.check_access()
+            return await self._reread(lagged=False) if self.open else []
+        except SubscriberLagged:
+            return await self._reread(lagged=True)
+        item = await self._on_event(MessageEventData.decode(payload))
+        return [] if item is None else [item]
 
     async def _on_event(self, event: MessageEventData) -> FollowedItem | None:
         message_id = event.message_id
