@@ -42,9 +42,10 @@ from harness import (
     log_tail,
     run_load,
     run_main,
+    studygraph_env,
     wait_ready,
 )
-from stream import SESSION_EVENTS, START_SESSION, Socket, gather_limited, seed
+from stream import SESSION_EVENTS, START_SESSION, USERS, Socket, gather_limited, seed
 from websockets.exceptions import WebSocketException
 
 from db.engine import normalize_database_url
@@ -90,12 +91,8 @@ def by_package(before: Path, after: Path, tree: Path, count: int) -> dict[str, f
 
 
 def server_env(database_url: str, secret: str, metrics: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("STUDYGRAPH_")}
+    env = studygraph_env(database_url, secret)
     env.update(
-        STUDYGRAPH_ENV="production",
-        STUDYGRAPH_JWT_SECRET=secret,
-        STUDYGRAPH_DATABASE_URL=database_url,
-        STUDYGRAPH_LOG_LEVEL="warning",
         STUDYGRAPH_MODEL=MODEL,
         STUDYGRAPH_BENCH_BASE_URL=f"http://{HOST}:9/v1",
         STUDYGRAPH_BENCH_API_KEY="unused",
@@ -297,7 +294,7 @@ def run(args) -> int:
     with tempfile.TemporaryDirectory(prefix="studygraph-submem-") as tmp:
         work = Path(tmp)
         url = normalize_database_url(f"sqlite:///{work / 'bench.db'}")
-        tokens = run_load(seed(url, secret, secrets.token_hex(4)))
+        tokens = run_load(seed(url, secret, secrets.token_hex(4), USERS))
         trees = {}
         if args.baseline != "none":
             trees[args.baseline] = unpack(args.baseline, work)
