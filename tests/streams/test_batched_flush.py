@@ -5,6 +5,8 @@ import asyncio
 import dataclasses
 from datetime import timedelta
 
+from sqlalchemy.exc import DataError
+
 from db.chat import generation_rows
 from db.engine import unit_of_work
 from db.models import Message as MessageRow
@@ -93,3 +95,32 @@ async def test_only_the_answer_ended_elsewhere_stops(harness, monkeypatch):
     row = await _row(harness, spared)
     assert row.status == "STREAMING" and row.last_seq > before  # still flushed
     assert (await _row(harness, reaped)).status == "FAILED"
+
+
+async def test_a_row_the_database_refuses_does_not_stop_the_others_flushes(harness, monkeypatch):
+    # PostgreSQL refuses a NUL in text, say: one turn's row failing must not roll back
+    # its neighbours' progress and leases with it (they would be reaped elsewhere).
+    pace(harness, 0.2)
+    harness.generations.settings = dataclasses.replace(
+        harness.generations.settings, flush_interval=0.05
+    )
+    refused, healthy = await _start(harness), await _start(harness)
+    real_save = generation_rows.save_progress
+
+    async def save_progress(session, **row):
+        if row["message_id"] == refused:
+            raise DataError("UPDATE messages", {}, ValueError("invalid byte sequence"))
+        return await real_save(session, **row)
+
+    monkeypatch.setattr(generation_rows, "save_progress", save_progress)
+
+    async def healthy_streaming():
+        return (await _row(harness, healthy)).status == "STREAMING"
+
+    await until(healthy_streaming)
+    await asyncio.sleep(0.1)  # a flush in flight when the refusals began has landed
+    before, refused_before = [(await _row(harness, m)).last_seq for m in (healthy, refused)]
+    await asyncio.sleep(0.5)
+    assert (await _row(harness, healthy)).last_seq > before  # still flushed
+    assert (await _row(harness, refused)).last_seq == refused_before  # not written
+    assert harness.generations.running_here(refused)  # and not stopped for it

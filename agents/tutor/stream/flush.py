@@ -13,11 +13,14 @@ coalescing round").
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from db.chat import generation_rows
 from db.engine import unit_of_work
+from db.throttled_log import ThrottledWarning
 from tutor.stream.settings import TurnRequest
 from tutor.stream.state import TurnState
 
@@ -25,6 +28,8 @@ if TYPE_CHECKING:
     from tutor.stream.generations import Generations
 
 logger = logging.getLogger(__name__)
+# During a database outage every row fails alike, each interval: one report per while.
+_row_failures = ThrottledWarning(logger)
 
 
 @dataclass
@@ -94,8 +99,26 @@ class Flusher:
         if not captures:
             return
         lease = self.generations.clock() + timedelta(seconds=settings.lease_seconds)
+        try:
+            running = await self._save(captures, lease)
+        except SQLAlchemyError:
+            # One row the database refuses must not stop its neighbours' flushes and
+            # lease renewals (their turns would be reaped elsewhere): each alone, then.
+            logger.warning("flushing %d turns together failed; one by one", len(captures))
+            running = [await self._save_alone(capture, lease) for capture in captures]
+        for capture, still_running in zip(captures, running, strict=True):
+            if still_running is None:
+                continue  # its row was refused: tried again at the next interval
+            capture.turn.state.flushed_seq = capture.seq
+            capture.turn.renewed_at = now
+            message_id = capture.turn.request.message_id
+            if not still_running and self._turns.get(message_id) is capture.turn:
+                self._ended_elsewhere(capture.turn)
+
+    async def _save(self, captures: list[_Capture], lease: datetime) -> list[bool]:
+        """Every captured row in one transaction; whether each is still running."""
         async with unit_of_work(self.generations.session_factory) as session:
-            running = [
+            return [
                 await generation_rows.save_progress(
                     session,
                     message_id=capture.turn.request.message_id,
@@ -106,12 +129,15 @@ class Flusher:
                 )
                 for capture in captures
             ]
-        for capture, still_running in zip(captures, running, strict=True):
-            capture.turn.state.flushed_seq = capture.seq
-            capture.turn.renewed_at = now
+
+    async def _save_alone(self, capture: _Capture, lease: datetime) -> bool | None:
+        """One row in its own transaction; None if the database refuses it."""
+        try:
+            return (await self._save([capture], lease))[0]
+        except SQLAlchemyError as error:
             message_id = capture.turn.request.message_id
-            if not still_running and self._turns.get(message_id) is capture.turn:
-                self._ended_elsewhere(capture.turn)
+            _row_failures.warn(f"turn {message_id}: flushing its row failed", error)
+            return None
 
     def _ended_elsewhere(self, turn: FlushedTurn) -> None:
         """Another process declared this turn dead (our lease lapsed): stop it."""
