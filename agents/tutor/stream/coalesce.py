@@ -18,8 +18,11 @@ after another, in seq order.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from collections.abc import Awaitable, Callable
+
+logger = logging.getLogger(__name__)
 
 # The longest a delta may wait: the stream contract promises no more.
 MAX_COALESCE_WINDOW_SECONDS = 0.05
@@ -83,6 +86,10 @@ class TextCoalescer:
     async def _publish_in_background(self) -> None:
         try:
             await self._publish_pending()
+        except Exception:
+            # Nobody awaits this task unless a flush comes meanwhile: report it here
+            # rather than as "Task exception was never retrieved" or in the turn's end.
+            logger.warning("publishing coalesced text failed", exc_info=True)
         finally:
             self._inflight = None
             if self._pending and self._timer is None:

@@ -28,7 +28,14 @@ async def finish(
 ) -> None:
     """Publish the text still coalescing, store the turn's end (retrying a database
     blip) and tell its subscribers."""
-    await flush_text(state)
+    try:
+        await flush_text(state)
+    except Exception:
+        # The end must be stored whatever happened to the held text; what is stored is
+        # what was published, so the row and the stream still agree.
+        logger.warning(
+            "turn %s: publishing its last text failed", request.message_id, exc_info=True
+        )
     terminal_seq = state.seq + 1
     row = await _store_end(generations, request, state, outcome, terminal_seq)
     if row is None:

@@ -119,3 +119,24 @@ def test_a_window_over_50_ms_is_refused():
     with pytest.raises(ValidationError):
         Settings(stream_coalesce_ms=51)
     assert GenerationSettings().coalesce_window_seconds == 0.03
+
+
+async def test_a_failed_background_publish_is_reported_and_the_next_text_still_goes_out(caplog):
+    calls: list[str] = []
+
+    async def publish(text: str) -> None:
+        calls.append(text)
+        if len(calls) == 2:
+            raise RuntimeError("bus refused it")
+
+    coalescer = TextCoalescer(WINDOW, publish)
+    unretrieved: list[dict] = []
+    asyncio.get_running_loop().set_exception_handler(lambda _, context: unretrieved.append(context))
+    await coalescer.add("first ")
+    await coalescer.add("second ")  # held: published by the window's background task
+    await asyncio.sleep(WINDOW * 3)
+    await coalescer.add("third")
+    await coalescer.flush()  # does not raise the background task's failure
+    assert calls == ["first ", "second ", "third"]
+    assert "publishing coalesced text failed" in caplog.text
+    assert not unretrieved
