@@ -113,6 +113,14 @@ class LeanWebSocketsProtocol(WebSocketsSansIOProtocol):
         self.queue = ReceiveQueue()  # type: ignore[assignment]
         self.writable = WriteGate()  # type: ignore[assignment]
         self.writable.set()
+        # uvicorn hands over the upgrade request, rebuilt, as the first chunk; any
+        # later chunk before the accept holds frame bytes the parser may be halfway
+        # through (a client that does not wait for the 101).
+        self._chunks_received = 0
+
+    def data_received(self, data: bytes) -> None:
+        self._chunks_received += 1
+        super().data_received(data)
 
     async def send(self, message: Any) -> None:
         await super().send(message)
@@ -124,10 +132,15 @@ class LeanWebSocketsProtocol(WebSocketsSansIOProtocol):
 
     def _restart_frame_parser(self) -> None:
         """ServerProtocol.parse read the request, then runs Protocol.parse (the frames)
-        with the request still a local of its frame. With nothing buffered, that frame
-        parser is waiting for the first frame: one started afresh is the same parser."""
+        with the request still a local of its frame. When nothing arrived after the
+        request, that frame parser is waiting for the first frame: one started afresh
+        is the same parser. Otherwise it may be inside a frame: it is left alone."""
         connection = self.conn
-        if connection.state is not State.OPEN or connection.reader.buffer:
+        if (
+            connection.state is not State.OPEN
+            or self._chunks_received != 1
+            or connection.reader.buffer
+        ):
             return
         connection.parser = Protocol.parse(connection)
         next(connection.parser)  # to its first wait, as websockets starts its parsers

@@ -2,8 +2,10 @@
 server and a real websocket client) and our graphql-transport-ws handler."""
 
 import asyncio
+import base64
 import contextlib
 import gc
+import os
 import socket
 
 import pytest
@@ -31,12 +33,19 @@ async def _echo(websocket: WebSocket) -> None:
         await websocket.send_text(text.upper())
 
 
+async def _echo_after_a_while(websocket: WebSocket) -> None:
+    await asyncio.sleep(0.1)  # the client's first frame bytes arrive before the accept
+    await websocket.accept()
+    async for text in websocket.iter_text():
+        await websocket.send_text(text.upper())
+
+
 @contextlib.asynccontextmanager
-async def _served(compression: bool = False):
+async def _served(compression: bool = False, endpoint=_echo):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    app = Starlette(routes=[WebSocketRoute("/ws", _echo)])
+    app = Starlette(routes=[WebSocketRoute("/ws", endpoint)])
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
@@ -87,6 +96,32 @@ async def test_a_socket_talks_and_holds_no_handshake_nor_asyncio_queue(compressi
         async with asyncio.timeout(5):
             while server.server_state.connections:  # noqa: ASYNC110 (a set, no event)
                 await asyncio.sleep(0.02)
+
+
+async def test_a_frame_begun_before_the_accept_is_not_lost():
+    # A client that does not wait for the 101 sends a frame's first two bytes before
+    # the accept and the rest after: restarting the frame parser at the accept would
+    # drop the half it had read.
+    async with _served(endpoint=_echo_after_a_while) as (_, url):
+        port = int(url.rsplit(":", 1)[1].split("/")[0])
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        key = base64.b64encode(os.urandom(16)).decode()
+        writer.write(
+            "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+        )
+        await writer.drain()
+        await asyncio.sleep(0.02)
+        payload, mask = b"hello", os.urandom(4)
+        writer.write(bytes([0x81, 0x80 | len(payload)]))  # FIN + text, masked, length 5
+        await writer.drain()
+        await asyncio.sleep(0.3)  # the server accepts meanwhile
+        writer.write(mask + bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload)))
+        await writer.drain()
+        async with asyncio.timeout(5):
+            await reader.readuntil(b"\r\n\r\n")  # the 101
+            assert await reader.readexactly(7) == b"\x81\x05HELLO"
+        writer.close()
 
 
 async def test_the_receive_queue_keeps_order_and_wakes_its_waiters():
