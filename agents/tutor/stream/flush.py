@@ -7,7 +7,8 @@ has news, and at least every lease/3 seconds (its lease); a row that is no longe
 running (its statement updated nothing) was ended by another process, which declared
 this one dead: that turn stops. One transaction for all of them, instead of one per
 turn, is what lets a process hold hundreds of streams (see bench/README.md, "The
-coalescing round").
+coalescing round"); when the database refuses one row, that interval writes each row
+in its own transaction, so the others' progress and leases are still written.
 """
 
 import asyncio
