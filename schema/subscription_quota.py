@@ -21,10 +21,6 @@ class SubscriptionQuota:
     def open_for(self, user_id: int) -> int:
         return self._open[user_id]
 
-    def slot(self, user_id: int) -> "QuotaSlot":
-        """Holds one of the user's slots while the block runs; RATE_LIMITED when none is free."""
-        return QuotaSlot(self, user_id)
-
     def claim(self, user_id: int) -> None:
         """Takes one of the user's slots; RATE_LIMITED when none is free."""
         if self._open[user_id] >= self.max_per_user:
@@ -40,21 +36,3 @@ class SubscriptionQuota:
         self._open[user_id] -= 1
         if not self._open[user_id]:
             del self._open[user_id]  # no entry left behind per user ever seen
-
-
-class QuotaSlot:
-    """`with quota.slot(user_id):` as a plain object, not a generator: it is held for as
-    long as the subscription is open (a generator-based one, ~0.45 KiB, was nested twice
-    with the observed quota's; bench/subscription_memory.py)."""
-
-    __slots__ = ("quota", "user_id")
-
-    def __init__(self, quota: SubscriptionQuota, user_id: int) -> None:
-        self.quota = quota
-        self.user_id = user_id
-
-    def __enter__(self) -> None:
-        self.quota.claim(self.user_id)
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.quota.release(self.user_id)
