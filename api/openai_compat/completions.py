@@ -11,14 +11,12 @@ from starlette.routing import Route
 
 from api.openai_compat import catalog, sessions
 from api.openai_compat.answer import Finished, follow_answer
-from api.openai_compat.budget_wait import budget_refusal
 from api.openai_compat.errors import ApiError, from_domain_error
 from api.openai_compat.keys import KeyRateLimiter, authenticate
 from api.openai_compat.request import conversation_of, parse_request
 from api.openai_compat.sse import Chunks, StoppingStream
 from db.engine import unit_of_work
-from db.errors import DomainError, RateLimited
-from db.types import utcnow
+from db.errors import DomainError
 from tutor.stream import start
 from tutor.stream.start import TurnLimits
 
@@ -75,22 +73,17 @@ class OpenAICompat:
             session_id = named or await sessions.key_session(
                 session, key=key, chosen=chosen, provider_model=self.model, catalog=values["models"]
             )
-        try:
-            turn = await start.send_message(
-                generations,
-                owner_id=key.owner_id,
-                session_id=session_id,
-                content=conversation.question,
-                client_message_id=None,
-                mode=chosen.mode,
-                model=self.model,
-                limits=TurnLimits(values["daily_token_budget"], values["max_running_answers"]),
-                client_history=conversation.history,
-            )
-        except RateLimited as error:
-            raise await budget_refusal(
-                values["session_factory"], error, owner_id=key.owner_id, now=utcnow()
-            ) from None
+        turn = await start.send_message(
+            generations,
+            owner_id=key.owner_id,
+            session_id=session_id,
+            content=conversation.question,
+            client_message_id=None,
+            mode=chosen.mode,
+            model=self.model,
+            limits=TurnLimits(values["daily_token_budget"], values["max_running_answers"]),
+            client_history=conversation.history,
+        )
         message_id = turn.assistant_message.id
         header = {
             "id": f"chatcmpl-{uuid.uuid4().hex}",

@@ -57,9 +57,9 @@ def from_domain_error(error: DomainError) -> ApiError:
             error.message,
             type="rate_limit_error",
             code="rate_limit_exceeded",
-            retry_after=int(
-                error.details.get("retry_after_seconds") or DEFAULT_RETRY_AFTER_SECONDS
-            ),
+            # The domain's own wait when it gives one (a spent budget: the learner's
+            # midnight; a throttle: its window), as GraphQL's extensions carry it.
+            retry_after=int(error.details.get("retryAfterSeconds") or DEFAULT_RETRY_AFTER_SECONDS),
         )
     if isinstance(error, NotFound):
         kind = str(error.details.get("kind") or "object")

@@ -1,5 +1,6 @@
 """The learner's time zone: IANA names checked against zoneinfo."""
 
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from db.errors import BadUserInput
@@ -28,3 +29,11 @@ def user_zone(name: str | None) -> ZoneInfo:
         return ZoneInfo(name or DEFAULT_TIMEZONE)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def seconds_to_midnight(zone: ZoneInfo, now: datetime) -> int:
+    """Whole seconds from `now` to the next midnight in `zone` (at least 1): when what
+    counts per local day (the token budget) renews."""
+    local_now = now.astimezone(zone)
+    midnight = datetime.combine(local_now.date() + timedelta(days=1), datetime.min.time(), zone)
+    return max(1, int((midnight - local_now).total_seconds()) + 1)

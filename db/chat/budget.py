@@ -1,13 +1,13 @@
 """Token budgets: today's use against the daily budget, and answers running at once."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.accounts.timezones import seconds_to_midnight, user_zone
 from db.chat.states import RUNNING_STATUSES, MessageRole
 from db.errors import NotFound, RateLimited
 from db.models import Message, User
@@ -20,6 +20,8 @@ class TokenUsageToday:
     input_tokens: int
     output_tokens: int
     budget: int | None
+    # Until the learner's next midnight, when the day's count starts again.
+    renews_in_seconds: int
 
     @property
     def remaining(self) -> int | None:
@@ -35,7 +37,7 @@ async def get_token_usage_today(
     user = await session.get(User, owner_id)
     if user is None:
         raise NotFound("user not found")
-    zone = ZoneInfo(user.timezone or "UTC")
+    zone = user_zone(user.timezone)
     local_now = now.astimezone(zone)
     start = datetime.combine(local_now.date(), datetime.min.time(), tzinfo=zone)
     totals = (
@@ -51,6 +53,7 @@ async def get_token_usage_today(
         input_tokens=int(totals[0]),
         output_tokens=int(totals[1]),
         budget=budget,
+        renews_in_seconds=seconds_to_midnight(zone, now),
     )
 
 
@@ -67,17 +70,8 @@ async def check_token_budget(
             budget=budget,
             # A client can say when to retry (the learner's midnight) without a clock of
             # its own in the learner's time zone.
-            retryAfterSeconds=await _seconds_to_midnight(session, owner_id, now),
+            retryAfterSeconds=usage.renews_in_seconds,
         )
-
-
-async def _seconds_to_midnight(session: AsyncSession, owner_id: int, now: datetime) -> int:
-    """Whole seconds until the next midnight in the user's time zone (at least 1)."""
-    user = await session.get(User, owner_id)
-    zone = ZoneInfo(user.timezone if user and user.timezone else "UTC")
-    local_now = now.astimezone(zone)
-    midnight = datetime.combine(local_now.date() + timedelta(days=1), datetime.min.time(), zone)
-    return max(1, int((midnight - local_now).total_seconds()) + 1)
 
 
 async def check_running_answers(session: AsyncSession, *, owner_id: int, limit: int | None) -> None:

@@ -90,6 +90,9 @@ def test_domain_refusals_map_to_openai_statuses() -> None:
     spent = from_domain_error(RateLimited("today's token budget is spent", budget=10))
     assert (spent.status, spent.type) == (429, "rate_limit_error")
     assert spent.response().headers["retry-after"] == str(spent.retry_after)
+    # The domain's own wait, under the key GraphQL's extensions carry it by.
+    until_midnight = RateLimited("today's token budget is spent", retryAfterSeconds=4242)
+    assert from_domain_error(until_midnight).retry_after == 4242
     assert from_domain_error(NotFound("StudySession")).code == "StudySession_not_found"
     assert from_domain_error(Conflict("busy")).status == 409
 

@@ -2,7 +2,7 @@
 dead processes, and what the tutor's answers rest on."""
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from db.engine import unit_of_work
 from db.models import Message as MessageRow
@@ -165,6 +165,12 @@ async def test_the_daily_token_budget_stops_new_turns_before_any_model_call(harn
         SEND, {"input": {"sessionId": _sid(study_session), "content": "More"}}, user_id=user_id
     )
     assert refused.errors[0].extensions["code"] == "RATE_LIMITED"
+    # Retry at the learner's midnight (UTC here), when the budget renews.
+    now = harness.clock()
+    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
+    wait = refused.errors[0].extensions["retryAfterSeconds"]
+    off = abs(wait - (midnight - now).total_seconds()) % 86400  # a run across midnight
+    assert min(off, 86400 - off) < 60
     running = len(harness.generations)
     assert running == 0  # no turn was started for the refused message
     # A retry of the accepted message still returns its first result.
